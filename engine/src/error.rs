@@ -1,0 +1,115 @@
+//! The engine's error type.
+//!
+//! Variants are grouped by phase. A *user* error (a bad path, a bad parameter, a failing closure) names what was
+//! wrong and where; an [`Error::Internal`] is a bug in Flint and says so. [`Error::is_user_error`] lets front ends
+//! (the notebook kernel) render the two differently.
+
+use std::path::PathBuf;
+
+/// The engine's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter or configuration value is invalid.
+    #[error("invalid parameter `{name}`: {message}")]
+    InvalidParameter {
+        /// The parameter's name, as the user wrote it.
+        name: String,
+        /// What was wrong, and what is accepted.
+        message: String,
+    },
+
+    /// An input path matched nothing.
+    #[error("input path does not exist: {}", path.display())]
+    PathNotFound {
+        /// The path or glob the user gave.
+        path: PathBuf,
+    },
+
+    /// An output path exists where the operation must create it.
+    #[error("output directory {} already exists", path.display())]
+    PathExists {
+        /// The existing path.
+        path: PathBuf,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What the engine was doing (`reading`, `writing`, …).
+        action: &'static str,
+        /// The file concerned.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An action that needs at least one element ran on an empty RDD (Spark: `empty collection`).
+    #[error("{action} on an empty RDD: the RDD has no elements")]
+    EmptyCollection {
+        /// The action, e.g. `reduce` or `first`.
+        action: &'static str,
+    },
+
+    /// Two RDDs cannot be combined as asked.
+    #[error("{0}")]
+    Incompatible(String),
+
+    /// A task failed: a user closure panicked or returned an error.
+    #[error("job aborted: task {partition} in stage {stage} ({stage_name}) failed: {message}")]
+    TaskFailed {
+        /// The stage's id.
+        stage: usize,
+        /// Where the stage comes from (operation and call site).
+        stage_name: String,
+        /// The partition the task computed.
+        partition: usize,
+        /// The panic message or the task's error.
+        message: String,
+    },
+
+    /// The job was cancelled (for example by a notebook interrupt).
+    #[error("job {job} cancelled")]
+    Cancelled {
+        /// The job's id.
+        job: usize,
+    },
+
+    /// The session was stopped; create a new one.
+    #[error("the session `{0}` was stopped; create a new session with Session::builder()")]
+    SessionStopped(String),
+
+    /// A storage level was changed after being assigned (Spark forbids this too).
+    #[error("cannot change the storage level of RDD {rdd} from {from} to {to}: unpersist() it first")]
+    StorageLevelChange {
+        /// The RDD's id.
+        rdd: usize,
+        /// The level already assigned.
+        from: String,
+        /// The level asked for.
+        to: String,
+    },
+
+    /// A bug in Flint: please report it.
+    #[error("internal error (this is a bug in Flint, please report it): {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Whether the error comes from the user's input or code rather than from a bug in Flint.
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, Error::Internal(_))
+    }
+
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { action, path: path.into(), source }
+    }
+
+    pub(crate) fn param(name: &str, message: impl Into<String>) -> Self {
+        Error::InvalidParameter { name: name.to_string(), message: message.into() }
+    }
+}

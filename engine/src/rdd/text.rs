@@ -1,0 +1,331 @@
+//! Text input: `text_file` and `whole_text_files`, split as Hadoop's `TextInputFormat` splits files.
+//!
+//! A path is a file, a directory (its visible files: names starting with `_` or `.` are skipped, as Hadoop skips
+//! `_SUCCESS`) or a glob. Plain files are cut into byte ranges of `min(total / min_partitions, 32 MiB)`; a split
+//! reads the lines that *start* inside it (the first partial line belongs to the previous split), so every line
+//! is read exactly once. Gzip files (`.gz`) cannot be split and are one partition each.
+
+use super::nodes::slice_bounds;
+use super::{BoxIter, Dependency, RddBase, RddCompute, RddMeta};
+use crate::error::{Error, Result};
+use crate::scheduler::TaskContext;
+use crate::scheduler::task::add;
+use crate::session::Session;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::panic::Location;
+use std::path::{Path, PathBuf};
+
+/// Hadoop's local file system block size (`fs.local.block.size`), the largest split.
+const BLOCK_SIZE: u64 = 32 << 20;
+/// Hadoop's `SPLIT_SLOP`: the last split may be up to 10% larger than the others.
+const SPLIT_SLOP: f64 = 1.1;
+
+/// One file range a partition reads.
+#[derive(Debug, Clone)]
+struct FileSplit {
+    path: PathBuf,
+    start: u64,
+    /// Exclusive end; lines starting at or before `end` belong to this split.
+    end: u64,
+    gzip: bool,
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('_') || n.starts_with('.'))
+}
+
+/// The input files of a path, directory or glob, sorted by path.
+pub(crate) fn list_input_files(path: &str) -> Result<Vec<PathBuf>> {
+    let p = Path::new(path);
+    let mut files = Vec::new();
+    if path.contains(['*', '?', '[']) {
+        let entries =
+            glob::glob(path).map_err(|e| Error::param("path", format!("`{path}` is not a valid glob: {e}")))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("listing", e.path().to_path_buf(), std::io::Error::from(e)))?;
+            if entry.is_file() && !is_hidden(&entry) {
+                files.push(entry);
+            } else if entry.is_dir() {
+                files.extend(list_dir(&entry)?);
+            }
+        }
+    } else if p.is_dir() {
+        files = list_dir(p)?;
+    } else if p.is_file() {
+        files.push(p.to_path_buf());
+    }
+    if files.is_empty() && !p.is_dir() {
+        return Err(Error::PathNotFound { path: p.to_path_buf() });
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn list_dir(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("listing", dir, e))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("listing", dir, e))?;
+        let path = entry.path();
+        if path.is_file() && !is_hidden(&path) {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}
+
+fn file_len(path: &Path) -> Result<u64> {
+    Ok(std::fs::metadata(path).map_err(|e| Error::io("reading", path, e))?.len())
+}
+
+/// Hadoop's `FileInputFormat.getSplits` for local files.
+fn compute_splits(files: &[PathBuf], min_partitions: usize) -> Result<Vec<FileSplit>> {
+    let mut lens = Vec::with_capacity(files.len());
+    for f in files {
+        lens.push(file_len(f)?);
+    }
+    let total: u64 = lens.iter().sum();
+    let goal = total / min_partitions.max(1) as u64;
+    let split_size = goal.min(BLOCK_SIZE).max(1);
+    let mut splits = Vec::new();
+    for (path, &len) in files.iter().zip(&lens) {
+        let gzip = path.extension().is_some_and(|e| e == "gz");
+        if gzip || len == 0 {
+            splits.push(FileSplit { path: path.clone(), start: 0, end: len, gzip });
+            continue;
+        }
+        let mut remaining = len;
+        while remaining as f64 / split_size as f64 > SPLIT_SLOP {
+            let start = len - remaining;
+            splits.push(FileSplit { path: path.clone(), start, end: start + split_size, gzip });
+            remaining -= split_size;
+        }
+        if remaining > 0 {
+            splits.push(FileSplit { path: path.clone(), start: len - remaining, end: len, gzip });
+        }
+    }
+    Ok(splits)
+}
+
+/// Lines of a split; a read error fails the task and ends the stream.
+struct LineReader {
+    reader: Box<dyn BufRead + Send>,
+    /// Position of the next line's first byte (plain files only).
+    pos: u64,
+    end: u64,
+    bounded: bool,
+    buf: Vec<u8>,
+    path: PathBuf,
+    tc: TaskContext,
+    lines: u64,
+    bytes: u64,
+    done: bool,
+}
+
+impl LineReader {
+    fn open(split: &FileSplit, tc: &TaskContext) -> Result<Self> {
+        let file = File::open(&split.path).map_err(|e| Error::io("reading", &split.path, e))?;
+        let mut reader = Self {
+            reader: Box::new(BufReader::new(std::io::empty())),
+            pos: split.start,
+            end: split.end,
+            bounded: !split.gzip,
+            buf: Vec::with_capacity(256),
+            path: split.path.clone(),
+            tc: tc.clone(),
+            lines: 0,
+            bytes: 0,
+            done: false,
+        };
+        if split.gzip {
+            let decoder = flate2::read::MultiGzDecoder::new(file);
+            reader.reader = Box::new(BufReader::with_capacity(1 << 18, decoder));
+        } else {
+            let mut file = file;
+            file.seek(SeekFrom::Start(split.start)).map_err(|e| Error::io("reading", &split.path, e))?;
+            let mut buffered = BufReader::with_capacity(1 << 18, file);
+            if split.start > 0 {
+                // The line under way at `start` belongs to the previous split.
+                let mut skipped = Vec::new();
+                let n = buffered.read_until(b'\n', &mut skipped).map_err(|e| Error::io("reading", &split.path, e))?;
+                reader.pos += n as u64;
+                reader.bytes += n as u64;
+            }
+            reader.reader = Box::new(buffered);
+        }
+        Ok(reader)
+    }
+}
+
+impl Iterator for LineReader {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        if self.done || (self.bounded && self.pos > self.end) {
+            return None;
+        }
+        self.buf.clear();
+        match self.reader.read_until(b'\n', &mut self.buf) {
+            Ok(0) => {
+                self.done = true;
+                None
+            }
+            Ok(n) => {
+                self.pos += n as u64;
+                self.bytes += n as u64;
+                self.lines += 1;
+                let mut line: &[u8] = &self.buf;
+                if let Some(stripped) = line.strip_suffix(b"\n") {
+                    line = stripped;
+                }
+                if let Some(stripped) = line.strip_suffix(b"\r") {
+                    line = stripped;
+                }
+                Some(match std::str::from_utf8(line) {
+                    Ok(s) => s.to_owned(),
+                    Err(_) => String::from_utf8_lossy(line).into_owned(),
+                })
+            }
+            Err(e) => {
+                self.done = true;
+                let what = if self.bounded { "reading" } else { "decompressing gzip file" };
+                self.tc.fail(Error::io(what, &self.path, e));
+                None
+            }
+        }
+    }
+}
+
+impl Drop for LineReader {
+    fn drop(&mut self) {
+        add(&self.tc.counters().records_read, self.lines);
+        add(&self.tc.counters().bytes_read, self.bytes);
+    }
+}
+
+/// The source of `text_file` (Spark shows a `HadoopRDD` here).
+pub(crate) struct TextFile {
+    meta: RddMeta,
+    splits: Vec<FileSplit>,
+}
+
+impl RddBase for TextFile {
+    fn meta(&self) -> &RddMeta {
+        &self.meta
+    }
+    fn num_partitions(&self) -> usize {
+        self.splits.len()
+    }
+    fn dependencies(&self) -> Vec<Dependency> {
+        Vec::new()
+    }
+}
+
+impl RddCompute<String> for TextFile {
+    fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<String>> {
+        Ok(Box::new(LineReader::open(&self.splits[split], tc)?))
+    }
+}
+
+/// The source of `whole_text_files`: one `(path, content)` record per file.
+pub(crate) struct WholeTextFiles {
+    meta: RddMeta,
+    groups: Vec<Vec<PathBuf>>,
+}
+
+impl RddBase for WholeTextFiles {
+    fn meta(&self) -> &RddMeta {
+        &self.meta
+    }
+    fn num_partitions(&self) -> usize {
+        self.groups.len()
+    }
+    fn dependencies(&self) -> Vec<Dependency> {
+        Vec::new()
+    }
+}
+
+fn read_whole(path: &Path) -> Result<(String, u64)> {
+    let file = File::open(path).map_err(|e| Error::io("reading", path, e))?;
+    let mut bytes = Vec::new();
+    let read = if path.extension().is_some_and(|e| e == "gz") {
+        flate2::read::MultiGzDecoder::new(file).read_to_end(&mut bytes)
+    } else {
+        BufReader::new(file).read_to_end(&mut bytes)
+    };
+    read.map_err(|e| Error::io("reading", path, e))?;
+    let n = bytes.len() as u64;
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok((text, n))
+}
+
+impl RddCompute<(String, String)> for WholeTextFiles {
+    fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<(String, String)>> {
+        let mut out = Vec::with_capacity(self.groups[split].len());
+        for path in &self.groups[split] {
+            let (text, n) = read_whole(path)?;
+            add(&tc.counters().bytes_read, n);
+            add(&tc.counters().records_read, 1);
+            let abs = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            out.push((format!("file:{}", abs.display()), text));
+        }
+        Ok(Box::new(out.into_iter()))
+    }
+}
+
+impl Session {
+    /// The lines of a text file, directory or glob (gzip files included), in at least `min_partitions`
+    /// partitions for splittable files (Spark's `sc.textFile`). Missing paths are an error here, not in a task.
+    #[track_caller]
+    pub fn text_file(&self, path: impl AsRef<str>, min_partitions: usize) -> Result<super::Rdd<String>> {
+        self.text_file_at(path.as_ref(), min_partitions, Location::caller())
+    }
+
+    /// `text_file` with Spark's default minimum of `min(default_parallelism, 2)` partitions.
+    #[track_caller]
+    pub fn text_file_default(&self, path: impl AsRef<str>) -> Result<super::Rdd<String>> {
+        self.text_file_at(path.as_ref(), self.default_min_partitions(), Location::caller())
+    }
+
+    fn text_file_at(&self, path: &str, min_partitions: usize, site: &Location<'_>) -> Result<super::Rdd<String>> {
+        let files = list_input_files(path)?;
+        let splits = compute_splits(&files, min_partitions)?;
+        let meta = RddMeta::new(&self.ctx, "TextFileRDD", "text_file", site).with_label(path);
+        Ok(self.rdd_from(TextFile { meta, splits }))
+    }
+
+    /// Every file of a directory or glob as one `("file:/absolute/path", content)` record (Spark's
+    /// `sc.wholeTextFiles`), files grouped into at most `min_partitions` partitions.
+    #[track_caller]
+    pub fn whole_text_files(
+        &self,
+        path: impl AsRef<str>,
+        min_partitions: usize,
+    ) -> Result<super::Rdd<(String, String)>> {
+        let path = path.as_ref();
+        let files = list_input_files(path)?;
+        let groups = slice_bounds(files.len(), min_partitions.max(1).min(files.len().max(1)))
+            .into_iter()
+            .map(|r| files[r].to_vec())
+            .collect();
+        let meta = RddMeta::new(&self.ctx, "WholeTextFileRDD", "whole_text_files", Location::caller()).with_label(path);
+        Ok(self.rdd_from(WholeTextFiles { meta, groups }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_follow_hadoop_sizes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("a.txt");
+        std::fs::write(&f, "x\n".repeat(1000)).expect("write");
+        // 2000 bytes, min 3 partitions: split size 666, splits 666/666/668 (the last within SPLIT_SLOP).
+        let splits = compute_splits(&[f], 3).expect("splits");
+        let sizes: Vec<u64> = splits.iter().map(|s| s.end - s.start).collect();
+        assert_eq!(sizes, vec![666, 666, 668]);
+    }
+}

@@ -1,0 +1,356 @@
+//! The session: Spark's `SparkSession` and `SparkContext` in one.
+//!
+//! A session owns the task pool (`local[N]` → N threads), the shuffle outputs, the block store, the memory
+//! budgets, the spill directory and the listeners. It is cheap to clone; every RDD keeps a handle to it.
+
+use crate::accumulator::{
+    Accumulator, CollectionAccumulator, DoubleAccumulator, LongAccumulator, collection_param, double_param, long_param,
+};
+use crate::broadcast::Broadcast;
+use crate::error::{Error, Result};
+use crate::rdd::Data;
+use crate::scheduler::listener::{Listener, ListenerBus};
+use crate::shuffle::ShuffleManager;
+use crate::storage::{BlockManager, RddStorageInfo};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+const DEFAULT_SHUFFLE_MEMORY: usize = 2 << 30;
+const DEFAULT_STORAGE_MEMORY: usize = 2 << 30;
+
+#[derive(Debug, Default)]
+pub(crate) struct Ids {
+    pub(crate) rdd: AtomicUsize,
+    pub(crate) shuffle: AtomicUsize,
+    pub(crate) job: AtomicUsize,
+    pub(crate) stage: AtomicUsize,
+    pub(crate) broadcast: AtomicUsize,
+    pub(crate) accumulator: AtomicUsize,
+}
+
+/// What RDDs and tasks share of a session.
+pub(crate) struct SessionContext {
+    pub(crate) app_name: String,
+    pub(crate) master: String,
+    pub(crate) parallelism: usize,
+    pub(crate) pool: rayon::ThreadPool,
+    pub(crate) ids: Ids,
+    pub(crate) shuffles: ShuffleManager,
+    pub(crate) blocks: BlockManager,
+    pub(crate) listeners: ListenerBus,
+    pub(crate) conf: Mutex<BTreeMap<String, String>>,
+    cancel_epoch: AtomicU64,
+    stopped: AtomicBool,
+    // Declared last so it is removed last: spill files and disk blocks live under it.
+    local_dir: tempfile::TempDir,
+}
+
+impl fmt::Debug for SessionContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session").field("app_name", &self.app_name).field("master", &self.master).finish()
+    }
+}
+
+impl SessionContext {
+    pub(crate) fn next_id(&self, counter: &AtomicUsize) -> usize {
+        counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn cancel_epoch(&self) -> u64 {
+        self.cancel_epoch.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn check_active(&self) -> Result<()> {
+        if self.stopped.load(Ordering::Relaxed) {
+            return Err(Error::SessionStopped(self.app_name.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// The entry point: creates RDDs, broadcast variables and accumulators, and runs jobs.
+///
+/// ```
+/// use flint_engine::prelude::*;
+///
+/// let session = Session::builder().app_name("doc").master("local[2]").build()?;
+/// let counts = session
+///     .parallelize(vec!["a b", "b c", "c"], 2)
+///     .flat_map(|line| line.split(' ').map(str::to_string).collect::<Vec<_>>())
+///     .map(|w| (w, 1))
+///     .reduce_by_key(|a, b| a + b)
+///     .sort_by_key(true)
+///     .collect()?;
+/// assert_eq!(counts, vec![("a".to_string(), 1), ("b".to_string(), 2), ("c".to_string(), 2)]);
+/// # Ok::<(), flint_engine::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    pub(crate) ctx: Arc<SessionContext>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.ctx.fmt(f)
+    }
+}
+
+static ACTIVE: Mutex<Option<Session>> = Mutex::new(None);
+
+/// Options of a new session (Spark's `SparkSession.builder`).
+#[derive(Debug, Clone)]
+pub struct SessionBuilder {
+    app_name: String,
+    master: String,
+    conf: BTreeMap<String, String>,
+}
+
+/// Parses Spark's local master URLs: `local`, `local[N]`, `local[*]`.
+fn parse_master(master: &str) -> Result<usize> {
+    let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
+    let bad = || {
+        Error::param(
+            "master",
+            format!("`{master}` is not a master this engine runs; use \"local\", \"local[N]\" or \"local[*]\""),
+        )
+    };
+    match master.trim() {
+        "local" => Ok(1),
+        "local[*]" => Ok(cores()),
+        m => {
+            let n = m.strip_prefix("local[").and_then(|r| r.strip_suffix(']')).ok_or_else(bad)?;
+            match n.parse::<usize>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(bad()),
+            }
+        }
+    }
+}
+
+/// Parses a byte size as Spark writes them: `512m`, `2g`, `1024k`, or a plain number of bytes.
+fn parse_bytes(name: &str, value: &str) -> Result<usize> {
+    let v = value.trim().to_ascii_lowercase();
+    let v = v.strip_suffix('b').unwrap_or(&v);
+    let (digits, unit) = match v.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&v[..i], &v[i..]),
+        None => (v, ""),
+    };
+    let mult: usize = match unit {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        "t" => 1 << 40,
+        _ => return Err(Error::param(name, format!("`{value}` is not a size; write e.g. 512m or 2g"))),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|d| d.checked_mul(mult))
+        .ok_or_else(|| Error::param(name, format!("`{value}` is not a size; write e.g. 512m or 2g")))
+}
+
+impl SessionBuilder {
+    /// The application's name (shown in events and errors).
+    pub fn app_name(mut self, name: impl Into<String>) -> Self {
+        self.app_name = name.into();
+        self
+    }
+
+    /// Where tasks run: `local[N]` runs N tasks at a time, `local[*]` (the default) one per core.
+    pub fn master(mut self, master: impl Into<String>) -> Self {
+        self.master = master.into();
+        self
+    }
+
+    /// A configuration value. Keys Flint reads: `spark.local.dir` (spill and disk blocks),
+    /// `flint.shuffle.memory` (execution memory for shuffles before they spill, default `2g`),
+    /// `flint.storage.memory` (memory for cached partitions, default `2g`). Other keys are kept and readable.
+    pub fn config(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.conf.insert(key.into(), value.to_string());
+        self
+    }
+
+    /// Creates a new session, independent of the active one.
+    pub fn build(self) -> Result<Session> {
+        let parallelism = parse_master(&self.master)?;
+        let shuffle_memory = match self.conf.get("flint.shuffle.memory") {
+            Some(v) => parse_bytes("flint.shuffle.memory", v)?,
+            None => DEFAULT_SHUFFLE_MEMORY,
+        };
+        let storage_memory = match self.conf.get("flint.storage.memory") {
+            Some(v) => parse_bytes("flint.storage.memory", v)?,
+            None => DEFAULT_STORAGE_MEMORY,
+        };
+        let local_dir = match self.conf.get("spark.local.dir") {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+                tempfile::Builder::new().prefix("flint-").tempdir_in(dir)
+            }
+            None => tempfile::Builder::new().prefix("flint-").tempdir(),
+        }
+        .map_err(|e| Error::io("creating", "the spill directory", e))?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(parallelism)
+            .thread_name(|i| format!("flint-task-{i}"))
+            .build()
+            .map_err(|e| Error::Internal(format!("starting the task pool: {e}")))?;
+        let shuffle_dir = local_dir.path().join("shuffle");
+        let block_dir = local_dir.path().join("blocks");
+        for dir in [&shuffle_dir, &block_dir] {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+        }
+        Ok(Session {
+            ctx: Arc::new(SessionContext {
+                app_name: self.app_name,
+                master: self.master,
+                parallelism,
+                pool,
+                ids: Ids::default(),
+                shuffles: ShuffleManager::new(shuffle_memory, shuffle_dir),
+                blocks: BlockManager::new(storage_memory, block_dir),
+                listeners: ListenerBus::default(),
+                conf: Mutex::new(self.conf),
+                cancel_epoch: AtomicU64::new(0),
+                stopped: AtomicBool::new(false),
+                local_dir,
+            }),
+        })
+    }
+
+    /// Returns the active session if there is one (its settings win, as in Spark), or builds one and makes it
+    /// active.
+    pub fn get_or_create(self) -> Result<Session> {
+        let mut active = ACTIVE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = active.as_ref().filter(|s| !s.ctx.stopped.load(Ordering::Relaxed)) {
+            return Ok(s.clone());
+        }
+        let session = self.build()?;
+        *active = Some(session.clone());
+        Ok(session)
+    }
+}
+
+impl Session {
+    /// Options for a new session: app name `flint`, master `local[*]`.
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder { app_name: "flint".into(), master: "local[*]".into(), conf: BTreeMap::new() }
+    }
+
+    /// The application's name.
+    pub fn app_name(&self) -> &str {
+        &self.ctx.app_name
+    }
+
+    /// The master URL the session was built with.
+    pub fn master(&self) -> &str {
+        &self.ctx.master
+    }
+
+    /// Number of tasks run at once, and the default partition count of `parallelize` and `range`.
+    pub fn default_parallelism(&self) -> usize {
+        self.ctx.parallelism
+    }
+
+    /// Spark's `defaultMinPartitions`: `min(default_parallelism, 2)`, used by `text_file`.
+    pub fn default_min_partitions(&self) -> usize {
+        self.ctx.parallelism.min(2)
+    }
+
+    /// A configuration value set on the builder.
+    pub fn conf(&self, key: &str) -> Option<String> {
+        self.ctx.conf.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
+    }
+
+    /// Registers a listener for job, stage and task events.
+    pub fn add_listener(&self, listener: Arc<dyn Listener>) {
+        self.ctx.listeners.add(listener);
+    }
+
+    /// Cancels every running job: their tasks stop at the next record boundary they check and the jobs fail
+    /// with [`Error::Cancelled`]. Jobs started later run normally.
+    pub fn cancel_all_jobs(&self) {
+        self.ctx.cancel_epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Stops the session: later jobs fail with [`Error::SessionStopped`].
+    pub fn stop(&self) {
+        self.ctx.stopped.store(true, Ordering::Relaxed);
+        let mut active = ACTIVE.lock().unwrap_or_else(|e| e.into_inner());
+        if active.as_ref().is_some_and(|s| Arc::ptr_eq(&s.ctx, &self.ctx)) {
+            *active = None;
+        }
+    }
+
+    /// A read-only value shared by every task (Spark's `sc.broadcast`).
+    pub fn broadcast<T: Send + Sync + 'static>(&self, value: T) -> Broadcast<T> {
+        Broadcast::new(self.ctx.next_id(&self.ctx.ids.broadcast), value)
+    }
+
+    /// A named accumulator of `i64` sums (Spark's `sc.longAccumulator(name)`).
+    pub fn long_accumulator(&self, name: &str) -> LongAccumulator {
+        Accumulator::new(self.ctx.next_id(&self.ctx.ids.accumulator), Some(name.into()), long_param())
+    }
+
+    /// A named accumulator of `f64` sums (Spark's `sc.doubleAccumulator(name)`).
+    pub fn double_accumulator(&self, name: &str) -> DoubleAccumulator {
+        Accumulator::new(self.ctx.next_id(&self.ctx.ids.accumulator), Some(name.into()), double_param())
+    }
+
+    /// A named accumulator collecting values into a list (Spark's `sc.collectionAccumulator(name)`).
+    pub fn collection_accumulator<T: Data + fmt::Debug>(&self, name: &str) -> CollectionAccumulator<T> {
+        Accumulator::new(self.ctx.next_id(&self.ctx.ids.accumulator), Some(name.into()), collection_param())
+    }
+
+    /// An unnamed `i64` accumulator (not reported in task events).
+    pub fn accumulator(&self) -> LongAccumulator {
+        Accumulator::new(self.ctx.next_id(&self.ctx.ids.accumulator), None, long_param())
+    }
+
+    /// What the block store holds of an RDD.
+    pub fn rdd_storage_info(&self, rdd_id: usize) -> RddStorageInfo {
+        self.ctx.blocks.info(rdd_id)
+    }
+
+    /// Spill directory of this session (removed when the session is dropped).
+    pub fn local_dir(&self) -> PathBuf {
+        self.ctx.local_dir.path().to_path_buf()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masters_parse_like_spark() {
+        assert_eq!(parse_master("local").expect("local"), 1);
+        assert_eq!(parse_master("local[3]").expect("local[3]"), 3);
+        assert!(parse_master("local[*]").expect("local[*]") >= 1);
+        let err = parse_master("yarn").expect_err("yarn").to_string();
+        assert!(err.contains("local[N]"), "{err}");
+        assert!(parse_master("local[0]").is_err());
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_bytes("x", "512m").expect("512m"), 512 << 20);
+        assert_eq!(parse_bytes("x", "2g").expect("2g"), 2 << 30);
+        assert_eq!(parse_bytes("x", "1000").expect("1000"), 1000);
+        assert!(parse_bytes("x", "lots").is_err());
+    }
+
+    #[test]
+    fn get_or_create_returns_the_active_session() {
+        let a = Session::builder().master("local[2]").get_or_create().expect("session");
+        let b = Session::builder().master("local[3]").get_or_create().expect("session");
+        assert!(Arc::ptr_eq(&a.ctx, &b.ctx));
+        a.stop();
+        let c = Session::builder().master("local[3]").get_or_create().expect("session");
+        assert_eq!(c.default_parallelism(), 3);
+        c.stop();
+    }
+}
