@@ -341,7 +341,7 @@ class FilmModel:
             self.user_mean_gap.append(86400.0 * math.exp(g(1.5, 1.3)))
 
     def user_rows(self, rng, u, draw_item):
-        """Yield the lines of user index u (distinct items, in draw order)."""
+        """Return the lines of user index u (distinct items, in draw order)."""
         n = self.counts[u]
         a0, a1, a2, a3, a4 = self.user_vec[u]
         base = FILM_MEAN + self.user_bias[u]

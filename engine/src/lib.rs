@@ -25,7 +25,8 @@
 //! use flint_engine::prelude::*;
 //!
 //! let session = Session::builder().app_name("quick start").master("local[2]").build()?;
-//! let words = session.parallelize(vec!["to be or", "not to be"], 2);
+//! // Elements are owned values (`String`, not `&str`): partitions may be spilled to disk and read back.
+//! let words = session.parallelize(vec!["to be or".to_string(), "not to be".to_string()], 2);
 //! let mut counts = words
 //!     .flat_map(|line| line.split_whitespace().map(String::from).collect::<Vec<_>>())
 //!     .map(|w| (w, 1u32))
@@ -59,7 +60,7 @@ pub mod prelude {
     pub use crate::broadcast::Broadcast;
     pub use crate::error::{Error, Result};
     pub use crate::partitioner::{HashPartitioner, Partitioner, RangePartitioner};
-    pub use crate::rdd::{BoxIter, Data, Numeric, Rdd, StatCounter};
+    pub use crate::rdd::{BoxIter, Data, Numeric, OrderedF64, Rdd, StatCounter};
     pub use crate::scheduler::TaskContext;
     pub use crate::scheduler::listener::{Event, EventLog, Listener, StageInfo, TaskMetrics};
     pub use crate::session::{Session, SessionBuilder};

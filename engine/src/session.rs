@@ -78,7 +78,7 @@ impl SessionContext {
 ///
 /// let session = Session::builder().app_name("doc").master("local[2]").build()?;
 /// let counts = session
-///     .parallelize(vec!["a b", "b c", "c"], 2)
+///     .parallelize(vec!["a b".to_string(), "b c".into(), "c".into()], 2)
 ///     .flat_map(|line| line.split(' ').map(str::to_string).collect::<Vec<_>>())
 ///     .map(|w| (w, 1))
 ///     .reduce_by_key(|a, b| a + b)

@@ -14,7 +14,7 @@ mod pair;
 mod sampling;
 mod text;
 
-pub use numeric::{Numeric, StatCounter};
+pub use numeric::{Numeric, OrderedF64, StatCounter};
 pub(crate) use pair::sample_keys_for_bounds;
 pub use pair::{KeyPartitioner, PartitionPlan};
 

@@ -274,3 +274,42 @@ mod tests {
         assert_eq!(s.to_string(), "(count: 5, mean: 3.0, stdev: 1.4142135623730951, max: 5.0, min: 1.0)");
     }
 }
+
+/// An `f64` with a total order (IEEE 754 `totalOrder`: `-0.0 < 0.0`, NaN last), so doubles can be sort keys
+/// (`sort_by`, `sort_by_key`, `top`) and pair keys, as Scala's `Ordering[Double]` allows in Spark.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrderedF64(pub f64);
+
+impl PartialEq for OrderedF64 {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.total_cmp(&other.0).is_eq()
+    }
+}
+
+impl Eq for OrderedF64 {}
+
+impl PartialOrd for OrderedF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl std::hash::Hash for OrderedF64 {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Equal under total_cmp means equal bits, so hashing the bits agrees with Eq.
+        self.0.to_bits().hash(state);
+    }
+}
+
+impl fmt::Display for OrderedF64 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}

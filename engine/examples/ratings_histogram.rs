@@ -1,0 +1,27 @@
+//! Lab 1 — ratings histogram: how many ratings of each value does `film.data` hold?
+//!
+//! `text_file` → `map` (the rating field) → `count_by_value`, then sorted by rating on the driver.
+//! Run: `cargo run --release -p flint-engine --example ratings_histogram`
+
+#[path = "common/mod.rs"]
+mod common;
+
+use flint_engine::prelude::*;
+
+/// Counts per rating value (input read in at least `partitions` partitions), sorted by rating. Lines are `user\titem\trating\ttimestamp`.
+pub fn ratings_histogram(session: &Session, path: &str, partitions: usize) -> Result<Vec<(String, u64)>> {
+    let lines = session.text_file(path, partitions)?;
+    let ratings = lines.map(|line| line.split('\t').nth(2).unwrap_or_default().to_string());
+    let mut counts: Vec<(String, u64)> = ratings.count_by_value()?.into_iter().collect();
+    counts.sort();
+    Ok(counts)
+}
+
+fn main() -> Result<()> {
+    let session = common::session("RatingsHistogram")?;
+    for (rating, count) in ratings_histogram(&session, &common::dataset("film.data"), session.default_min_partitions())?
+    {
+        println!("{rating} {count}");
+    }
+    Ok(())
+}
