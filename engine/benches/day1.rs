@@ -1,0 +1,119 @@
+//! Day-1 benchmark: prints the figures the foundation issue asks for (run with
+//! `cargo bench -p flint-engine --bench day1`).
+//!
+//! - start to first result: building a session and running a first small job;
+//! - word count on `book.txt`, the ratings histogram on 10M ratings, the spend per customer on 10M orders:
+//!   median wall time of several runs with the RDD API and its closures, on `local[*]`;
+//! - the peak resident memory of the process after each, against the input size.
+//!
+//! The 10M-row inputs are generated on first use into `datasets/generated/` by `datasets/gen/generate.py`.
+
+#[allow(dead_code)]
+#[path = "../examples/common/mod.rs"]
+mod common;
+#[allow(dead_code)]
+#[path = "../examples/customer_spend.rs"]
+mod customer_spend;
+#[allow(dead_code)]
+#[path = "../examples/ratings_histogram.rs"]
+mod ratings_histogram;
+#[allow(dead_code)]
+#[path = "../examples/word_count.rs"]
+mod word_count;
+
+use flint_engine::prelude::*;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 5;
+
+/// Peak resident set size of this process (`VmHWM`), in bytes.
+fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn time_runs<T>(mut f: impl FnMut() -> Result<T>) -> Result<(Duration, T)> {
+    let mut times = Vec::with_capacity(RUNS);
+    let mut last = None;
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        last = Some(f()?);
+        times.push(started.elapsed());
+    }
+    let value = last.ok_or_else(|| Error::Internal("no benchmark run".into()))?;
+    Ok((median(times), value))
+}
+
+fn ensure_large_inputs() -> std::io::Result<()> {
+    let dir = common::datasets_dir().join("generated");
+    if dir.join("film-10m.data").exists() && dir.join("customer-orders-10m.csv").exists() {
+        return Ok(());
+    }
+    eprintln!("generating the 10M-row inputs into {} (about a minute)…", dir.display());
+    let status = Command::new("python3")
+        .arg(common::datasets_dir().join("gen/generate.py"))
+        .args(["large", "--size", "10m", "--out"])
+        .arg(&dir)
+        .status()?;
+    if status.success() { Ok(()) } else { Err(std::io::Error::other(format!("generator failed: {status}"))) }
+}
+
+fn size_mb(path: &str) -> f64 {
+    std::fs::metadata(Path::new(path)).map_or(0.0, |m| m.len() as f64 / 1e6)
+}
+
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    ensure_large_inputs()?;
+    let started = Instant::now();
+    let session = Session::builder().app_name("bench-day1").master("local[*]").build()?;
+    let first = session.parallelize((0..1000i64).collect(), 2).map(|x| x * 2).sum()?;
+    let first_result = started.elapsed();
+    assert_eq!(first, 999_000.0);
+    let partitions = session.default_parallelism();
+    println!("flint day-1 benchmark on local[{}]", session.default_parallelism());
+    println!("start to first result          {:8.4} s", first_result.as_secs_f64());
+
+    let book = common::dataset("book.txt");
+    let (t, counts) = time_runs(|| word_count::word_count(&session, &book, partitions))?;
+    println!(
+        "word count (book.txt, {:.1} MB)  {:8.4} s   {} distinct words   peak RSS {:.0} MB",
+        size_mb(&book),
+        t.as_secs_f64(),
+        counts.len(),
+        peak_rss() as f64 / 1e6
+    );
+
+    let ratings = common::dataset("generated/film-10m.data");
+    let (t, histogram) = time_runs(|| ratings_histogram::ratings_histogram(&session, &ratings, partitions))?;
+    println!(
+        "ratings histogram (10M, {:.0} MB) {:8.4} s   {} buckets   peak RSS {:.0} MB",
+        size_mb(&ratings),
+        t.as_secs_f64(),
+        histogram.len(),
+        peak_rss() as f64 / 1e6
+    );
+
+    let orders = common::dataset("generated/customer-orders-10m.csv");
+    let (t, spend) = time_runs(|| customer_spend::customer_spend(&session, &orders, partitions))?;
+    println!(
+        "spend per customer (10M, {:.0} MB) {:8.4} s   {} customers   peak RSS {:.0} MB",
+        size_mb(&orders),
+        t.as_secs_f64(),
+        spend.len(),
+        peak_rss() as f64 / 1e6
+    );
+    Ok(())
+}
