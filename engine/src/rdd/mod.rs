@@ -126,7 +126,12 @@ pub(crate) fn iterator<T: Data>(node: &Arc<dyn RddCompute<T>>, split: usize, tc:
     let meta = node.meta();
     let level = meta.storage_level();
     if !level.is_valid() {
-        return node.compute(split, tc);
+        let records = node.compute(split, tc)?;
+        return Ok(if node.dependencies().is_empty() {
+            Box::new(crate::scheduler::Monitored::source(records, tc))
+        } else {
+            records
+        });
     }
     let blocks = &meta.ctx.blocks;
     if let Some(values) = blocks.get::<T>(meta.id, split) {

@@ -19,8 +19,9 @@ use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+pub(crate) use task::Monitored;
 pub use task::TaskContext;
-use task::{CurrentTask, JobState, Monitored};
+use task::{CurrentTask, JobState};
 
 /// Runs an action: `f` consumes each requested partition's iterator and returns that partition's result.
 pub(crate) fn run_job<T: Data, U: Send>(
@@ -51,7 +52,7 @@ pub(crate) fn run_job<T: Data, U: Send>(
         let node = &rdd.node;
         run_stage(ctx, &job, stage, partitions, |tc| {
             let it = iterator(node, tc.partition_id(), tc)?;
-            f(Box::new(Monitored::new(it, tc)), tc)
+            f(Box::new(Monitored::output(it, tc)), tc)
         })
     })();
     ctx.listeners.post(Event::JobEnd {

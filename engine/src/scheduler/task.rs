@@ -188,17 +188,25 @@ pub(crate) fn add(counter: &AtomicU64, n: u64) {
     counter.fetch_add(n, Ordering::Relaxed);
 }
 
-/// Wraps a task's output: counts records and stops early (recording [`Error::Cancelled`]) when the job is
-/// interrupted. Checks every 1024 records so the check costs nothing measurable.
+/// Wraps a source's or a task's records: stops early (recording [`Error::Cancelled`]) when the job is
+/// interrupted, checking every 1024 records so the check costs nothing measurable; a task's output also counts
+/// its records.
 pub(crate) struct Monitored<I> {
     inner: I,
     tc: TaskContext,
     seen: u64,
+    is_output: bool,
 }
 
 impl<I> Monitored<I> {
-    pub(crate) fn new(inner: I, tc: &TaskContext) -> Self {
-        Monitored { inner, tc: tc.clone(), seen: 0 }
+    /// Wraps a task's output (counted as records written).
+    pub(crate) fn output(inner: I, tc: &TaskContext) -> Self {
+        Monitored { inner, tc: tc.clone(), seen: 0, is_output: true }
+    }
+
+    /// Wraps a source's records, so that a stage whose later steps drop most records still stops promptly.
+    pub(crate) fn source(inner: I, tc: &TaskContext) -> Self {
+        Monitored { inner, tc: tc.clone(), seen: 0, is_output: false }
     }
 }
 
@@ -219,7 +227,9 @@ impl<I: Iterator> Iterator for Monitored<I> {
 
 impl<I> Drop for Monitored<I> {
     fn drop(&mut self) {
-        add(&self.tc.counters().records_written, self.seen);
+        if self.is_output {
+            add(&self.tc.counters().records_written, self.seen);
+        }
     }
 }
 
