@@ -9,9 +9,6 @@
 //! The 10M-row inputs are generated on first use into `datasets/generated/` by `datasets/gen/generate.py`.
 
 #[allow(dead_code)]
-#[path = "../examples/common/mod.rs"]
-mod common;
-#[allow(dead_code)]
 #[path = "../examples/customer_spend.rs"]
 mod customer_spend;
 #[allow(dead_code)]
@@ -58,13 +55,13 @@ fn time_runs<T>(mut f: impl FnMut() -> Result<T>) -> Result<(Duration, T)> {
 }
 
 fn ensure_large_inputs() -> std::io::Result<()> {
-    let dir = common::datasets_dir().join("generated");
+    let dir = datasets::dir().join("generated");
     if dir.join("film-10m.data").exists() && dir.join("customer-orders-10m.csv").exists() {
         return Ok(());
     }
     eprintln!("generating the 10M-row inputs into {} (about a minute)…", dir.display());
     let status = Command::new("python3")
-        .arg(common::datasets_dir().join("gen/generate.py"))
+        .arg(datasets::dir().join("gen/generate.py"))
         .args(["large", "--size", "10m", "--out"])
         .arg(&dir)
         .status()?;
@@ -86,7 +83,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     println!("flint day-1 benchmark on local[{}]", session.default_parallelism());
     println!("start to first result          {:8.4} s", first_result.as_secs_f64());
 
-    let book = common::dataset("book.txt");
+    let book = datasets::path("book.txt");
     let (t, counts) = time_runs(|| word_count::word_count(&session, &book, partitions))?;
     println!(
         "word count (book.txt, {:.1} MB)  {:8.4} s   {} distinct words   peak RSS {:.0} MB",
@@ -96,7 +93,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         peak_rss() as f64 / 1e6
     );
 
-    let ratings = common::dataset("generated/film-10m.data");
+    let ratings = datasets::path("generated/film-10m.data");
     let (t, histogram) = time_runs(|| ratings_histogram::ratings_histogram(&session, &ratings, partitions))?;
     println!(
         "ratings histogram (10M, {:.0} MB) {:8.4} s   {} buckets   peak RSS {:.0} MB",
@@ -106,7 +103,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         peak_rss() as f64 / 1e6
     );
 
-    let orders = common::dataset("generated/customer-orders-10m.csv");
+    let orders = datasets::path("generated/customer-orders-10m.csv");
     let (t, spend) = time_runs(|| customer_spend::customer_spend(&session, &orders, partitions))?;
     println!(
         "spend per customer (10M, {:.0} MB) {:8.4} s   {} customers   peak RSS {:.0} MB",

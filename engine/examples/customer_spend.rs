@@ -2,9 +2,6 @@
 //!
 //! Run: `cargo run --release -p flint-engine --example customer_spend`
 
-#[path = "common/mod.rs"]
-mod common;
-
 use flint_engine::prelude::*;
 
 /// `(customer, amount)` from one line; `None` for a malformed line.
@@ -23,9 +20,9 @@ pub fn customer_spend(session: &Session, path: &str, partitions: usize) -> Resul
 }
 
 fn main() -> Result<()> {
-    let session = common::session("CustomerSpend")?;
+    let session = Session::builder().app_name("CustomerSpend").get_or_create()?;
     for (customer, total) in
-        customer_spend(&session, &common::dataset("customer-orders.csv"), session.default_min_partitions())?
+        customer_spend(&session, &datasets::path("customer-orders.csv"), session.default_min_partitions())?
     {
         println!("{customer}\t{total:.2}");
     }

@@ -2,8 +2,6 @@
 //!
 //! Run: `cargo run --release -p flint-engine --example day1`
 
-#[path = "common/mod.rs"]
-mod common;
 #[allow(dead_code)]
 #[path = "customer_spend.rs"]
 mod customer_spend;
@@ -25,15 +23,15 @@ use std::time::Instant;
 
 fn main() -> Result<()> {
     let started = Instant::now();
-    let session = common::session("Day1")?;
+    let session = Session::builder().app_name("Day1").get_or_create()?;
     let partitions = session.default_min_partitions();
     println!("Flint day 1 on {} ({} task threads)", session.master(), session.default_parallelism());
 
-    let histogram = ratings_histogram::ratings_histogram(&session, &common::dataset("film.data"), partitions)?;
+    let histogram = ratings_histogram::ratings_histogram(&session, &datasets::path("film.data"), partitions)?;
     let line: Vec<String> = histogram.iter().map(|(r, c)| format!("{r}:{c}")).collect();
     println!("ratings histogram      {}", line.join(" "));
 
-    let ages = friends_by_age::friends_by_age(&session, &common::dataset("fakefriends.csv"), partitions)?;
+    let ages = friends_by_age::friends_by_age(&session, &datasets::path("fakefriends.csv"), partitions)?;
     if let (Some(first), Some(last)) = (ages.first(), ages.last()) {
         println!(
             "friends by age         {} ages, {} → {:.2}, {} → {:.2}",
@@ -45,16 +43,16 @@ fn main() -> Result<()> {
         );
     }
 
-    let weather = common::dataset("1800.csv");
+    let weather = datasets::path("1800.csv");
     let minima = min_temperatures::extreme_temperatures(&session, &weather, partitions, "TMIN")?;
     let line: Vec<String> = minima.iter().map(|(s, t)| format!("{s} {t:.2}F")).collect();
     println!("minimum temperatures   {}", line.join(", "));
 
-    let words = word_count::word_count(&session, &common::dataset("book.txt"), partitions)?;
+    let words = word_count::word_count(&session, &datasets::path("book.txt"), partitions)?;
     let top: Vec<String> = words.iter().take(5).map(|(w, c)| format!("{w}:{c}")).collect();
     println!("word count             {} distinct, top {}", words.len(), top.join(" "));
 
-    let spend = customer_spend::customer_spend(&session, &common::dataset("customer-orders.csv"), partitions)?;
+    let spend = customer_spend::customer_spend(&session, &datasets::path("customer-orders.csv"), partitions)?;
     if let Some((customer, total)) = spend.last() {
         println!("customer spend         {} customers, top spender {customer} with {total:.2}", spend.len());
     }

@@ -3,9 +3,6 @@
 //! Key-value RDDs: `map_values(|n| (n, 1))`, `reduce_by_key` summing both, then `map_values` to the average.
 //! Run: `cargo run --release -p flint-engine --example friends_by_age`
 
-#[path = "common/mod.rs"]
-mod common;
-
 use flint_engine::prelude::*;
 
 /// `(age, friends)` from one CSV line; `None` for a malformed line.
@@ -24,9 +21,9 @@ pub fn friends_by_age(session: &Session, path: &str, partitions: usize) -> Resul
 }
 
 fn main() -> Result<()> {
-    let session = common::session("FriendsByAge")?;
+    let session = Session::builder().app_name("FriendsByAge").get_or_create()?;
     for (age, average) in
-        friends_by_age(&session, &common::dataset("fakefriends.csv"), session.default_min_partitions())?
+        friends_by_age(&session, &datasets::path("fakefriends.csv"), session.default_min_partitions())?
     {
         println!("{age}: {average:.2}");
     }

@@ -4,9 +4,6 @@
 //! `filter` keeps one entry type, `reduce_by_key` finds the extreme per station.
 //! Run: `cargo run --release -p flint-engine --example min_temperatures`
 
-#[path = "common/mod.rs"]
-mod common;
-
 use flint_engine::prelude::*;
 
 /// `(station, entry type, temperature in °F)` from one line; `None` for a malformed line.
@@ -33,8 +30,8 @@ pub fn extreme_temperatures(
 }
 
 fn main() -> Result<()> {
-    let session = common::session("MinTemperatures")?;
-    let path = common::dataset("1800.csv");
+    let session = Session::builder().app_name("MinTemperatures").get_or_create()?;
+    let path = datasets::path("1800.csv");
     for (station, temp) in extreme_temperatures(&session, &path, session.default_min_partitions(), "TMIN")? {
         println!("{station}\tmin {temp:.2}F");
     }

@@ -3,9 +3,6 @@
 //! `text_file` → `map` (the rating field) → `count_by_value`, then sorted by rating on the driver.
 //! Run: `cargo run --release -p flint-engine --example ratings_histogram`
 
-#[path = "common/mod.rs"]
-mod common;
-
 use flint_engine::prelude::*;
 
 /// Counts per rating value (input read in at least `partitions` partitions), sorted by rating. Lines are `user\titem\trating\ttimestamp`.
@@ -18,8 +15,8 @@ pub fn ratings_histogram(session: &Session, path: &str, partitions: usize) -> Re
 }
 
 fn main() -> Result<()> {
-    let session = common::session("RatingsHistogram")?;
-    for (rating, count) in ratings_histogram(&session, &common::dataset("film.data"), session.default_min_partitions())?
+    let session = Session::builder().app_name("RatingsHistogram").get_or_create()?;
+    for (rating, count) in ratings_histogram(&session, &datasets::path("film.data"), session.default_min_partitions())?
     {
         println!("{rating} {count}");
     }

@@ -3,9 +3,6 @@
 //!
 //! Run: `cargo run --release -p flint-engine --example word_count`
 
-#[path = "common/mod.rs"]
-mod common;
-
 use flint_engine::prelude::*;
 use std::cmp::Reverse;
 
@@ -23,8 +20,8 @@ pub fn word_count(session: &Session, path: &str, partitions: usize) -> Result<Ve
 }
 
 fn main() -> Result<()> {
-    let session = common::session("WordCount")?;
-    let counts = word_count(&session, &common::dataset("book.txt"), session.default_min_partitions())?;
+    let session = Session::builder().app_name("WordCount").get_or_create()?;
+    let counts = word_count(&session, &datasets::path("book.txt"), session.default_min_partitions())?;
     println!("{} distinct words, {} in all", counts.len(), counts.iter().map(|(_, c)| c).sum::<u64>());
     for (word, count) in counts.iter().take(20) {
         println!("{word}:\t{count}");

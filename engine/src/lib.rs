@@ -40,6 +40,7 @@
 
 pub mod accumulator;
 pub mod broadcast;
+pub mod datasets;
 pub mod error;
 mod memory;
 pub mod partitioner;
@@ -58,6 +59,7 @@ pub use storage::StorageLevel;
 pub mod prelude {
     pub use crate::accumulator::{Accumulator, CollectionAccumulator, DoubleAccumulator, LongAccumulator};
     pub use crate::broadcast::Broadcast;
+    pub use crate::datasets;
     pub use crate::error::{Error, Result};
     pub use crate::partitioner::{HashPartitioner, Partitioner, RangePartitioner};
     pub use crate::rdd::{BoxIter, Data, Numeric, OrderedF64, Rdd, StatCounter};

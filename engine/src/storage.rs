@@ -399,7 +399,7 @@ mod tests {
         // Touch rdd 1 so rdd 2 is least recently used.
         assert!(bm.get::<u64>(1, 0).is_some());
         bm.put(3, 0, StorageLevel::MEMORY_ONLY, Arc::new(block.clone())).expect("put");
-        assert_eq!(bm.info(2).disk_size > 0, true, "MEMORY_AND_DISK block went to disk");
+        assert!(bm.info(2).disk_size > 0, "MEMORY_AND_DISK block went to disk");
         assert_eq!(*bm.get::<u64>(2, 0).expect("on disk"), block);
         // Now rdd 1 is the only memory block of another RDD: putting rdd 4 drops it.
         bm.put(4, 0, StorageLevel::MEMORY_ONLY, Arc::new(block.clone())).expect("put");

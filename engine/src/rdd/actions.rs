@@ -4,6 +4,7 @@ use super::sampling::{fraction_for_sample_size, partition_rng};
 use super::{BoxIter, Data, Rdd};
 use crate::error::{Error, Result};
 use crate::scheduler::{TaskContext, run_job};
+use crate::shuffle::KeyCmp;
 use rand::seq::SliceRandom;
 use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
@@ -158,13 +159,7 @@ impl<T: Data> Rdd<T> {
         self.take_ordered_at(num, Arc::new(cmp), "take_ordered", Location::caller())
     }
 
-    fn take_ordered_at(
-        &self,
-        num: usize,
-        cmp: Arc<dyn Fn(&T, &T) -> Ordering + Send + Sync>,
-        op: &str,
-        site: &Location<'_>,
-    ) -> Result<Vec<T>> {
+    fn take_ordered_at(&self, num: usize, cmp: KeyCmp<T>, op: &str, site: &Location<'_>) -> Result<Vec<T>> {
         if num == 0 {
             return Ok(Vec::new());
         }
@@ -278,7 +273,7 @@ impl<T: Data> Rdd<T> {
 }
 
 /// The `num` smallest items of an iterator by `cmp`, with a bounded max-heap.
-fn smallest<T>(it: impl Iterator<Item = T>, num: usize, cmp: &Arc<dyn Fn(&T, &T) -> Ordering + Send + Sync>) -> Vec<T> {
+fn smallest<T>(it: impl Iterator<Item = T>, num: usize, cmp: &KeyCmp<T>) -> Vec<T> {
     struct ByCmp<'a, T>(T, &'a (dyn Fn(&T, &T) -> Ordering + Send + Sync));
     impl<T> PartialEq for ByCmp<'_, T> {
         fn eq(&self, o: &Self) -> bool {

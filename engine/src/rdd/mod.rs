@@ -16,7 +16,7 @@ mod text;
 
 pub use numeric::{Numeric, OrderedF64, StatCounter};
 pub(crate) use pair::sample_keys_for_bounds;
-pub use pair::{KeyPartitioner, PartitionPlan};
+pub use pair::{Groups, KeyPartitioner, OuterPair, PartitionPlan};
 
 use crate::error::{Error, Result};
 use crate::partitioner::PartitioningKey;

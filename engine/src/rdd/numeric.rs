@@ -220,7 +220,7 @@ impl<T: Numeric> Rdd<T> {
         if buckets.len() < 2 {
             return Err(Error::param("buckets", "needs at least two boundaries"));
         }
-        if buckets.windows(2).any(|w| !(w[0] < w[1])) {
+        if buckets.windows(2).any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less)) {
             return Err(Error::param("buckets", "boundaries must be strictly increasing"));
         }
         self.histogram_counts(buckets, Location::caller())

@@ -11,17 +11,22 @@ use crate::partitioner::{
 };
 use crate::scheduler::{TaskContext, run_job};
 use crate::shuffle::{
-    MapSide, PrepareFn, PreparedDependency, ReduceSide, ShuffleDep, ShuffleDependency, ShuffleKind, ShuffledRdd,
-    aggregate, hash_partition_fn, range_prepare,
+    KeyCmp, MapSide, PartitionOf, PrepareFn, PreparedDependency, ReduceSide, ShuffleDep, ShuffleDependency,
+    ShuffleKind, ShuffledRdd, aggregate, hash_partition_fn, range_prepare,
 };
 use rustc_hash::FxHashMap;
-use std::cmp::Ordering;
 use std::hash::Hash;
 use std::panic::Location;
 use std::sync::Arc;
 
+/// Builds the range-bounds sampling step for one RDD.
+type PrepareFactory<K, V> = Box<dyn FnOnce(&Rdd<(K, V)>) -> PrepareFn>;
 type F1<A, B> = Arc<dyn Fn(A) -> B + Send + Sync>;
 type F2<A, B, C> = Arc<dyn Fn(A, B) -> C + Send + Sync>;
+/// A cogroup's values per key: those of the left RDD and those of the right.
+pub type Groups<V, W> = (Vec<V>, Vec<W>);
+/// A full outer join's value: either side may be missing.
+pub type OuterPair<V, W> = (Option<V>, Option<W>);
 
 /// How to place keys for `partition_by`: a [`HashPartitioner`] or a [`RangePartitioner`] (or a [`Partitioner`]).
 pub trait KeyPartitioner<K: Data>: Sized {
@@ -33,10 +38,10 @@ pub trait KeyPartitioner<K: Data>: Sized {
 #[doc(hidden)]
 pub struct PartitionPlan<K: Data, V: Data> {
     kind: ShuffleKind<K>,
-    partition_of: Arc<dyn Fn(&K) -> usize + Send + Sync>,
+    partition_of: PartitionOf<K>,
     partitioning: PartitioningKey,
     /// Range partitioners sample their input before the map stage.
-    prepare: Option<Box<dyn FnOnce(&Rdd<(K, V)>) -> PrepareFn>>,
+    prepare: Option<PrepareFactory<K, V>>,
 }
 
 impl<K: Data, V: Data> std::fmt::Debug for PartitionPlan<K, V> {
@@ -57,7 +62,7 @@ impl<K: Data + Hash> KeyPartitioner<K> for HashPartitioner {
     }
 }
 
-fn range_fn<K: Ord + Send + Sync + 'static>(r: &RangePartitioner<K>) -> Arc<dyn Fn(&K) -> usize + Send + Sync> {
+fn range_fn<K: Ord + Send + Sync + 'static>(r: &RangePartitioner<K>) -> PartitionOf<K> {
     let r = r.clone();
     Arc::new(move |k: &K| r.get_partition(k))
 }
@@ -148,8 +153,6 @@ impl<K: Data + Hash + Eq, V: Data, W: Data> RddBase for CoGrouped<K, V, W> {
         Some(PartitioningKey::Hash(self.partitions))
     }
 }
-
-type Groups<V, W> = (Vec<V>, Vec<W>);
 
 impl<K: Data + Hash + Eq, V: Data, W: Data> RddCompute<(K, Groups<V, W>)> for CoGrouped<K, V, W> {
     fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<(K, Groups<V, W>)>> {
@@ -507,7 +510,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     pub(crate) fn shuffle_pass(
         &self,
         kind: ShuffleKind<K>,
-        partition_of: Arc<dyn Fn(&K) -> usize + Send + Sync>,
+        partition_of: PartitionOf<K>,
         prepare: Option<PrepareFn>,
         partitioning: Option<PartitioningKey>,
         op: &'static str,
@@ -525,7 +528,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
 
     /// Groups both RDDs' values per key: `(key, (values here, values there))` for every key of either.
     #[track_caller]
-    pub fn cogroup<W: Data>(&self, other: &Rdd<(K, W)>) -> Rdd<(K, (Vec<V>, Vec<W>))> {
+    pub fn cogroup<W: Data>(&self, other: &Rdd<(K, W)>) -> Rdd<(K, Groups<V, W>)> {
         let n = default_partitions(&[&*self.node, &*other.node]);
         self.cogroup_at(other, n, "cogroup", Location::caller())
     }
@@ -536,7 +539,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         n: usize,
         op: &'static str,
         site: &Location<'_>,
-    ) -> Rdd<(K, (Vec<V>, Vec<W>))> {
+    ) -> Rdd<(K, Groups<V, W>)> {
         let meta = self.meta_here("CoGroupedRDD", op, site);
         self.session.rdd_from(CoGrouped { meta, left: CoSide::of(self, n), right: CoSide::of(other, n), partitions: n })
     }
@@ -581,7 +584,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
 
     /// Full outer join: every key of either side, `None` where a side has no value.
     #[track_caller]
-    pub fn full_outer_join<W: Data>(&self, other: &Rdd<(K, W)>) -> Rdd<(K, (Option<V>, Option<W>))> {
+    pub fn full_outer_join<W: Data>(&self, other: &Rdd<(K, W)>) -> Rdd<(K, OuterPair<V, W>)> {
         let site = Location::caller();
         let n = default_partitions(&[&*self.node, &*other.node]);
         self.cogroup_at(other, n, "full_outer_join", site).flat_map_values_at("full_outer_join", site, |(vs, ws)| {
@@ -693,7 +696,7 @@ impl<K: Data + Hash + Eq + Ord, V: Data> Rdd<(K, V)> {
             range_fn(&range),
             MapSide::Convert(Arc::new(|v| v)),
         );
-        let cmp: Arc<dyn Fn(&K, &K) -> Ordering + Send + Sync> =
+        let cmp: KeyCmp<K> =
             if ascending { Arc::new(|a: &K, b: &K| a.cmp(b)) } else { Arc::new(|a: &K, b: &K| b.cmp(a)) };
         let meta = self.meta_here("ShuffledRDD", op, site);
         self.session.rdd_from(ShuffledRdd::new(

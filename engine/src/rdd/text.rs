@@ -87,7 +87,7 @@ fn compute_splits(files: &[PathBuf], min_partitions: usize) -> Result<Vec<FileSp
     }
     let total: u64 = lens.iter().sum();
     let goal = total / min_partitions.max(1) as u64;
-    let split_size = goal.min(BLOCK_SIZE).max(1);
+    let split_size = goal.clamp(1, BLOCK_SIZE);
     let mut splits = Vec::new();
     for (path, &len) in files.iter().zip(&lens) {
         let gzip = path.extension().is_some_and(|e| e == "gz");

@@ -33,6 +33,11 @@ use std::hash::Hash;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// Orders keys (already reversed for a descending sort).
+pub(crate) type KeyCmp<K> = Arc<dyn Fn(&K, &K) -> Ordering + Send + Sync>;
+/// Maps a key to its reduce partition.
+pub(crate) type PartitionOf<K> = Arc<dyn Fn(&K) -> usize + Send + Sync>;
+
 /// One map task's output.
 struct MapOutput {
     /// One `Arc<Vec<(K, C)>>` per reduce partition: what stayed in memory.
@@ -180,7 +185,7 @@ pub(crate) struct ShuffleDependency<K: Data, V: Data, C: Data> {
     shuffle_id: usize,
     parent: Rdd<(K, V)>,
     kind: ShuffleKind<K>,
-    partition_of: Arc<dyn Fn(&K) -> usize + Send + Sync>,
+    partition_of: PartitionOf<K>,
     map_side: MapSide<V, C>,
 }
 
@@ -192,7 +197,7 @@ impl<K: Data, V: Data, C: Data> Drop for ShuffleDependency<K, V, C> {
 
 /// Makes the key → partition function of a shuffle kind; `K` needs hashing, ordering or to be a `usize`
 /// depending on the kind, so each caller passes the functions its key type supports.
-pub(crate) fn hash_partition_fn<K: Hash>(n: usize) -> Arc<dyn Fn(&K) -> usize + Send + Sync> {
+pub(crate) fn hash_partition_fn<K: Hash>(n: usize) -> PartitionOf<K> {
     Arc::new(move |k: &K| hash_to_partition(hash_key(k), n))
 }
 
@@ -200,7 +205,7 @@ impl<K: Data, V: Data, C: Data> ShuffleDependency<K, V, C> {
     pub(crate) fn new(
         parent: &Rdd<(K, V)>,
         kind: ShuffleKind<K>,
-        partition_of: Arc<dyn Fn(&K) -> usize + Send + Sync>,
+        partition_of: PartitionOf<K>,
         map_side: MapSide<V, C>,
     ) -> Self {
         let ctx = parent.context();
@@ -461,7 +466,7 @@ pub(crate) enum ReduceSide<K, C, R> {
         merge_combiners: Arc<dyn Fn(R, R) -> R + Send + Sync>,
     },
     /// Sort by key with `cmp` (already reversed for descending order).
-    Sort(Arc<dyn Fn(&K, &K) -> Ordering + Send + Sync>, Arc<dyn Fn(C) -> R + Send + Sync>),
+    Sort(KeyCmp<K>, Arc<dyn Fn(C) -> R + Send + Sync>),
     /// Pass records through.
     Pass(Arc<dyn Fn(C) -> R + Send + Sync>),
 }

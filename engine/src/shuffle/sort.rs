@@ -1,5 +1,6 @@
 //! External merge sort for `sort_by_key`: sorted runs spill to disk past the budget and are merged with a heap.
 
+use super::KeyCmp;
 use super::spill::{ChunkReader, SpillWriter};
 use crate::error::Result;
 use crate::memory::{Reservation, SizeTracker};
@@ -15,12 +16,10 @@ const CHUNK: usize = 4096;
 
 static RUN_SEQ: AtomicUsize = AtomicUsize::new(0);
 
-type Cmp<K> = Arc<dyn Fn(&K, &K) -> Ordering + Send + Sync>;
-
 /// Sorts records by key with `cmp`; stable (equal keys keep their input order).
 pub(crate) fn sort<K: Data, V: Data>(
     input: impl Iterator<Item = (K, V)>,
-    cmp: Cmp<K>,
+    cmp: KeyCmp<K>,
     tc: &TaskContext,
 ) -> Result<BoxIter<(K, V)>> {
     let mut reservation = Reservation::new(&tc.session().shuffles.memory);
@@ -76,7 +75,7 @@ impl<I> Drop for RemoveOnDrop<I> {
 struct Head<K, V> {
     record: (K, V),
     run: usize,
-    cmp: Cmp<K>,
+    cmp: KeyCmp<K>,
 }
 
 impl<K, V> PartialEq for Head<K, V> {
@@ -107,7 +106,7 @@ struct Merge<K, V> {
 }
 
 impl<K, V> Merge<K, V> {
-    fn new(mut runs: Vec<BoxIter<(K, V)>>, cmp: Cmp<K>) -> Self {
+    fn new(mut runs: Vec<BoxIter<(K, V)>>, cmp: KeyCmp<K>) -> Self {
         let mut heap = BinaryHeap::with_capacity(runs.len());
         for (run, it) in runs.iter_mut().enumerate() {
             if let Some(record) = it.next() {

@@ -2,9 +2,6 @@
 //! (`datasets/reference/day1.py`, Python 3.11.7, stored in `day1_expected.json`), at 1, 4 and 16 partitions.
 
 #[allow(dead_code)]
-#[path = "../../examples/common/mod.rs"]
-mod common;
-#[allow(dead_code)]
 #[path = "../../examples/customer_spend.rs"]
 mod customer_spend;
 #[allow(dead_code)]
@@ -25,7 +22,7 @@ use flint_engine::prelude::*;
 use serde_json::Value;
 
 fn expected() -> Value {
-    let path = common::datasets_dir().join("reference/day1_expected.json");
+    let path = datasets::dir().join("reference/day1_expected.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).expect("reference JSON")
 }
@@ -39,18 +36,14 @@ fn at_each_parallelism(mut check: impl FnMut(&Session, usize)) {
 }
 
 fn pairs(v: &Value) -> Vec<(Value, Value)> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|p| (p[0].clone(), p[1].clone()))
-        .collect()
+    v.as_array().expect("array").iter().map(|p| (p[0].clone(), p[1].clone())).collect()
 }
 
 #[test]
 fn ratings_histogram_matches_reference() {
     let want = pairs(&expected()["ratings_histogram"]);
     at_each_parallelism(|s, n| {
-        let got = ratings_histogram::ratings_histogram(s, &common::dataset("film.data"), n).expect("lab");
+        let got = ratings_histogram::ratings_histogram(s, &datasets::path("film.data"), n).expect("lab");
         assert_eq!(got.len(), want.len());
         for ((rating, count), (r, c)) in got.iter().zip(&want) {
             assert_eq!(rating, &r.to_string());
@@ -63,7 +56,7 @@ fn ratings_histogram_matches_reference() {
 fn friends_by_age_matches_reference() {
     let want = pairs(&expected()["friends_by_age"]);
     at_each_parallelism(|s, n| {
-        let got = friends_by_age::friends_by_age(s, &common::dataset("fakefriends.csv"), n).expect("lab");
+        let got = friends_by_age::friends_by_age(s, &datasets::path("fakefriends.csv"), n).expect("lab");
         assert_eq!(got.len(), want.len());
         for ((age, avg), (a, v)) in got.iter().zip(&want) {
             assert_eq!(Some(u64::from(*age)), a.as_u64());
@@ -78,7 +71,7 @@ fn temperatures_match_reference() {
     at_each_parallelism(|s, n| {
         for (kind, key) in [("TMIN", "min_temperatures"), ("TMAX", "max_temperatures")] {
             let want = pairs(&reference[key]);
-            let got = min_temperatures::extreme_temperatures(s, &common::dataset("1800.csv"), n, kind).expect("lab");
+            let got = min_temperatures::extreme_temperatures(s, &datasets::path("1800.csv"), n, kind).expect("lab");
             assert_eq!(got.len(), want.len());
             for ((station, temp), (st, t)) in got.iter().zip(&want) {
                 assert_eq!(Some(station.as_str()), st.as_str());
@@ -92,7 +85,7 @@ fn temperatures_match_reference() {
 fn word_count_matches_reference() {
     let reference = &expected()["word_count"];
     at_each_parallelism(|s, n| {
-        let got = word_count::word_count(s, &common::dataset("book.txt"), n).expect("lab");
+        let got = word_count::word_count(s, &datasets::path("book.txt"), n).expect("lab");
         assert_eq!(Some(got.len() as u64), reference["distinct_words"].as_u64());
         assert_eq!(Some(got.iter().map(|(_, c)| c).sum::<u64>()), reference["total_words"].as_u64());
         for ((word, count), (w, c)) in got.iter().zip(pairs(&reference["top20"])) {
@@ -112,7 +105,7 @@ fn normalised_words_split_like_python_w_plus() {
 fn customer_spend_matches_reference() {
     let reference = &expected()["customer_spend"];
     at_each_parallelism(|s, n| {
-        let got = customer_spend::customer_spend(s, &common::dataset("customer-orders.csv"), n).expect("lab");
+        let got = customer_spend::customer_spend(s, &datasets::path("customer-orders.csv"), n).expect("lab");
         assert_eq!(Some(got.len() as u64), reference["customers"].as_u64());
         // Sums of the same floats in another order differ in the last bits: compare with a tolerance.
         for ((customer, total), (c, t)) in got.iter().zip(pairs(&reference["by_total"])) {
