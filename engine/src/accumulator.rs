@@ -23,6 +23,11 @@ pub trait AccumulatorParam: Send + Sync + 'static {
     fn add(&self, acc: &mut Self::Value, input: Self::In);
     /// Merges a task's partial value.
     fn merge(&self, acc: &mut Self::Value, other: Self::Value);
+    /// A task's update as [`Event::TaskEnd`](crate::scheduler::listener::Event::TaskEnd) reports it: the value a user
+    /// reads, as Spark's UI shows it (a sum for the number accumulators, not their internal `(sum, count)`).
+    fn show(&self, value: &Self::Value) -> String {
+        format!("{value:?}")
+    }
 }
 
 /// Sum and count of `i64` inputs.
@@ -43,6 +48,9 @@ impl AccumulatorParam for LongParam {
         acc.0 = acc.0.wrapping_add(other.0);
         acc.1 += other.1;
     }
+    fn show(&self, value: &(i64, u64)) -> String {
+        value.0.to_string()
+    }
 }
 
 /// Sum and count of `f64` inputs.
@@ -62,6 +70,9 @@ impl AccumulatorParam for DoubleParam {
     fn merge(&self, acc: &mut (f64, u64), other: (f64, u64)) {
         acc.0 += other.0;
         acc.1 += other.1;
+    }
+    fn show(&self, value: &(f64, u64)) -> String {
+        format!("{:?}", value.0)
     }
 }
 
@@ -153,7 +164,7 @@ impl<P: AccumulatorParam> PendingAccumulator for Pending<P> {
     }
 
     fn commit(self: Box<Self>) -> Option<(String, String)> {
-        let report = self.target.name.as_ref().map(|n| (n.clone(), format!("{:?}", self.value)));
+        let report = self.target.name.as_ref().map(|n| (n.clone(), self.target.param.show(&self.value)));
         let mut value = self.target.value.lock().unwrap_or_else(|e| e.into_inner());
         self.target.param.merge(&mut value, self.value);
         report

@@ -203,8 +203,9 @@ fn debug_self(rdd: &dyn RddBase) -> Vec<String> {
     let level = m.storage_level();
     let persistence = if level.is_valid() { level.description() } else { String::new() };
     let mut lines = vec![format!("{} [{persistence}]", self_line(rdd))];
-    if level.is_valid() {
-        let info = m.ctx.blocks.info(m.id);
+    // Spark lists storage only for RDDs that hold cached blocks (`getRDDStorageInfo` keeps `isCached` ones).
+    let cached = level.is_valid().then(|| m.ctx.blocks.info(m.id)).filter(|info| info.cached_partitions > 0);
+    if let Some(info) = cached {
         lines.push(format!(
             "    CachedPartitions: {}; MemorySize: {}; DiskSize: {}",
             info.cached_partitions,

@@ -25,6 +25,16 @@ macro_rules! numeric {
 }
 numeric!(i8, i16, i32, i64, u8, u16, u32, u64, usize, isize, f32, f64);
 
+/// Spark's `math.max`: NaN if either value is NaN (`f64::max` would ignore it).
+fn max_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
+}
+
+/// Spark's `math.min`: NaN if either value is NaN.
+fn min_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }
+}
+
 /// Count, mean, variance, min and max in one pass (Spark's `StatCounter`, with the same merge formulas).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct StatCounter {
@@ -57,8 +67,8 @@ impl StatCounter {
         self.count += 1;
         self.mean += delta / self.count as f64;
         self.m2 += delta * (value - self.mean);
-        self.max = self.max.max(value);
-        self.min = self.min.min(value);
+        self.max = max_nan(self.max, value);
+        self.min = min_nan(self.min, value);
     }
 
     /// Merges another counter (Chan et al.'s parallel formula, as Spark's `merge(other)`).
@@ -81,8 +91,8 @@ impl StatCounter {
         }
         self.m2 += other.m2 + delta * delta * self.count as f64 * other.count as f64 / n;
         self.count += other.count;
-        self.max = self.max.max(other.max);
-        self.min = self.min.min(other.min);
+        self.max = max_nan(self.max, other.max);
+        self.min = min_nan(self.min, other.min);
     }
 
     /// Number of values.
@@ -97,11 +107,11 @@ impl StatCounter {
     pub fn sum(&self) -> f64 {
         self.mean * self.count as f64
     }
-    /// Largest value (`-inf` when empty).
+    /// Largest value (`-inf` when empty, `NaN` if a value is `NaN`, as in Spark).
     pub fn max(&self) -> f64 {
         self.max
     }
-    /// Smallest value (`+inf` when empty).
+    /// Smallest value (`+inf` when empty, `NaN` if a value is `NaN`, as in Spark).
     pub fn min(&self) -> f64 {
         self.min
     }
@@ -206,10 +216,12 @@ impl<T: Numeric> Rdd<T> {
         let buckets: Vec<f64> = if min == max {
             vec![min, min]
         } else {
-            let step = (max - min) / bucket_count as f64;
-            (0..=bucket_count).map(|i| if i == bucket_count { max } else { min + step * i as f64 }).collect()
+            // Spark's `customRange`: `min + (i * span) / count`, then `max` itself.
+            let span = max - min;
+            let n = bucket_count as f64;
+            (0..bucket_count).map(|i| min + (i as f64 * span) / n).chain(std::iter::once(max)).collect()
         };
-        let counts = self.histogram_counts(&buckets, site)?;
+        let counts = self.histogram_counts(&buckets, true, site)?;
         Ok((buckets, counts))
     }
 
@@ -223,10 +235,12 @@ impl<T: Numeric> Rdd<T> {
         if buckets.windows(2).any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less)) {
             return Err(Error::param("buckets", "boundaries must be strictly increasing"));
         }
-        self.histogram_counts(buckets, Location::caller())
+        self.histogram_counts(buckets, false, Location::caller())
     }
 
-    fn histogram_counts(&self, buckets: &[f64], site: &Location<'_>) -> Result<Vec<u64>> {
+    /// Counts per bucket. With `even` buckets a value's bucket is computed, not searched, as Spark's
+    /// `fastBucketFunction` does (so a value lands where Spark puts it even when the boundaries are rounded).
+    fn histogram_counts(&self, buckets: &[f64], even: bool, site: &Location<'_>) -> Result<Vec<u64>> {
         let bounds = buckets.to_vec();
         let all: Vec<usize> = (0..self.num_partitions()).collect();
         let n = bounds.len() - 1;
@@ -237,7 +251,14 @@ impl<T: Numeric> Rdd<T> {
                 if x.is_nan() || x < lo || x > hi {
                     continue;
                 }
-                let i = if x == hi { n - 1 } else { bounds.partition_point(|b| *b <= x) - 1 };
+                let i = if even {
+                    // `as usize` truncates like Scala's `toInt`, and maps the NaN of a one-value range to 0.
+                    (((x - lo) / (hi - lo) * n as f64) as usize).min(n - 1)
+                } else if x == hi {
+                    n - 1
+                } else {
+                    bounds.partition_point(|b| *b <= x) - 1
+                };
                 counts[i] += 1;
             }
             Ok(counts)

@@ -12,7 +12,7 @@ use crate::scheduler::TaskContext;
 use crate::scheduler::task::add;
 use crate::session::Session;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::panic::Location;
 use std::path::{Path, PathBuf};
 
@@ -108,14 +108,29 @@ fn compute_splits(files: &[PathBuf], min_partitions: usize) -> Result<Vec<FileSp
     Ok(splits)
 }
 
-/// Lines of a split; a read error fails the task and ends the stream.
+/// Bytes read from a file at a time.
+const CHUNK: usize = 1 << 20;
+
+/// Lines of a split. Reads large chunks and validates each chunk's complete lines as UTF-8 at once, then cuts
+/// lines lazily with `memchr` (one copy per line, into its `String`). A read error fails the task and ends the
+/// stream.
 struct LineReader {
-    reader: Box<dyn BufRead + Send>,
-    /// Position of the next line's first byte (plain files only).
+    source: Box<dyn Read + Send>,
+    /// Raw bytes read but not yet moved into `text`: at most one partial line between chunks.
+    raw: Vec<u8>,
+    eof: bool,
+    /// Complete lines being returned, and the offset of the next one.
+    text: String,
+    cursor: usize,
+    /// Lines of a chunk that was not valid UTF-8, each with the bytes it took (replacement characters change
+    /// lengths, so positions come from the raw bytes).
+    lossy: std::vec::IntoIter<(String, usize)>,
+    /// The line under way at a split's start belongs to the previous split.
+    skip_first: bool,
+    /// File offset of the next line's first byte (plain files only).
     pos: u64,
     end: u64,
     bounded: bool,
-    buf: Vec<u8>,
     path: PathBuf,
     tc: TaskContext,
     lines: u64,
@@ -123,38 +138,109 @@ struct LineReader {
     done: bool,
 }
 
+/// A line without its `\n` or `\r\n` terminator.
+fn trim_terminator(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Where the line starting at `start` ends, its terminator included.
+fn line_stop(bytes: &[u8], start: usize) -> usize {
+    memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1)
+}
+
 impl LineReader {
     fn open(split: &FileSplit, tc: &TaskContext) -> Result<Self> {
-        let file = File::open(&split.path).map_err(|e| Error::io("reading", &split.path, e))?;
-        let mut reader = Self {
-            reader: Box::new(BufReader::new(std::io::empty())),
+        let mut file = File::open(&split.path).map_err(|e| Error::io("reading", &split.path, e))?;
+        let source: Box<dyn Read + Send> = if split.gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(file))
+        } else {
+            file.seek(SeekFrom::Start(split.start)).map_err(|e| Error::io("reading", &split.path, e))?;
+            Box::new(file)
+        };
+        Ok(LineReader {
+            source,
+            raw: Vec::with_capacity(CHUNK),
+            eof: false,
+            text: String::new(),
+            cursor: 0,
+            lossy: Vec::new().into_iter(),
+            skip_first: split.start > 0 && !split.gzip,
             pos: split.start,
             end: split.end,
             bounded: !split.gzip,
-            buf: Vec::with_capacity(256),
             path: split.path.clone(),
             tc: tc.clone(),
             lines: 0,
             bytes: 0,
             done: false,
-        };
-        if split.gzip {
-            let decoder = flate2::read::MultiGzDecoder::new(file);
-            reader.reader = Box::new(BufReader::with_capacity(1 << 18, decoder));
-        } else {
-            let mut file = file;
-            file.seek(SeekFrom::Start(split.start)).map_err(|e| Error::io("reading", &split.path, e))?;
-            let mut buffered = BufReader::with_capacity(1 << 18, file);
-            if split.start > 0 {
-                // The line under way at `start` belongs to the previous split.
-                let mut skipped = Vec::new();
-                let n = buffered.read_until(b'\n', &mut skipped).map_err(|e| Error::io("reading", &split.path, e))?;
-                reader.pos += n as u64;
-                reader.bytes += n as u64;
+        })
+    }
+
+    /// Moves the next run of complete lines from `raw` into `text` (or `lossy`); `false` at the end of input.
+    fn next_region(&mut self) -> std::io::Result<bool> {
+        let region_end = loop {
+            if let Some(i) = memchr::memrchr(b'\n', &self.raw) {
+                break i + 1;
             }
-            reader.reader = Box::new(buffered);
+            if self.eof {
+                break self.raw.len();
+            }
+            // Read a chunk, or more for a line longer than one.
+            let want = (CHUNK.max(self.raw.len() * 2) - self.raw.len()) as u64;
+            let n = (&mut self.source).take(want).read_to_end(&mut self.raw)?;
+            self.eof = n == 0;
+        };
+        if region_end == 0 {
+            return Ok(false);
         }
-        Ok(reader)
+        let mut rest = Vec::with_capacity(CHUNK);
+        rest.extend_from_slice(&self.raw[region_end..]);
+        let mut region = std::mem::replace(&mut self.raw, rest);
+        region.truncate(region_end);
+        match String::from_utf8(region) {
+            Ok(text) => {
+                self.text = text;
+                self.cursor = 0;
+            }
+            Err(e) => {
+                let bytes = e.into_bytes();
+                let mut lines = Vec::new();
+                let mut start = 0;
+                while start < bytes.len() {
+                    let stop = line_stop(&bytes, start);
+                    lines.push((
+                        String::from_utf8_lossy(trim_terminator(&bytes[start..stop])).into_owned(),
+                        stop - start,
+                    ));
+                    start = stop;
+                }
+                self.lossy = lines.into_iter();
+            }
+        }
+        Ok(true)
+    }
+
+    /// The next line with the bytes it took, from `text` or `lossy`.
+    fn next_line(&mut self) -> std::io::Result<Option<(String, usize)>> {
+        loop {
+            if let Some(line) = self.lossy.next() {
+                return Ok(Some(line));
+            }
+            if self.cursor < self.text.len() {
+                let bytes = self.text.as_bytes();
+                let stop = line_stop(bytes, self.cursor);
+                let len = trim_terminator(&bytes[self.cursor..stop]).len();
+                // `\n` offsets are character boundaries, so the slice is always there.
+                let line = self.text.get(self.cursor..self.cursor + len).unwrap_or_default().to_owned();
+                let taken = stop - self.cursor;
+                self.cursor = stop;
+                return Ok(Some((line, taken)));
+            }
+            if !self.next_region()? {
+                return Ok(None);
+            }
+        }
     }
 }
 
@@ -162,38 +248,27 @@ impl Iterator for LineReader {
     type Item = String;
 
     fn next(&mut self) -> Option<String> {
-        if self.done || (self.bounded && self.pos > self.end) {
-            return None;
-        }
-        self.buf.clear();
-        match self.reader.read_until(b'\n', &mut self.buf) {
-            Ok(0) => {
-                self.done = true;
-                None
-            }
-            Ok(n) => {
-                self.pos += n as u64;
-                self.bytes += n as u64;
-                self.lines += 1;
-                let mut line: &[u8] = &self.buf;
-                if let Some(stripped) = line.strip_suffix(b"\n") {
-                    line = stripped;
+        // A split reads the lines that start at or before its end.
+        while !self.done && (!self.bounded || self.pos <= self.end) {
+            match self.next_line() {
+                Ok(Some((line, taken))) => {
+                    self.pos += taken as u64;
+                    self.bytes += taken as u64;
+                    if std::mem::take(&mut self.skip_first) {
+                        continue;
+                    }
+                    self.lines += 1;
+                    return Some(line);
                 }
-                if let Some(stripped) = line.strip_suffix(b"\r") {
-                    line = stripped;
+                Ok(None) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    let what = if self.bounded { "reading" } else { "decompressing gzip file" };
+                    self.tc.fail(Error::io(what, &self.path, e));
                 }
-                Some(match std::str::from_utf8(line) {
-                    Ok(s) => s.to_owned(),
-                    Err(_) => String::from_utf8_lossy(line).into_owned(),
-                })
-            }
-            Err(e) => {
-                self.done = true;
-                let what = if self.bounded { "reading" } else { "decompressing gzip file" };
-                self.tc.fail(Error::io(what, &self.path, e));
-                None
             }
         }
+        None
     }
 }
 

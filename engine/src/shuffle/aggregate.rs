@@ -6,7 +6,7 @@
 //! `merge_combiners` — recursively, with another hash, if one file is still too large. This needs only `Hash +
 //! Eq` keys (no ordering), like the rest of the pair API.
 
-use super::spill::{Chunk, ChunkReader, SpillWriter};
+use super::spill::{Chunk, ChunkReader, RemoveOnDrop, SpillWriter};
 use crate::error::Result;
 use crate::memory::{Reservation, SizeTracker};
 use crate::partitioner::hash_key;
@@ -143,7 +143,9 @@ impl<'a> Spiller<'a> {
         let tc = self.tc.clone();
         let depth = self.depth;
         let merge = Arc::clone(merge_combiners);
-        // Merge lazily, one file at a time, so at most one file's keys are in memory.
+        let paths: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+        // Merge lazily, one file at a time, so at most one file's keys are in memory; each file is deleted once
+        // merged, and the rest when the reader stops early.
         let iter = files.into_iter().flat_map(move |(path, chunks)| {
             let records = ChunkReader::<(K, C)>::new(path.clone(), chunks, &tc);
             let mut next = Spiller::new(&tc, depth + 1);
@@ -157,7 +159,7 @@ impl<'a> Spiller<'a> {
                 }
             }
         });
-        Ok(Box::new(iter))
+        Ok(Box::new(RemoveOnDrop::new(iter, paths)))
     }
 }
 

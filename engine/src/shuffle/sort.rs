@@ -1,7 +1,7 @@
 //! External merge sort for `sort_by_key`: sorted runs spill to disk past the budget and are merged with a heap.
 
 use super::KeyCmp;
-use super::spill::{ChunkReader, SpillWriter};
+use super::spill::{ChunkReader, RemoveOnDrop, SpillWriter};
 use crate::error::Result;
 use crate::memory::{Reservation, SizeTracker};
 use crate::rdd::{BoxIter, Data};
@@ -39,7 +39,7 @@ pub(crate) fn sort<K: Data, V: Data>(
             }
             add(&tc.counters().disk_bytes_spilled, writer.bytes_written());
             let path = writer.finish()?;
-            runs.push(Box::new(RemoveOnDrop { inner: ChunkReader::new(path.clone(), chunks, tc), path }));
+            runs.push(Box::new(RemoveOnDrop::new(ChunkReader::new(path.clone(), chunks, tc), vec![path])));
             buffer.clear();
             tracker.reset();
             reservation.free();
@@ -51,25 +51,6 @@ pub(crate) fn sort<K: Data, V: Data>(
     }
     runs.push(Box::new(buffer.into_iter()));
     Ok(Box::new(Merge::new(runs, cmp)))
-}
-
-/// Deletes a run file once its reader is done.
-struct RemoveOnDrop<I> {
-    inner: I,
-    path: std::path::PathBuf,
-}
-
-impl<I: Iterator> Iterator for RemoveOnDrop<I> {
-    type Item = I::Item;
-    fn next(&mut self) -> Option<I::Item> {
-        self.inner.next()
-    }
-}
-
-impl<I> Drop for RemoveOnDrop<I> {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
 }
 
 struct Head<K, V> {

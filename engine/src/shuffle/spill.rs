@@ -17,18 +17,20 @@ pub(crate) struct Chunk {
     pub(crate) len: u64,
 }
 
-/// Appends chunks to one file.
+/// Appends chunks to one file. A writer dropped before [`finish`](SpillWriter::finish) (its task failed) deletes
+/// the file; a finished file belongs to whoever reads it, who deletes it (see [`RemoveOnDrop`]).
 #[derive(Debug)]
 pub(crate) struct SpillWriter {
     path: PathBuf,
     out: BufWriter<File>,
     offset: u64,
+    finished: bool,
 }
 
 impl SpillWriter {
     pub(crate) fn create(path: PathBuf) -> Result<Self> {
         let file = File::create(&path).map_err(|e| Error::io("creating spill file", &path, e))?;
-        Ok(SpillWriter { path, out: BufWriter::with_capacity(1 << 16, file), offset: 0 })
+        Ok(SpillWriter { path, out: BufWriter::with_capacity(1 << 16, file), offset: 0, finished: false })
     }
 
     /// Writes one chunk and returns where it lies.
@@ -43,11 +45,50 @@ impl SpillWriter {
     /// Flushes buffered bytes; the file is complete and readable afterwards.
     pub(crate) fn finish(mut self) -> Result<PathBuf> {
         self.out.flush().map_err(|e| Error::io("writing spill file", &self.path, e))?;
-        Ok(self.path)
+        self.finished = true;
+        Ok(self.path.clone())
     }
 
     pub(crate) fn bytes_written(&self) -> u64 {
         self.offset
+    }
+}
+
+impl Drop for SpillWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Records read back from spill files, which are deleted when the iterator is dropped, whether it was read to the
+/// end or not (a `take` stops early).
+pub(crate) struct RemoveOnDrop<I> {
+    inner: I,
+    paths: Vec<PathBuf>,
+}
+
+impl<I> RemoveOnDrop<I> {
+    pub(crate) fn new(inner: I, paths: Vec<PathBuf>) -> Self {
+        RemoveOnDrop { inner, paths }
+    }
+}
+
+impl<I: Iterator> Iterator for RemoveOnDrop<I> {
+    type Item = I::Item;
+
+    #[inline]
+    fn next(&mut self) -> Option<I::Item> {
+        self.inner.next()
+    }
+}
+
+impl<I> Drop for RemoveOnDrop<I> {
+    fn drop(&mut self) {
+        for path in &self.paths {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
