@@ -5,11 +5,12 @@
 
 use flint_engine::prelude::*;
 
-/// Counts per rating value (input read in at least `partitions` partitions), sorted by rating. Lines are `user\titem\trating\ttimestamp`.
-pub fn ratings_histogram(session: &Session, path: &str, partitions: usize) -> Result<Vec<(String, u64)>> {
+/// Counts per rating value (input read in at least `partitions` partitions), sorted by rating. Lines are
+/// `user\titem\trating\ttimestamp`; a line without a numeric rating is skipped.
+pub fn ratings_histogram(session: &Session, path: &str, partitions: usize) -> Result<Vec<(u8, u64)>> {
     let lines = session.text_file(path, partitions)?;
-    let ratings = lines.map(|line| line.split('\t').nth(2).unwrap_or_default().to_string());
-    let mut counts: Vec<(String, u64)> = ratings.count_by_value()?.into_iter().collect();
+    let ratings = lines.flat_map(|line| line.split('\t').nth(2).and_then(|r| r.parse::<u8>().ok()));
+    let mut counts: Vec<(u8, u64)> = ratings.count_by_value()?.into_iter().collect();
     counts.sort();
     Ok(counts)
 }

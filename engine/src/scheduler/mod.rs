@@ -135,6 +135,8 @@ fn run_stage<R: Send>(
         let result = match outcome {
             Ok(Ok(value)) => match tc.take_error() {
                 Some(e) => Err(e),
+                // A cancel that came while the task ran fails the job even if the task finished first.
+                None if ctx.cancel_epoch() != job.epoch => Err(Error::Cancelled { job: job.job_id }),
                 None => Ok(value),
             },
             Ok(Err(e)) => Err(e),
