@@ -94,6 +94,14 @@ pub enum Error {
         to: String,
     },
 
+    /// A query or expression cannot be planned: an unknown column or table, a type mismatch, bad SQL.
+    #[error("{0}")]
+    Plan(String),
+
+    /// A query failed while running.
+    #[error("query failed: {0}")]
+    Execution(String),
+
     /// A bug in Flint: please report it.
     #[error("internal error (this is a bug in Flint, please report it): {0}")]
     Internal(String),
@@ -111,5 +119,24 @@ impl Error {
 
     pub(crate) fn param(name: &str, message: impl Into<String>) -> Self {
         Error::InvalidParameter { name: name.to_string(), message: message.into() }
+    }
+}
+
+impl From<datafusion::error::DataFusionError> for Error {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        use datafusion::error::DataFusionError as D;
+        match e.find_root() {
+            D::Plan(m) | D::SQL(_, Some(m)) => Error::Plan(m.clone()),
+            D::SchemaError(..) | D::SQL(..) | D::NotImplemented(_) => Error::Plan(e.find_root().to_string()),
+            D::IoError(_) | D::ObjectStore(_) => Error::Execution(e.find_root().to_string()),
+            D::Internal(m) => Error::Internal(m.clone()),
+            root => Error::Execution(root.to_string()),
+        }
+    }
+}
+
+impl From<arrow::error::ArrowError> for Error {
+    fn from(e: arrow::error::ArrowError) -> Self {
+        Error::Execution(e.to_string())
     }
 }

@@ -13,6 +13,7 @@
 //!     map stage: parent partition ─▶ map-side combine ─▶ buckets per reduce partition (memory, or spilled)
 //!     result stage: shuffle read ─▶ aggregate / sort (spilling past the budget) ─▶ closures ─▶ result
 //! ```
+//! - [`dataframe`] and [`functions`]: DataFrames and SQL on Arrow, planned and run by DataFusion.
 //! - [`session`]: the entry point ([`Session`]), its thread pool, memory budgets, and spill directory.
 //! - [`rdd`]: [`Rdd<T>`](Rdd), its lineage nodes, transformations, pair operations and actions.
 //! - [`scheduler`]: jobs, stages, tasks, and the [listener events](scheduler::listener) every job reports.
@@ -40,8 +41,10 @@
 
 pub mod accumulator;
 pub mod broadcast;
+pub mod dataframe;
 pub mod datasets;
 pub mod error;
+pub mod functions;
 mod memory;
 pub mod partitioner;
 pub mod rdd;
@@ -50,6 +53,7 @@ pub mod session;
 mod shuffle;
 pub mod storage;
 
+pub use dataframe::DataFrame;
 pub use error::{Error, Result};
 pub use rdd::Rdd;
 pub use session::Session;
@@ -59,8 +63,10 @@ pub use storage::StorageLevel;
 pub mod prelude {
     pub use crate::accumulator::{Accumulator, CollectionAccumulator, DoubleAccumulator, LongAccumulator};
     pub use crate::broadcast::Broadcast;
+    pub use crate::dataframe::{Column, DataFrame, Row, Window};
     pub use crate::datasets;
     pub use crate::error::{Error, Result};
+    pub use crate::functions::*;
     pub use crate::partitioner::{HashPartitioner, Partitioner, RangePartitioner};
     pub use crate::rdd::{BoxIter, Data, Numeric, OrderedF64, Rdd, StatCounter};
     pub use crate::scheduler::TaskContext;

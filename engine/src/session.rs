@@ -44,6 +44,8 @@ pub(crate) struct SessionContext {
     pub(crate) conf: Mutex<BTreeMap<String, String>>,
     cancel_epoch: AtomicU64,
     stopped: AtomicBool,
+    /// DataFrames and SQL: started on first use, so RDD-only programs never start a tokio runtime.
+    sql: std::sync::OnceLock<SqlState>,
     // Declared last so it is removed last: spill files and disk blocks live under it.
     local_dir: tempfile::TempDir,
 }
@@ -54,7 +56,41 @@ impl fmt::Debug for SessionContext {
     }
 }
 
+/// The relational side of a session: DataFusion's context and the runtime its async execution runs on.
+pub(crate) struct SqlState {
+    pub(crate) runtime: tokio::runtime::Runtime,
+    pub(crate) ctx: datafusion::prelude::SessionContext,
+}
+
+impl SqlState {
+    fn new(parallelism: usize) -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(parallelism)
+            .thread_name("flint-sql")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Internal(format!("starting the query runtime: {e}")))?;
+        let config =
+            datafusion::prelude::SessionConfig::new().with_target_partitions(parallelism).with_information_schema(true);
+        Ok(SqlState { runtime, ctx: datafusion::prelude::SessionContext::new_with_config(config) })
+    }
+
+    /// Runs a future of the query engine to completion on the runtime (the public API is synchronous).
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
 impl SessionContext {
+    pub(crate) fn sql_state(&self) -> Result<&SqlState> {
+        if let Some(state) = self.sql.get() {
+            return Ok(state);
+        }
+        let state = SqlState::new(self.parallelism)?;
+        // Another thread may have won the race; either state is equivalent.
+        Ok(self.sql.get_or_init(|| state))
+    }
+
     pub(crate) fn next_id(&self, counter: &AtomicUsize) -> usize {
         counter.fetch_add(1, Ordering::Relaxed)
     }
@@ -216,6 +252,7 @@ impl SessionBuilder {
                 conf: Mutex::new(self.conf),
                 cancel_epoch: AtomicU64::new(0),
                 stopped: AtomicBool::new(false),
+                sql: std::sync::OnceLock::new(),
                 local_dir,
             }),
         })

@@ -12,7 +12,7 @@ mod nodes;
 mod numeric;
 mod pair;
 mod sampling;
-mod text;
+pub(crate) mod text;
 
 pub use numeric::{Numeric, OrderedF64, StatCounter};
 pub(crate) use pair::sample_keys_for_bounds;

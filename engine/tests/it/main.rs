@@ -4,6 +4,7 @@
 //! One test binary (`cargo test -p flint-engine --test it`); the helpers every module shares live here.
 
 mod actions;
+mod dataframe;
 mod errors;
 mod io;
 mod labs;

@@ -1,0 +1,599 @@
+//! DataFrames and SQL: Spark SQL's API on Apache Arrow, planned and run by Apache DataFusion.
+//!
+//! A [`DataFrame`] is a logical plan. Transformations (`select`, `filter`, `group_by(..).agg(..)`, `join`, …)
+//! extend the plan and check it against the schema at once, so a typo in a column name fails where it is
+//! written; actions (`collect`, `count`, `show`) optimize the plan and run it on DataFusion's vectorized
+//! operators over Arrow batches, with as many partitions as the session has task threads. Flint adds Spark's
+//! names and defaults, Spark's output formats (`show`, `printSchema`), and the bridges to RDDs.
+//!
+//! ```
+//! use flint_engine::prelude::*;
+//!
+//! let session = Session::builder().master("local[2]").build()?;
+//! let people = session.create_dataframe(vec![("Alice".to_string(), 34), ("Bob".to_string(), 45)], &["name", "age"])?;
+//! let older = people.filter(col("age").gt(40))?.select(["name"])?;
+//! assert_eq!(older.collect()?[0].get_as::<String>("name")?, "Bob");
+//! # Ok::<(), flint_engine::Error>(())
+//! ```
+
+mod column;
+mod reader;
+mod row;
+pub(crate) mod show;
+mod window;
+
+pub use column::{Column, IntoColumn, SortColumn};
+pub use reader::DataFrameReader;
+pub use row::{FromValue, Row};
+pub use window::{Window, WindowSpec};
+
+use crate::error::{Error, Result};
+use crate::functions::col;
+use crate::session::{Session, SqlState};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::JoinType;
+use datafusion::logical_expr::{Expr, Partitioning};
+use std::fmt;
+
+/// A distributed collection of rows with named columns (Spark's `DataFrame`). Cheap to clone.
+#[derive(Clone)]
+pub struct DataFrame {
+    pub(crate) session: Session,
+    pub(crate) df: datafusion::dataframe::DataFrame,
+}
+
+impl fmt::Debug for DataFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fields: Vec<String> = self
+            .schema()
+            .fields()
+            .iter()
+            .map(|fd| format!("{}: {}", fd.name(), show::spark_type_name(fd.data_type())))
+            .collect();
+        write!(f, "DataFrame[{}]", fields.join(", "))
+    }
+}
+
+/// A filter condition: a boolean [`Column`] or a SQL expression string (`"age > 21"`).
+pub trait IntoCondition {
+    #[doc(hidden)]
+    fn into_condition(self, df: &DataFrame) -> Result<Expr>;
+}
+
+impl IntoCondition for Column {
+    fn into_condition(self, _: &DataFrame) -> Result<Expr> {
+        Ok(self.expr)
+    }
+}
+
+impl IntoCondition for &str {
+    fn into_condition(self, df: &DataFrame) -> Result<Expr> {
+        Ok(df.df.parse_sql_expr(self)?)
+    }
+}
+
+/// How two DataFrames are joined: on column names present in both (`"id"`, `["a", "b"]`; each appears once in
+/// the result, as in Spark) or on a boolean expression.
+#[derive(Debug, Clone)]
+pub enum JoinOn {
+    /// Equal values of these columns, which both sides have.
+    Using(Vec<String>),
+    /// A condition over both sides' columns.
+    Condition(Column),
+}
+
+impl From<&str> for JoinOn {
+    fn from(name: &str) -> Self {
+        JoinOn::Using(vec![name.to_string()])
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for JoinOn {
+    fn from(names: [&str; N]) -> Self {
+        JoinOn::Using(names.iter().map(|s| s.to_string()).collect())
+    }
+}
+
+impl From<Vec<&str>> for JoinOn {
+    fn from(names: Vec<&str>) -> Self {
+        JoinOn::Using(names.into_iter().map(String::from).collect())
+    }
+}
+
+impl From<Column> for JoinOn {
+    fn from(c: Column) -> Self {
+        JoinOn::Condition(c)
+    }
+}
+
+/// Spark's join type names.
+fn join_type(how: &str) -> Result<JoinType> {
+    Ok(match how.to_ascii_lowercase().replace('_', "").as_str() {
+        "inner" => JoinType::Inner,
+        "left" | "leftouter" => JoinType::Left,
+        "right" | "rightouter" => JoinType::Right,
+        "full" | "outer" | "fullouter" => JoinType::Full,
+        "leftsemi" | "semi" => JoinType::LeftSemi,
+        "leftanti" | "anti" => JoinType::LeftAnti,
+        "cross" => JoinType::Inner,
+        _ => {
+            return Err(Error::param(
+                "how",
+                format!(
+                    "unsupported join type `{how}`; use one of inner, cross, outer, full, fullouter, full_outer, \
+                     left, leftouter, left_outer, right, rightouter, right_outer, semi, leftsemi, left_semi, anti, \
+                     leftanti, left_anti"
+                ),
+            ));
+        }
+    })
+}
+
+const LEFT: &str = "__flint_left";
+const RIGHT: &str = "__flint_right";
+
+impl DataFrame {
+    pub(crate) fn new(session: Session, df: datafusion::dataframe::DataFrame) -> Self {
+        DataFrame { session, df }
+    }
+
+    fn derive(&self, df: datafusion::dataframe::DataFrame) -> DataFrame {
+        DataFrame { session: self.session.clone(), df }
+    }
+
+    fn state(&self) -> Result<&SqlState> {
+        self.session.ctx.sql_state()
+    }
+
+    /// The session this DataFrame belongs to.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The underlying DataFusion DataFrame.
+    pub fn inner(&self) -> &datafusion::dataframe::DataFrame {
+        &self.df
+    }
+
+    /// The schema, as Arrow sees it.
+    pub fn schema(&self) -> SchemaRef {
+        self.df.schema().inner().clone()
+    }
+
+    /// The column names, in order.
+    pub fn columns(&self) -> Vec<String> {
+        self.df.schema().fields().iter().map(|f| f.name().clone()).collect()
+    }
+
+    /// `printSchema()` as a string: `root` and one `|-- name: type (nullable = …)` line per field.
+    pub fn schema_string(&self) -> String {
+        show::tree_string(&self.schema())
+    }
+
+    /// Prints the schema as a tree (Spark's `printSchema`).
+    pub fn print_schema(&self) {
+        print!("{}", self.schema_string());
+    }
+
+    // ---- transformations ----
+
+    /// Projects columns or expressions: `select(["name", "age"])` or `select([col("age") + 1])`.
+    pub fn select<C: Into<Column>>(&self, cols: impl IntoIterator<Item = C>) -> Result<DataFrame> {
+        let exprs: Vec<Expr> = cols.into_iter().map(|c| c.into().expr).collect();
+        Ok(self.derive(self.df.clone().select(exprs)?))
+    }
+
+    /// Projects SQL expressions: `select_expr(["name", "age * 2 AS double_age"])`.
+    pub fn select_expr<'a>(&self, exprs: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        let parsed: Vec<Expr> = exprs.into_iter().map(|e| self.df.parse_sql_expr(e)).collect::<Result<_, _>>()?;
+        Ok(self.derive(self.df.clone().select(parsed)?))
+    }
+
+    /// Keeps the rows where `condition` is true: a boolean column or a SQL string.
+    pub fn filter(&self, condition: impl IntoCondition) -> Result<DataFrame> {
+        let expr = condition.into_condition(self)?;
+        Ok(self.derive(self.df.clone().filter(expr)?))
+    }
+
+    /// Spark's `where`, same as [`filter`](DataFrame::filter).
+    pub fn where_(&self, condition: impl IntoCondition) -> Result<DataFrame> {
+        self.filter(condition)
+    }
+
+    /// Adds a column, or replaces the column of that name.
+    pub fn with_column(&self, name: &str, value: impl IntoColumn) -> Result<DataFrame> {
+        Ok(self.derive(self.df.clone().with_column(name, value.into_column().expr)?))
+    }
+
+    /// Adds or replaces several columns.
+    pub fn with_columns<'a, C: IntoColumn>(&self, cols: impl IntoIterator<Item = (&'a str, C)>) -> Result<DataFrame> {
+        let mut df = self.df.clone();
+        for (name, value) in cols {
+            df = df.with_column(name, value.into_column().expr)?;
+        }
+        Ok(self.derive(df))
+    }
+
+    /// Renames a column; a no-op when there is no such column, as in Spark.
+    pub fn with_column_renamed(&self, existing: &str, new: &str) -> Result<DataFrame> {
+        Ok(self.derive(self.df.clone().with_column_renamed(existing, new)?))
+    }
+
+    /// Removes columns; names that do not exist are ignored, as in Spark.
+    pub fn drop<'a>(&self, cols: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        let present = self.columns();
+        let cols: Vec<&str> = cols.into_iter().filter(|c| present.iter().any(|p| p == c)).collect();
+        Ok(self.derive(self.df.clone().drop_columns(&cols)?))
+    }
+
+    /// Renames all columns, in order (Spark's `toDF(names)`).
+    pub fn to_df<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        let names: Vec<&str> = names.into_iter().collect();
+        let current = self.columns();
+        if names.len() != current.len() {
+            return Err(Error::param(
+                "names",
+                format!("{} names given for {} columns ({})", names.len(), current.len(), current.join(", ")),
+            ));
+        }
+        let exprs: Vec<Expr> = current
+            .iter()
+            .zip(names)
+            .map(|(old, new)| Expr::Column(datafusion::common::Column::from_name(old.as_str())).alias(new))
+            .collect();
+        Ok(self.derive(self.df.clone().select(exprs)?))
+    }
+
+    /// Gives the DataFrame a name for qualified column references in joins (`col("a.id")`).
+    pub fn alias(&self, name: &str) -> Result<DataFrame> {
+        Ok(self.derive(self.df.clone().alias(name)?))
+    }
+
+    /// Groups rows by columns for aggregation: `group_by(["age"])?.agg([avg("friends")])`.
+    pub fn group_by<C: Into<Column>>(&self, cols: impl IntoIterator<Item = C>) -> GroupedData {
+        GroupedData { df: self.clone(), keys: cols.into_iter().map(Into::into).collect() }
+    }
+
+    /// Aggregates over all rows: `df.agg([max("age")])`.
+    pub fn agg(&self, aggs: impl IntoIterator<Item = Column>) -> Result<DataFrame> {
+        self.group_by(Vec::<Column>::new()).agg(aggs)
+    }
+
+    /// Sorts by columns (ascending unless given `.desc()`), Spark's `orderBy`.
+    pub fn order_by<S: Into<SortColumn>>(&self, cols: impl IntoIterator<Item = S>) -> Result<DataFrame> {
+        let sorts = cols.into_iter().map(|s| s.into().0).collect();
+        Ok(self.derive(self.df.clone().sort(sorts)?))
+    }
+
+    /// Spark's `sort`, same as [`order_by`](DataFrame::order_by).
+    pub fn sort<S: Into<SortColumn>>(&self, cols: impl IntoIterator<Item = S>) -> Result<DataFrame> {
+        self.order_by(cols)
+    }
+
+    /// The first `n` rows.
+    pub fn limit(&self, n: usize) -> Result<DataFrame> {
+        Ok(self.derive(self.df.clone().limit(0, Some(n))?))
+    }
+
+    /// Joins with `other` on column names or a condition; `how` is Spark's join type (`"inner"`, `"left"`,
+    /// `"right"`, `"full"`, `"left_semi"`, `"left_anti"`, `"cross"`).
+    pub fn join(&self, other: &DataFrame, on: impl Into<JoinOn>, how: &str) -> Result<DataFrame> {
+        let jt = join_type(how)?;
+        match on.into() {
+            JoinOn::Condition(c) => Ok(self.derive(self.df.clone().join_on(other.df.clone(), jt, [c.expr])?)),
+            JoinOn::Using(keys) => self.join_using(other, &keys, jt),
+        }
+    }
+
+    /// Spark's join on shared column names: each key appears once (taken from the side that has it for outer
+    /// joins), then the other columns of the left side, then those of the right side.
+    fn join_using(&self, other: &DataFrame, keys: &[String], jt: JoinType) -> Result<DataFrame> {
+        for key in keys {
+            for (side, df) in [("left", self), ("right", other)] {
+                if !df.columns().contains(key) {
+                    return Err(Error::Plan(format!(
+                        "USING column `{key}` cannot be resolved on the {side} side of the join; its columns are {}",
+                        df.columns().join(", ")
+                    )));
+                }
+            }
+        }
+        let left = self.df.clone().alias(LEFT)?;
+        let right = other.df.clone().alias(RIGHT)?;
+        let on: Vec<Expr> =
+            keys.iter().map(|k| col(&format!("{LEFT}.{k}")).expr.eq(col(&format!("{RIGHT}.{k}")).expr)).collect();
+        let joined = left.join_on(right, jt, on)?;
+        let qualified = |side: &str, name: &str| Expr::Column(datafusion::common::Column::new(Some(side), name));
+        let mut projection: Vec<Expr> = keys
+            .iter()
+            .map(|k| {
+                let e = match jt {
+                    JoinType::Right => qualified(RIGHT, k),
+                    JoinType::Full => {
+                        datafusion::functions::expr_fn::coalesce(vec![qualified(LEFT, k), qualified(RIGHT, k)])
+                    }
+                    _ => qualified(LEFT, k),
+                };
+                e.alias(k)
+            })
+            .collect();
+        let not_key = |name: &String| !keys.contains(name);
+        projection.extend(self.columns().iter().filter(|c| not_key(c)).map(|c| qualified(LEFT, c).alias(c)));
+        if !matches!(jt, JoinType::LeftSemi | JoinType::LeftAnti) {
+            projection.extend(other.columns().iter().filter(|c| not_key(c)).map(|c| qualified(RIGHT, c).alias(c)));
+        }
+        Ok(self.derive(joined.select(projection)?))
+    }
+
+    /// Every pair of rows (Spark's `crossJoin`).
+    pub fn cross_join(&self, other: &DataFrame) -> Result<DataFrame> {
+        Ok(self.derive(self.df.clone().join_on(other.df.clone(), JoinType::Inner, [])?))
+    }
+
+    /// Rows of both, by column position, duplicates kept (Spark's `union`/`unionAll`).
+    pub fn union(&self, other: &DataFrame) -> Result<DataFrame> {
+        Ok(self.derive(self.df.clone().union(other.df.clone())?))
+    }
+
+    /// Rows of both, matching columns by name.
+    pub fn union_by_name(&self, other: &DataFrame) -> Result<DataFrame> {
+        Ok(self.derive(self.df.clone().union_by_name(other.df.clone())?))
+    }
+
+    /// Distinct rows.
+    pub fn distinct(&self) -> Result<DataFrame> {
+        Ok(self.derive(self.df.clone().distinct()?))
+    }
+
+    /// Distinct rows considering only `subset` columns (all columns when empty); keeps the first row of each.
+    pub fn drop_duplicates<'a>(&self, subset: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        let subset: Vec<&str> = subset.into_iter().collect();
+        if subset.is_empty() {
+            return self.distinct();
+        }
+        let on: Vec<Expr> = subset.iter().map(|c| col(c).expr).collect();
+        let all: Vec<Expr> = self.columns().iter().map(|c| col(c).expr).collect();
+        Ok(self.derive(self.df.clone().distinct_on(on, all, None)?))
+    }
+
+    /// Redistributes rows round-robin into `n` partitions.
+    pub fn repartition(&self, n: usize) -> Result<DataFrame> {
+        Ok(self.derive(self.df.clone().repartition(Partitioning::RoundRobinBatch(n.max(1)))?))
+    }
+
+    /// Redistributes rows by the hash of `cols` into `n` partitions.
+    pub fn repartition_by<C: Into<Column>>(&self, n: usize, cols: impl IntoIterator<Item = C>) -> Result<DataFrame> {
+        let exprs = cols.into_iter().map(|c| c.into().expr).collect();
+        Ok(self.derive(self.df.clone().repartition(Partitioning::Hash(exprs, n.max(1)))?))
+    }
+
+    /// Materializes the rows in memory now, so later actions read them instead of recomputing (Spark's
+    /// `cache` is lazy; here the first use pays, at the call).
+    pub fn cache(&self) -> Result<DataFrame> {
+        let state = self.state()?;
+        Ok(self.derive(state.block_on(self.df.clone().cache())?))
+    }
+
+    // ---- actions ----
+
+    /// All rows as Arrow record batches.
+    pub fn collect_batches(&self) -> Result<Vec<RecordBatch>> {
+        let state = self.state()?;
+        Ok(state.block_on(self.df.clone().collect())?)
+    }
+
+    /// All rows.
+    pub fn collect(&self) -> Result<Vec<Row>> {
+        Row::from_batches(&self.collect_batches()?)
+    }
+
+    /// Number of rows.
+    pub fn count(&self) -> Result<u64> {
+        let state = self.state()?;
+        Ok(state.block_on(self.df.clone().count())? as u64)
+    }
+
+    /// The first `n` rows (Spark's `take`/`head(n)`).
+    pub fn take(&self, n: usize) -> Result<Vec<Row>> {
+        self.limit(n)?.collect()
+    }
+
+    /// The first row, if any.
+    pub fn first(&self) -> Result<Option<Row>> {
+        Ok(self.take(1)?.into_iter().next())
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.take(1)?.is_empty())
+    }
+
+    /// The text `show` prints: up to `n` rows, cells cut at `truncate` characters (0 = no cut), vertical
+    /// records if asked.
+    pub fn show_string(&self, n: usize, truncate: usize, vertical: bool) -> Result<String> {
+        let batches = self.limit(n + 1)?.collect_batches()?;
+        let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        let rows = datafusion::arrow::compute::concat_batches(&self.schema(), &batches)?;
+        let shown = rows.slice(0, total.min(n));
+        Ok(show::show_string(&self.schema(), &[shown], n, truncate, vertical, total > n))
+    }
+
+    /// Prints the first 20 rows as Spark's table, cells cut at 20 characters.
+    pub fn show(&self) -> Result<()> {
+        print!("{}", self.show_string(20, 20, false)?);
+        Ok(())
+    }
+
+    /// Prints the first `n` rows; `truncate` cuts cells at 20 characters.
+    pub fn show_n(&self, n: usize, truncate: bool) -> Result<()> {
+        print!("{}", self.show_string(n, if truncate { 20 } else { 0 }, false)?);
+        Ok(())
+    }
+
+    /// The plan as text: the physical plan, or with `extended` the logical plans too (Spark's `explain`).
+    pub fn explain_string(&self, extended: bool) -> Result<String> {
+        let explained = self.df.clone().explain(extended, false)?;
+        let batches = self.state()?.block_on(explained.collect())?;
+        let mut out = String::new();
+        for batch in &batches {
+            let kinds = batch.column(0);
+            let plans = batch.column(1);
+            for row in 0..batch.num_rows() {
+                let kind = show::format_value(kinds.as_ref(), row);
+                let plan = show::format_value(plans.as_ref(), row);
+                out.push_str(&format!("== {kind} ==\n{plan}\n\n"));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Prints the plan.
+    pub fn explain(&self, extended: bool) -> Result<()> {
+        print!("{}", self.explain_string(extended)?);
+        Ok(())
+    }
+
+    /// Count, mean, stddev, min and max of numeric and string columns (Spark's `describe`), as a DataFrame of
+    /// strings with a `summary` column.
+    pub fn describe(&self) -> Result<DataFrame> {
+        let state = self.state()?;
+        Ok(self.derive(state.block_on(self.df.clone().describe())?))
+    }
+
+    /// Registers the DataFrame as a temporary view for SQL, replacing one of the same name.
+    pub fn create_or_replace_temp_view(&self, name: &str) -> Result<()> {
+        let state = self.state()?;
+        state.ctx.deregister_table(name)?;
+        state.ctx.register_table(name, self.df.clone().into_view())?;
+        Ok(())
+    }
+}
+
+/// Rows grouped by key columns, waiting for aggregates (Spark's `GroupedData`).
+#[derive(Debug, Clone)]
+pub struct GroupedData {
+    df: DataFrame,
+    keys: Vec<Column>,
+}
+
+impl GroupedData {
+    /// Computes aggregates per group: the key columns, then one column per aggregate.
+    pub fn agg(&self, aggs: impl IntoIterator<Item = Column>) -> Result<DataFrame> {
+        let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
+        let aggs: Vec<Expr> = aggs.into_iter().map(|c| c.expr).collect();
+        Ok(self.df.derive(self.df.df.clone().aggregate(keys, aggs)?))
+    }
+
+    /// Rows per group, in a column named `count`.
+    pub fn count(&self) -> Result<DataFrame> {
+        self.agg([crate::functions::count(col("*")).alias("count")])
+    }
+
+    fn each<'a>(&self, cols: impl IntoIterator<Item = &'a str>, f: fn(Column) -> Column) -> Result<DataFrame> {
+        self.agg(cols.into_iter().map(|c| f(col(c))))
+    }
+
+    /// Sum of each named column per group.
+    pub fn sum<'a>(&self, cols: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        self.each(cols, crate::functions::sum)
+    }
+
+    /// Mean of each named column per group.
+    pub fn avg<'a>(&self, cols: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        self.each(cols, crate::functions::avg)
+    }
+
+    /// Spark's `mean`, same as [`avg`](GroupedData::avg).
+    pub fn mean<'a>(&self, cols: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        self.avg(cols)
+    }
+
+    /// Minimum of each named column per group.
+    pub fn min<'a>(&self, cols: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        self.each(cols, crate::functions::min)
+    }
+
+    /// Maximum of each named column per group.
+    pub fn max<'a>(&self, cols: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        self.each(cols, crate::functions::max)
+    }
+}
+
+impl Session {
+    /// Reads files into DataFrames: `session.read().option("header", "true").csv(path)`.
+    pub fn read(&self) -> DataFrameReader {
+        DataFrameReader::new(self.clone())
+    }
+
+    /// Runs a SQL query over the temporary views (Spark's `spark.sql`).
+    pub fn sql(&self, query: &str) -> Result<DataFrame> {
+        let state = self.ctx.sql_state()?;
+        let df = state.block_on(state.ctx.sql(query))?;
+        Ok(DataFrame::new(self.clone(), df))
+    }
+
+    /// A temporary view as a DataFrame.
+    pub fn table(&self, name: &str) -> Result<DataFrame> {
+        let state = self.ctx.sql_state()?;
+        let df = state.block_on(state.ctx.table(name))?;
+        Ok(DataFrame::new(self.clone(), df))
+    }
+
+    /// The names of the registered tables and views (Spark's `catalog.listTables`).
+    pub fn table_names(&self) -> Result<Vec<String>> {
+        let state = self.ctx.sql_state()?;
+        let mut names: Vec<String> = state
+            .ctx
+            .catalog_names()
+            .into_iter()
+            .filter_map(|c| state.ctx.catalog(&c))
+            .flat_map(|cat| {
+                cat.schema_names()
+                    .into_iter()
+                    .filter(|s| s != "information_schema")
+                    .filter_map(move |s| cat.schema(&s))
+                    .flat_map(|schema| schema.table_names())
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// A DataFrame of Arrow record batches (all with the same schema).
+    pub fn create_dataframe_from_batches(&self, batches: Vec<RecordBatch>) -> Result<DataFrame> {
+        let state = self.ctx.sql_state()?;
+        let schema = match batches.first() {
+            Some(b) => b.schema(),
+            None => return Err(Error::param("batches", "needs at least one batch to know the schema")),
+        };
+        let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
+        Ok(DataFrame::new(self.clone(), state.ctx.read_table(std::sync::Arc::new(table))?))
+    }
+
+    /// A DataFrame from Rust values that serialize as records or tuples: structs give their field names, tuples
+    /// take `names` (`create_dataframe(vec![("Alice".to_string(), 34)], &["name", "age"])`); for structs pass
+    /// `&[]` to keep the field names.
+    pub fn create_dataframe<T: serde::Serialize>(&self, rows: Vec<T>, names: &[&str]) -> Result<DataFrame> {
+        let batch = row::batch_from_serialize(&rows, names)?;
+        self.create_dataframe_from_batches(vec![batch])
+    }
+
+    /// The integers `0..end` in a column named `id` (Spark's `spark.range(end)`; `Session::range` is the
+    /// RDD version, Spark's `sc.range`).
+    pub fn range_df(&self, end: i64) -> Result<DataFrame> {
+        self.sql(&format!("SELECT value AS id FROM range({end})"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_types_accept_spark_names() {
+        assert_eq!(join_type("left_outer").expect("left"), JoinType::Left);
+        assert_eq!(join_type("LEFTANTI").expect("anti"), JoinType::LeftAnti);
+        assert!(join_type("sideways").expect_err("bad").to_string().contains("left_semi"));
+    }
+}

@@ -1,0 +1,524 @@
+//! Spark's `functions`: column expressions for `select`, `filter`, `with_column` and `agg`.
+//!
+//! Each function is DataFusion's implementation under Spark's name, named in results as Spark names them
+//! (`avg(age)`, `count(1)`), so that `show()` prints Spark's headers. The same functions are callable from SQL.
+
+use crate::dataframe::{Column, IntoColumn};
+use crate::error::{Error, Result};
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::functions::expr_fn as f;
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::functions_nested::expr_fn as nested;
+use datafusion::logical_expr::{Expr, ExprFunctionExt};
+use datafusion::prelude::{col as df_col, lit as df_lit};
+
+/// A column by name; `"*"` is all columns; `"t.c"` a qualified column (Spark's `col`).
+pub fn col(name: &str) -> Column {
+    if name == "*" {
+        #[allow(deprecated)]
+        return Column::new(Expr::Wildcard { qualifier: None, options: Box::default() });
+    }
+    // Spark resolves dotted names as table.column; DataFusion's `col` parses the same way.
+    Column::new(df_col(name))
+}
+
+/// Spark's `column`, same as [`col`].
+pub fn column(name: &str) -> Column {
+    col(name)
+}
+
+/// A literal value (Spark's `lit`).
+pub fn lit(value: impl IntoColumn) -> Column {
+    value.into_column()
+}
+
+/// The first branch of a conditional: `when(cond, value).when(..)?.otherwise(..)?` (Spark's `when`).
+pub fn when(condition: Column, value: impl IntoColumn) -> Column {
+    Column::case(condition, value.into_column())
+}
+
+/// Parses a Spark SQL type name (`int`, `bigint`, `double`, `string`, `date`, `timestamp`, `decimal(10,2)`, …).
+pub fn parse_type(name: &str) -> Result<DataType> {
+    let n = name.trim().to_ascii_lowercase();
+    let t = match n.as_str() {
+        "boolean" | "bool" => DataType::Boolean,
+        "byte" | "tinyint" => DataType::Int8,
+        "short" | "smallint" => DataType::Int16,
+        "int" | "integer" => DataType::Int32,
+        "long" | "bigint" => DataType::Int64,
+        "float" | "real" => DataType::Float32,
+        "double" => DataType::Float64,
+        "string" | "varchar" | "char" => DataType::Utf8,
+        "binary" => DataType::Binary,
+        "date" => DataType::Date32,
+        "timestamp" => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        "timestamp_ntz" => DataType::Timestamp(TimeUnit::Microsecond, None),
+        _ => {
+            if let Some(args) = n.strip_prefix("decimal(").and_then(|r| r.strip_suffix(')')) {
+                let mut parts = args.split(',').map(|p| p.trim().parse::<i64>());
+                if let (Some(Ok(p)), Some(Ok(s)), None) = (parts.next(), parts.next(), parts.next())
+                    && (1..=38).contains(&p)
+                    && (0..=p).contains(&s)
+                {
+                    return Ok(DataType::Decimal128(p as u8, s as i8));
+                }
+            }
+            return Err(Error::param(
+                "type",
+                format!(
+                    "`{name}` is not a type; use one of boolean, tinyint, smallint, int, bigint, float, double, \
+                     string, binary, date, timestamp, timestamp_ntz, decimal(p,s)"
+                ),
+            ));
+        }
+    };
+    Ok(t)
+}
+
+fn named(expr: Expr, name: String) -> Column {
+    Column::new(expr.alias(name))
+}
+
+/// Spark's display name of an argument (`age` for a column, `1` for a literal).
+fn arg_name(c: &Column) -> String {
+    match c.expr() {
+        Expr::Literal(v, _) => v.to_string(),
+        e => e.schema_name().to_string(),
+    }
+}
+
+fn aggregate(name: &str, c: Column, f: impl FnOnce(Expr) -> Expr) -> Column {
+    let display = format!("{name}({})", arg_name(&c));
+    named(f(c.expr), display)
+}
+
+macro_rules! aggregates {
+    ($($(#[$doc:meta])* $name:ident => $df:path),* $(,)?) => {$(
+        $(#[$doc])*
+        pub fn $name(c: impl Into<Column>) -> Column {
+            aggregate(stringify!($name), c.into(), $df)
+        }
+    )*};
+}
+
+aggregates! {
+    /// Sum of the values.
+    sum => agg::sum,
+    /// Mean of the values.
+    avg => agg::avg,
+    /// Smallest value.
+    min => agg::min,
+    /// Largest value.
+    max => agg::max,
+    /// Sample standard deviation.
+    stddev => agg::stddev,
+    /// Sample standard deviation.
+    stddev_samp => agg::stddev,
+    /// Population standard deviation.
+    stddev_pop => agg::stddev_pop,
+    /// Sample variance.
+    variance => agg::var_sample,
+    /// Sample variance.
+    var_samp => agg::var_sample,
+    /// Population variance.
+    var_pop => agg::var_pop,
+    /// Approximate number of distinct values (HyperLogLog).
+    approx_count_distinct => agg::approx_distinct,
+}
+
+/// `array_agg` over the non-null values (Spark's `collect_list`/`collect_set` skip nulls).
+fn array_agg_non_null(e: Expr, distinct: bool) -> Expr {
+    let not_null = e.clone().is_not_null();
+    let builder = agg::array_agg(e.clone());
+    let built = if distinct { builder.distinct().filter(not_null).build() } else { builder.filter(not_null).build() };
+    // Building only fails for non-aggregate functions, which array_agg is not.
+    built.unwrap_or_else(|_| agg::array_agg(e))
+}
+
+/// The values of the group as an array, nulls excluded as in Spark.
+pub fn collect_list(c: impl Into<Column>) -> Column {
+    aggregate("collect_list", c.into(), |e| array_agg_non_null(e, false))
+}
+
+/// Mean of the values (Spark's `mean`, same as [`avg`]).
+pub fn mean(c: impl Into<Column>) -> Column {
+    aggregate("avg", c.into(), agg::avg)
+}
+
+/// Number of non-null values; `count("*")` or `count(lit(1))` counts rows, named `count(1)` as in Spark.
+pub fn count(c: impl Into<Column>) -> Column {
+    let c = c.into();
+    #[allow(deprecated)]
+    if matches!(c.expr(), Expr::Wildcard { .. }) {
+        return named(agg::count(df_lit(1i64)), "count(1)".into());
+    }
+    aggregate("count", c, agg::count)
+}
+
+/// Number of distinct non-null values.
+pub fn count_distinct(c: impl Into<Column>) -> Column {
+    let c = c.into();
+    let display = format!("count(DISTINCT {})", arg_name(&c));
+    named(agg::count_distinct(c.expr), display)
+}
+
+/// The distinct values of the group as an array.
+pub fn collect_set(c: impl Into<Column>) -> Column {
+    aggregate("collect_set", c.into(), |e| array_agg_non_null(e, true))
+}
+
+/// The first value of the group (in input order, as Spark without ordering).
+pub fn first(c: impl Into<Column>) -> Column {
+    aggregate("first", c.into(), |e| agg::first_value(e, vec![]))
+}
+
+/// The last value of the group.
+pub fn last(c: impl Into<Column>) -> Column {
+    aggregate("last", c.into(), |e| agg::last_value(e, vec![]))
+}
+
+fn scalar1(name: &str, c: Column, f: impl FnOnce(Expr) -> Expr) -> Column {
+    let display = format!("{name}({})", arg_name(&c));
+    named(f(c.expr), display)
+}
+
+macro_rules! scalars {
+    ($($(#[$doc:meta])* $name:ident => $df:path),* $(,)?) => {$(
+        $(#[$doc])*
+        pub fn $name(c: impl Into<Column>) -> Column {
+            scalar1(stringify!($name), c.into(), $df)
+        }
+    )*};
+}
+
+scalars! {
+    /// Lower case.
+    lower => f::lower,
+    /// Upper case.
+    upper => f::upper,
+    /// Strips spaces at both ends.
+    trim => trim_expr,
+    /// Strips leading spaces.
+    ltrim => ltrim_expr,
+    /// Strips trailing spaces.
+    rtrim => rtrim_expr,
+    /// Length in characters.
+    length => f::character_length,
+    /// Absolute value.
+    abs => f::abs,
+    /// Square root.
+    sqrt => f::sqrt,
+    /// Natural logarithm (Spark's one-argument `log`).
+    log => f::ln,
+    /// Natural logarithm.
+    ln => f::ln,
+    /// Base-10 logarithm.
+    log10 => f::log10,
+    /// e raised to the value.
+    exp => f::exp,
+    /// Smallest integer not below the value.
+    ceil => f::ceil,
+    /// Largest integer not above the value.
+    floor => f::floor,
+    /// Year of a date or timestamp.
+    year => year_expr,
+    /// Month (1–12).
+    month => month_expr,
+    /// Day of the month.
+    dayofmonth => day_expr,
+    /// Hour (0–23).
+    hour => hour_expr,
+    /// Minute (0–59).
+    minute => minute_expr,
+    /// Converts a string to a date (`yyyy-MM-dd`).
+    to_date => to_date_expr,
+    /// Converts a string to a timestamp.
+    to_timestamp => to_timestamp_expr,
+    /// Reverses a string.
+    reverse => f::reverse,
+    /// Number of elements of an array.
+    size => size_expr,
+}
+
+fn date_part(part: &str, e: Expr) -> Expr {
+    f::date_part(df_lit(part), e).cast_to_type_expr(DataType::Int32)
+}
+
+trait CastExpr {
+    fn cast_to_type_expr(self, t: DataType) -> Expr;
+}
+
+impl CastExpr for Expr {
+    fn cast_to_type_expr(self, t: DataType) -> Expr {
+        Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(self), t))
+    }
+}
+
+fn trim_expr(e: Expr) -> Expr {
+    f::trim(vec![e])
+}
+fn ltrim_expr(e: Expr) -> Expr {
+    datafusion::functions::string::ltrim().call(vec![e])
+}
+fn rtrim_expr(e: Expr) -> Expr {
+    datafusion::functions::string::rtrim().call(vec![e])
+}
+fn year_expr(e: Expr) -> Expr {
+    date_part("year", e)
+}
+fn month_expr(e: Expr) -> Expr {
+    date_part("month", e)
+}
+fn day_expr(e: Expr) -> Expr {
+    date_part("day", e)
+}
+fn hour_expr(e: Expr) -> Expr {
+    date_part("hour", e)
+}
+fn minute_expr(e: Expr) -> Expr {
+    date_part("minute", e)
+}
+fn to_date_expr(e: Expr) -> Expr {
+    f::to_date(vec![e])
+}
+fn to_timestamp_expr(e: Expr) -> Expr {
+    f::to_timestamp_micros(vec![e])
+}
+fn size_expr(e: Expr) -> Expr {
+    nested::cardinality(e).cast_to_type_expr(DataType::Int32)
+}
+
+/// Rounds half up to `scale` decimal places (Spark's `round`).
+pub fn round(c: impl Into<Column>, scale: i32) -> Column {
+    let c = c.into();
+    let display = format!("round({}, {scale})", arg_name(&c));
+    named(f::round(vec![c.expr, df_lit(i64::from(scale))]), display)
+}
+
+/// `base` raised to `exponent`.
+pub fn pow(base: impl Into<Column>, exponent: impl IntoColumn) -> Column {
+    let (b, e) = (base.into(), exponent.into_column());
+    let display = format!("POWER({}, {})", arg_name(&b), arg_name(&e));
+    named(f::power(b.expr.cast_to_type_expr(DataType::Float64), e.expr.cast_to_type_expr(DataType::Float64)), display)
+}
+
+/// Concatenates strings (null if any is null, as in Spark).
+pub fn concat(cols: impl IntoIterator<Item = Column>) -> Column {
+    let cols: Vec<Column> = cols.into_iter().collect();
+    let display = format!("concat({})", cols.iter().map(arg_name).collect::<Vec<_>>().join(", "));
+    // DataFusion's concat skips nulls; Spark's returns null when any argument is null.
+    let any_null = cols.iter().map(|c| c.expr.clone().is_null()).reduce(|a, b| a.or(b));
+    let joined = f::concat(cols.into_iter().map(|c| c.expr).collect());
+    let expr = match any_null {
+        Some(cond) => Expr::Case(datafusion::logical_expr::expr::Case::new(
+            None,
+            vec![(Box::new(cond), Box::new(Expr::Literal(datafusion::scalar::ScalarValue::Utf8(None), None)))],
+            Some(Box::new(joined)),
+        )),
+        None => joined,
+    };
+    named(expr, display)
+}
+
+/// Concatenates strings with a separator, skipping nulls.
+pub fn concat_ws(sep: &str, cols: impl IntoIterator<Item = Column>) -> Column {
+    let cols: Vec<Column> = cols.into_iter().collect();
+    let display = format!("concat_ws({sep}, {})", cols.iter().map(arg_name).collect::<Vec<_>>().join(", "));
+    named(f::concat_ws(df_lit(sep), cols.into_iter().map(|c| c.expr).collect()), display)
+}
+
+/// The substring starting at 1-based `pos`, `len` characters long.
+pub fn substring(c: impl Into<Column>, pos: i64, len: i64) -> Column {
+    let c = c.into();
+    let display = format!("substring({}, {pos}, {len})", arg_name(&c));
+    named(f::substring(c.expr, df_lit(pos), df_lit(len)), display)
+}
+
+/// Splits a string around matches of a regular expression into an array.
+pub fn split(c: impl Into<Column>, pattern: &str) -> Column {
+    let c = c.into();
+    let display = format!("split({}, {pattern}, -1)", arg_name(&c));
+    // Spark splits on a regex; plain patterns (the common case) split literally and faster.
+    let is_literal = !pattern.chars().any(|ch| "\\^$.|?*+()[]{}".contains(ch));
+    let expr = if is_literal {
+        nested::string_to_array(
+            c.expr,
+            df_lit(pattern),
+            Expr::Literal(datafusion::scalar::ScalarValue::Utf8(None), None),
+        )
+    } else {
+        let marker = "\u{1F}";
+        let replaced = f::regexp_replace(c.expr, df_lit(pattern), df_lit(marker), Some(df_lit("g")));
+        nested::string_to_array(
+            replaced,
+            df_lit(marker),
+            Expr::Literal(datafusion::scalar::ScalarValue::Utf8(None), None),
+        )
+    };
+    named(expr, display)
+}
+
+/// Group `idx` of the first match of `pattern` (empty string when there is no match, as in Spark).
+pub fn regexp_extract(c: impl Into<Column>, pattern: &str, idx: usize) -> Column {
+    let c = c.into();
+    let display = format!("regexp_extract({}, {pattern}, {idx})", arg_name(&c));
+    let matched = f::regexp_match(c.expr, df_lit(pattern), None);
+    let group = nested::array_element(matched, df_lit(idx as i64 + 1));
+    named(f::coalesce(vec![group, df_lit("")]), display)
+}
+
+/// Replaces every match of `pattern` with `replacement` (`$1` refers to a group).
+pub fn regexp_replace(c: impl Into<Column>, pattern: &str, replacement: &str) -> Column {
+    let c = c.into();
+    let display = format!("regexp_replace({}, {pattern}, {replacement}, 1)", arg_name(&c));
+    // Spark writes groups as `$1`; the regex crate DataFusion uses reads `${1}`.
+    let replacement = java_to_rust_groups(replacement);
+    named(f::regexp_replace(c.expr, df_lit(pattern), df_lit(replacement), Some(df_lit("g"))), display)
+}
+
+fn java_to_rust_groups(replacement: &str) -> String {
+    let mut out = String::with_capacity(replacement.len());
+    let mut chars = replacement.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if ch == '$' && chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+            out.push_str("${");
+            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                out.push(d);
+                chars.next();
+            }
+            out.push('}');
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Formats a date or timestamp with a Spark (Java) pattern such as `yyyy-MM-dd HH:mm`.
+pub fn date_format(c: impl Into<Column>, pattern: &str) -> Column {
+    let c = c.into();
+    let display = format!("date_format({}, {pattern})", arg_name(&c));
+    named(f::to_char(c.expr, df_lit(java_to_chrono_pattern(pattern))), display)
+}
+
+/// Translates the common Java date pattern letters to chrono's.
+fn java_to_chrono_pattern(p: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = p.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let ch = chars[i];
+        let mut run = 1;
+        while i + run < chars.len() && chars[i + run] == ch {
+            run += 1;
+        }
+        let piece = match (ch, run) {
+            ('y', 2) => "%y".to_string(),
+            ('y', _) => "%Y".to_string(),
+            ('M', 1) => "%-m".to_string(),
+            ('M', 2) => "%m".to_string(),
+            ('M', 3) => "%b".to_string(),
+            ('M', _) => "%B".to_string(),
+            ('d', 1) => "%-d".to_string(),
+            ('d', _) => "%d".to_string(),
+            ('H', 1) => "%-H".to_string(),
+            ('H', _) => "%H".to_string(),
+            ('m', 1) => "%-M".to_string(),
+            ('m', _) => "%M".to_string(),
+            ('s', 1) => "%-S".to_string(),
+            ('s', _) => "%S".to_string(),
+            ('S', n) => format!("%{n}f"),
+            ('E', 1..=3) => "%a".to_string(),
+            ('E', _) => "%A".to_string(),
+            ('a', _) => "%p".to_string(),
+            (c, n) => c.to_string().repeat(n),
+        };
+        out.push_str(&piece);
+        i += run;
+    }
+    out
+}
+
+/// The current timestamp at the start of the query.
+pub fn current_timestamp() -> Column {
+    named(f::now(), "current_timestamp()".into())
+}
+
+/// The first non-null value.
+pub fn coalesce(cols: impl IntoIterator<Item = Column>) -> Column {
+    let cols: Vec<Column> = cols.into_iter().collect();
+    let display = format!("coalesce({})", cols.iter().map(arg_name).collect::<Vec<_>>().join(", "));
+    named(f::coalesce(cols.into_iter().map(|c| c.expr).collect()), display)
+}
+
+/// An array of the given columns' values.
+pub fn array(cols: impl IntoIterator<Item = Column>) -> Column {
+    let cols: Vec<Column> = cols.into_iter().collect();
+    let display = format!("array({})", cols.iter().map(arg_name).collect::<Vec<_>>().join(", "));
+    named(nested::make_array(cols.into_iter().map(|c| c.expr).collect()), display)
+}
+
+/// A struct of the given columns, fields named after them (Spark's `struct`).
+pub fn struct_(cols: impl IntoIterator<Item = Column>) -> Column {
+    let cols: Vec<Column> = cols.into_iter().collect();
+    let display = format!("struct({})", cols.iter().map(arg_name).collect::<Vec<_>>().join(", "));
+    let mut args = Vec::with_capacity(cols.len() * 2);
+    for c in cols {
+        args.push(df_lit(arg_name(&c)));
+        args.push(c.expr);
+    }
+    named(f::named_struct(args), display)
+}
+
+/// Whether the value is null.
+pub fn isnull(c: impl Into<Column>) -> Column {
+    c.into().is_null()
+}
+
+/// Window function: 1, 2, 3… within the window partition.
+pub fn row_number() -> Column {
+    named(datafusion::functions_window::expr_fn::row_number(), "row_number()".into())
+}
+
+/// Window function: rank with gaps.
+pub fn rank() -> Column {
+    named(datafusion::functions_window::expr_fn::rank(), "RANK()".into())
+}
+
+/// Window function: rank without gaps.
+pub fn dense_rank() -> Column {
+    named(datafusion::functions_window::expr_fn::dense_rank(), "DENSE_RANK()".into())
+}
+
+/// Window function: the value `offset` rows before (null past the start).
+pub fn lag(c: impl Into<Column>, offset: i64) -> Column {
+    let c = c.into();
+    let display = format!("lag({}, {offset}, NULL)", arg_name(&c));
+    named(datafusion::functions_window::expr_fn::lag(c.expr, Some(offset), None), display)
+}
+
+/// Window function: the value `offset` rows after (null past the end).
+pub fn lead(c: impl Into<Column>, offset: i64) -> Column {
+    let c = c.into();
+    let display = format!("lead({}, {offset}, NULL)", arg_name(&c));
+    named(datafusion::functions_window::expr_fn::lead(c.expr, Some(offset), None), display)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spark_types_parse() {
+        assert_eq!(parse_type("int").expect("int"), DataType::Int32);
+        assert_eq!(parse_type("DECIMAL(10, 2)").expect("decimal"), DataType::Decimal128(10, 2));
+        let err = parse_type("integr").expect_err("typo").to_string();
+        assert!(err.contains("integr") && err.contains("bigint"), "{err}");
+    }
+
+    #[test]
+    fn java_patterns_translate() {
+        assert_eq!(java_to_chrono_pattern("yyyy-MM-dd HH:mm:ss"), "%Y-%m-%d %H:%M:%S");
+        assert_eq!(java_to_rust_groups("$1-$23"), "${1}-${23}");
+    }
+}

@@ -1,0 +1,214 @@
+//! DataFrames and SQL: Spark's answers, names and layouts, checked against the Python reference
+//! (`datasets/reference/day1.py`), Spark's documentation, and values worked by hand.
+
+#[allow(dead_code)]
+#[path = "../../examples/friends_by_age_sql.rs"]
+mod friends_by_age_sql;
+
+use crate::{TestResult, session};
+use approx::assert_relative_eq;
+use flint_engine::prelude::*;
+
+fn people(s: &Session) -> TestResult<DataFrame> {
+    #[derive(serde::Serialize)]
+    struct Person {
+        name: String,
+        age: i64,
+        dept: String,
+    }
+    let rows = [("Alice", 2, "eng"), ("Bob", 5, "eng"), ("Carol", 5, "ops"), ("Dan", 9, "ops"), ("Eve", 7, "eng")]
+        .into_iter()
+        .map(|(n, a, d)| Person { name: n.into(), age: a, dept: d.into() })
+        .collect();
+    Ok(s.create_dataframe(rows, &[])?)
+}
+
+fn reference_friends_by_age() -> TestResult<Vec<(u64, f64)>> {
+    let text = std::fs::read_to_string(datasets::dir().join("reference/day1_expected.json"))?;
+    let json: serde_json::Value = serde_json::from_str(&text)?;
+    Ok(json["friends_by_age"]
+        .as_array()
+        .ok_or("friends_by_age")?
+        .iter()
+        .map(|p| (p[0].as_u64().unwrap_or_default(), p[1].as_f64().unwrap_or_default()))
+        .collect())
+}
+
+#[test]
+fn friends_by_age_with_dataframes_and_sql_match_the_reference() -> TestResult {
+    let want = reference_friends_by_age()?;
+    for n in [1, 4] {
+        let s = session(n);
+        let people = friends_by_age_sql::people(&s)?;
+        for result in [friends_by_age_sql::with_dataframes(&people)?, friends_by_age_sql::with_sql(&s, &people)?] {
+            let rows = result.collect()?;
+            assert_eq!(rows.len(), want.len());
+            for (row, (age, avg)) in rows.iter().zip(&want) {
+                assert_eq!(row.get_as::<u64>("age")?, *age);
+                // Rounded to 2 decimals, half up, as Spark's round.
+                assert_relative_eq!(row.get_as::<f64>("friends_avg")?, (avg * 100.0).round() / 100.0, epsilon = 1e-9);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn show_prints_sparks_table() -> TestResult {
+    // PySpark docs, DataFrame.show: df = [(2, "Alice"), (5, "Bob")] with columns age, name.
+    let s = session(2);
+    let df = s.create_dataframe(vec![(2, "Alice".to_string()), (5, "Bob".to_string())], &["age", "name"])?;
+    assert_eq!(
+        df.show_string(20, 20, false)?,
+        "+---+-----+\n|age| name|\n+---+-----+\n|  2|Alice|\n|  5|  Bob|\n+---+-----+\n"
+    );
+    assert_eq!(
+        df.show_string(1, 20, false)?,
+        "+---+-----+\n|age| name|\n+---+-----+\n|  2|Alice|\n+---+-----+\nonly showing top 1 row\n"
+    );
+    assert_eq!(df.schema_string(), "root\n |-- age: long (nullable = true)\n |-- name: string (nullable = true)\n");
+    Ok(())
+}
+
+#[test]
+fn filters_take_columns_or_sql_and_division_is_floating() -> TestResult {
+    let s = session(2);
+    let df = people(&s)?;
+    let by_column = df.filter(col("age").gt(4).and(col("dept").equal_to("ops")))?;
+    let by_sql = df.filter("age > 4 AND dept = 'ops'")?;
+    for d in [by_column, by_sql] {
+        let names: Vec<String> =
+            d.order_by(["name"])?.collect()?.iter().map(|r| r.get_as("name")).collect::<Result<_>>()?;
+        assert_eq!(names, ["Carol", "Dan"]);
+    }
+    // Spark: 5 / 2 = 2.5 (always floating point division).
+    let half = df.filter(col("name").equal_to("Bob"))?.select([(col("age") / 2).alias("half")])?;
+    assert_eq!(half.collect()?[0].get_as::<f64>("half")?, 2.5);
+    Ok(())
+}
+
+#[test]
+fn group_by_names_results_as_spark() -> TestResult {
+    let s = session(2);
+    let df = people(&s)?;
+    let counts = df.group_by(["dept"]).count()?.order_by(["dept"])?;
+    assert_eq!(counts.columns(), ["dept", "count"]);
+    let rows = counts.collect()?;
+    assert_eq!((rows[0].get_as::<String>("dept")?, rows[0].get_as::<i64>("count")?), ("eng".into(), 3));
+    let avgs = df.group_by(["dept"]).avg(["age"])?;
+    assert_eq!(avgs.columns(), ["dept", "avg(age)"]);
+    let stats = df.agg([max("age"), min("age"), sum("age"), count("*")])?;
+    assert_eq!(stats.columns(), ["max(age)", "min(age)", "sum(age)", "count(1)"]);
+    let row = &stats.collect()?[0];
+    assert_eq!((row.get_as::<i64>("max(age)")?, row.get_as::<i64>("sum(age)")?), (9, 28));
+    Ok(())
+}
+
+#[test]
+fn joins_on_names_keep_one_key_column() -> TestResult {
+    let s = session(2);
+    let left = s.create_dataframe(vec![(1, "a".to_string()), (2, "b".into()), (3, "c".into())], &["id", "l"])?;
+    let right = s.create_dataframe(vec![(2, "x".to_string()), (3, "y".into()), (4, "z".into())], &["id", "r"])?;
+    let rows = |df: DataFrame| -> TestResult<Vec<String>> {
+        Ok(df.order_by(["id"])?.collect()?.iter().map(|r| r.to_string()).collect())
+    };
+    let inner = left.join(&right, "id", "inner")?;
+    assert_eq!(inner.columns(), ["id", "l", "r"]);
+    assert_eq!(rows(inner)?, ["Row(id=2, l='b', r='x')", "Row(id=3, l='c', r='y')"]);
+    let full = left.join(&right, "id", "full_outer")?;
+    assert_eq!(rows(full)?.len(), 4);
+    let right_join = left.join(&right, "id", "right")?;
+    assert_eq!(rows(right_join)?.last().map(String::as_str), Some("Row(id=4, l=None, r='z')"));
+    assert_eq!(rows(left.join(&right, "id", "left_semi")?)?, ["Row(id=2, l='b')", "Row(id=3, l='c')"]);
+    assert_eq!(rows(left.join(&right, "id", "left_anti")?)?, ["Row(id=1, l='a')"]);
+    let on_expr = left.alias("a")?.join(&right.alias("b")?, col("a.id").equal_to(col("b.id")), "inner")?;
+    assert_eq!(on_expr.count()?, 2);
+    Ok(())
+}
+
+#[test]
+fn when_otherwise_windows_and_set_operations() -> TestResult {
+    let s = session(2);
+    let df = people(&s)?;
+    let graded = df.with_column("band", when(col("age").lt(5), "young").otherwise("older")?)?;
+    let young = graded.filter(col("band").equal_to("young"))?.count()?;
+    assert_eq!(young, 1);
+    let ranked = df
+        .with_column("rn", row_number().over(&Window::partition_by(["dept"]).order_by([col("age").desc()]))?)?
+        .filter(col("rn").equal_to(1))?
+        .order_by(["dept"])?;
+    let oldest: Vec<String> = ranked.collect()?.iter().map(|r| r.get_as("name")).collect::<Result<_>>()?;
+    assert_eq!(oldest, ["Eve", "Dan"]);
+    let twice = df.union(&df)?;
+    assert_eq!(twice.count()?, 10);
+    assert_eq!(twice.distinct()?.count()?, 5);
+    assert_eq!(df.drop_duplicates(["dept"])?.count()?, 2);
+    let reordered = df.select(["dept", "name", "age"])?;
+    assert_eq!(df.union_by_name(&reordered)?.count()?, 10);
+    Ok(())
+}
+
+#[test]
+fn the_same_query_gives_the_same_rows_at_1_and_4_partitions() -> TestResult {
+    let query = "SELECT rating, COUNT(*) AS n FROM ratings GROUP BY rating ORDER BY rating";
+    let mut answers = Vec::new();
+    for n in [1, 4] {
+        let s = session(n);
+        let ratings = s
+            .read()
+            .option("sep", "\t")
+            .option("inferSchema", "true")
+            .csv(&datasets::path("film.data"))?
+            .to_df(["user", "item", "rating", "ts"])?;
+        ratings.create_or_replace_temp_view("ratings")?;
+        let rows: Vec<String> = s.sql(query)?.collect()?.iter().map(|r| r.to_string()).collect();
+        answers.push(rows);
+    }
+    assert_eq!(answers[0], answers[1]);
+    // datasets/reference/day1_expected.json: rating 4 appears 33,944 times.
+    assert_eq!(answers[0][3], "Row(rating=4, n=33944)");
+    Ok(())
+}
+
+#[test]
+fn readers_follow_sparks_defaults() -> TestResult {
+    let s = session(2);
+    let dir = tempfile::tempdir()?;
+    let csv = dir.path().join("p.csv");
+    std::fs::write(&csv, "name,age\nAnn,30\nBen,40\n")?;
+    let path = csv.to_string_lossy();
+    // Without options: no header, every column a string named _c0, _c1.
+    let raw = s.read().csv(&path)?;
+    assert_eq!(raw.columns(), ["_c0", "_c1"]);
+    assert_eq!(raw.count()?, 3);
+    let typed = s.read().option("header", "true").option("inferSchema", "true").csv(&path)?;
+    assert_eq!(typed.columns(), ["name", "age"]);
+    assert_eq!(typed.agg([sum("age")])?.collect()?[0].get_as::<i64>("sum(age)")?, 70);
+    let json = dir.path().join("p.json");
+    std::fs::write(&json, "{\"zeta\": 1, \"alpha\": \"x\"}\n{\"zeta\": 2, \"alpha\": \"y\"}\n")?;
+    // Spark sorts inferred JSON fields by name.
+    assert_eq!(s.read().json(&json.to_string_lossy())?.columns(), ["alpha", "zeta"]);
+    let text = s.read().text(&datasets::path("book.txt"))?;
+    assert_eq!(text.columns(), ["value"]);
+    assert_eq!(text.count()?, 3187);
+    Ok(())
+}
+
+#[test]
+fn bad_input_gets_errors_that_say_what_is_wrong() -> TestResult {
+    let s = session(2);
+    let df = people(&s)?;
+    let unknown = df.select(["agee"]).expect_err("unknown column").to_string();
+    assert!(unknown.contains("agee") && unknown.contains("age"), "{unknown}");
+    let bad_sql = s.sql("SELEC 1").expect_err("bad SQL").to_string();
+    assert!(bad_sql.contains("SELEC"), "{bad_sql}");
+    let how = df.join(&df, "age", "sideways").expect_err("bad join").to_string();
+    assert!(how.contains("sideways") && how.contains("left_anti"), "{how}");
+    let mode = s.read().option("mode", "lenient").csv(&datasets::path("fakefriends.csv")).expect_err("bad mode");
+    assert!(mode.to_string().contains("DROPMALFORMED"), "{mode}");
+    let missing = s.read().csv("/no/such/file.csv").expect_err("missing file");
+    assert!(matches!(missing, Error::PathNotFound { .. }), "{missing}");
+    let wrong_type = df.collect()?[0].get_as::<i64>("name").expect_err("wrong type").to_string();
+    assert!(wrong_type.contains("name") && wrong_type.contains("i64"), "{wrong_type}");
+    Ok(())
+}
