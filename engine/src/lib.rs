@@ -46,6 +46,7 @@ pub mod datasets;
 pub mod error;
 pub mod functions;
 mod memory;
+mod output;
 pub mod partitioner;
 pub mod rdd;
 pub mod scheduler;
@@ -63,7 +64,7 @@ pub use storage::StorageLevel;
 pub mod prelude {
     pub use crate::accumulator::{Accumulator, CollectionAccumulator, DoubleAccumulator, LongAccumulator};
     pub use crate::broadcast::Broadcast;
-    pub use crate::dataframe::{Column, DataFrame, Row, Window};
+    pub use crate::dataframe::{Column, DataFrame, Row, SaveMode, Udf, Window, udf};
     pub use crate::datasets;
     pub use crate::error::{Error, Result};
     pub use crate::functions::*;

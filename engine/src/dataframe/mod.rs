@@ -20,12 +20,16 @@ mod column;
 mod reader;
 mod row;
 pub(crate) mod show;
+mod udf;
 mod window;
+mod writer;
 
 pub use column::{Column, IntoColumn, SortColumn};
 pub use reader::DataFrameReader;
 pub use row::{FromValue, Row};
+pub use udf::{SqlValue, Udf, UdfArg, UdfFn, UdfResult, udf};
 pub use window::{Window, WindowSpec};
+pub use writer::{DataFrameWriter, SaveMode};
 
 use crate::error::{Error, Result};
 use crate::functions::col;
@@ -440,9 +444,15 @@ impl DataFrame {
             let kinds = batch.column(0);
             let plans = batch.column(1);
             for row in 0..batch.num_rows() {
-                let kind = show::format_value(kinds.as_ref(), row);
+                // Spark's section titles; without `extended` Spark shows the physical plan only.
+                let title = match show::format_value(kinds.as_ref(), row).as_str() {
+                    "logical_plan" if extended => "Optimized Logical Plan".to_string(),
+                    "physical_plan" => "Physical Plan".to_string(),
+                    other if extended => other.replace('_', " "),
+                    _ => continue,
+                };
                 let plan = show::format_value(plans.as_ref(), row);
-                out.push_str(&format!("== {kind} ==\n{plan}\n\n"));
+                out.push_str(&format!("== {title} ==\n{plan}\n\n"));
             }
         }
         Ok(out)

@@ -374,52 +374,42 @@ fn plain_decimal(unscaled: &str, scale: i8) -> String {
 /// Java's `Double.toString`: the shortest decimal that reads back as the same double (JDK 19+ semantics), laid out
 /// as a plain decimal with at least one fractional digit when `1e-3 <= |v| < 1e7`, else as `d.dddE±n`.
 fn java_double_to_string(v: f64) -> String {
-    if v.is_nan() {
+    java_to_string(v)
+}
+
+/// Java's `Float.toString`: [`java_double_to_string`]'s rules with the shortest decimal of the `f32`.
+fn java_float_to_string(v: f32) -> String {
+    java_to_string(v)
+}
+
+/// The shared algorithm of Java's `Float.toString` and `Double.toString`, for either width.
+fn java_to_string<F>(v: F) -> String
+where
+    F: Copy + PartialEq + std::fmt::LowerExp + std::str::FromStr + Into<f64> + std::ops::Neg<Output = F>,
+{
+    let wide: f64 = v.into();
+    if wide.is_nan() {
         return "NaN".to_string();
     }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
+    if wide.is_infinite() {
+        return if wide > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
     }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
+    if wide == 0.0 {
+        return if wide.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
     }
-    let abs = v.abs();
+    let abs = if wide.is_sign_negative() { -v } else { v };
     let shortest = format!("{abs:e}");
     // Java picks the closest decimal among those with one or two digits when one digit would do, which only
     // matters for the few values (subnormals) whose rounding interval holds a one-digit decimal: 4.9E-324.
     let two_digits = format!("{abs:.1e}");
     let chosen = if shortest.split('e').next().is_some_and(|m| m.len() == 1)
-        && two_digits.parse::<f64>().is_ok_and(|back| back == abs)
+        && two_digits.parse::<F>().is_ok_and(|back| back == abs)
     {
         &two_digits
     } else {
         &shortest
     };
-    java_layout(v.is_sign_negative(), chosen)
-}
-
-/// Java's `Float.toString`: [`java_double_to_string`]'s rules with the shortest decimal of the `f32`.
-fn java_float_to_string(v: f32) -> String {
-    if v.is_nan() {
-        return "NaN".to_string();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
-    }
-    let abs = v.abs();
-    let shortest = format!("{abs:e}");
-    let two_digits = format!("{abs:.1e}");
-    let chosen = if shortest.split('e').next().is_some_and(|m| m.len() == 1)
-        && two_digits.parse::<f32>().is_ok_and(|back| back == abs)
-    {
-        &two_digits
-    } else {
-        &shortest
-    };
-    java_layout(v.is_sign_negative(), chosen)
+    java_layout(wide.is_sign_negative(), chosen)
 }
 
 /// Lays out Rust's `{:e}` text of a positive number (`d.ddde±n`) the way Java's `Double.toString` does.

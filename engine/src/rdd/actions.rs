@@ -239,17 +239,7 @@ impl<T: Data> Rdd<T> {
         if path.exists() {
             return Err(Error::PathExists { path });
         }
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::param("path", format!("`{}` has no directory name", path.display())))?
-            .to_string_lossy()
-            .to_string();
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
-        let staging = tempfile::Builder::new()
-            .prefix(&format!(".{name}.flint-"))
-            .tempdir_in(parent)
-            .map_err(|e| Error::io("creating", parent, e))?;
+        let staging = crate::output::staging_dir(&path, "flint")?;
         let dir = staging.path().to_path_buf();
         run_job(self, &self.all_partitions(), "save_as_text_file", site, move |it, tc: &TaskContext| {
             let file = dir.join(format!("part-{:05}", tc.partition_id()));
@@ -262,13 +252,8 @@ impl<T: Data> Rdd<T> {
             };
             write().map_err(|e| Error::io("writing", &file, e))
         })?;
-        let success = staging.path().join("_SUCCESS");
-        std::fs::File::create(&success).map_err(|e| Error::io("writing", &success, e))?;
-        let staged = staging.keep();
-        std::fs::rename(&staged, &path).map_err(|e| {
-            let _ = std::fs::remove_dir_all(&staged);
-            Error::io("renaming output into", &path, e)
-        })
+        let staged = crate::output::seal(staging)?;
+        crate::output::commit_new(&staged, &path)
     }
 }
 

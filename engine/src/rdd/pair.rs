@@ -311,13 +311,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
             merge: Arc::new(move |a, b| merge(a, b)),
             merge_combiners,
         };
-        let meta = self.meta_here("ShuffledRDD", op, site);
-        self.session.rdd_from(ShuffledRdd::new(
-            meta,
-            PreparedDependency { dep, prepare: None },
-            reduce,
-            Some(PartitioningKey::Hash(n)),
-        ))
+        self.shuffled(PreparedDependency { dep, prepare: None }, reduce, Some(PartitioningKey::Hash(n)), op, site)
     }
 
     /// Merges the values of each key with an associative and commutative `f`, combining map-side first.
@@ -476,13 +470,13 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
             }),
             merge_combiners,
         };
-        let meta = self.meta_here("ShuffledRDD", "group_by_key", site);
-        self.session.rdd_from(ShuffledRdd::new(
-            meta,
+        self.shuffled(
             PreparedDependency { dep, prepare: None },
             reduce,
             Some(PartitioningKey::Hash(n)),
-        ))
+            "group_by_key",
+            site,
+        )
     }
 
     /// Places each key in the partition `partitioner` says (Spark's `partitionBy`); a no-op when the RDD is
@@ -517,13 +511,20 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         site: &Location<'_>,
     ) -> Rdd<(K, V)> {
         let dep = ShuffleDependency::new(self, kind, partition_of, MapSide::Convert(Arc::new(|v| v)));
+        self.shuffled(PreparedDependency { dep, prepare }, ReduceSide::Pass(Arc::new(|v| v)), partitioning, op, site)
+    }
+
+    /// The reduce side of a shuffle: Spark's `ShuffledRDD` node.
+    fn shuffled<C: Data, R: Data>(
+        &self,
+        dep: PreparedDependency<K, V, C>,
+        reduce: ReduceSide<K, C, R>,
+        partitioning: Option<PartitioningKey>,
+        op: &'static str,
+        site: &Location<'_>,
+    ) -> Rdd<(K, R)> {
         let meta = self.meta_here("ShuffledRDD", op, site);
-        self.session.rdd_from(ShuffledRdd::new(
-            meta,
-            PreparedDependency { dep, prepare },
-            ReduceSide::Pass(Arc::new(|v| v)),
-            partitioning,
-        ))
+        self.session.rdd_from(ShuffledRdd::new(meta, dep, reduce, partitioning))
     }
 
     /// Groups both RDDs' values per key: `(key, (values here, values there))` for every key of either.
@@ -698,13 +699,8 @@ impl<K: Data + Hash + Eq + Ord, V: Data> Rdd<(K, V)> {
         );
         let cmp: KeyCmp<K> =
             if ascending { Arc::new(|a: &K, b: &K| a.cmp(b)) } else { Arc::new(|a: &K, b: &K| b.cmp(a)) };
-        let meta = self.meta_here("ShuffledRDD", op, site);
-        self.session.rdd_from(ShuffledRdd::new(
-            meta,
-            PreparedDependency { dep, prepare: Some(prepare) },
-            ReduceSide::Sort(cmp, Arc::new(|v| v)),
-            Some(PartitioningKey::Range(n)),
-        ))
+        let dep = PreparedDependency { dep, prepare: Some(prepare) };
+        self.shuffled(dep, ReduceSide::Sort(cmp, Arc::new(|v| v)), Some(PartitioningKey::Range(n)), op, site)
     }
 }
 

@@ -212,3 +212,134 @@ fn bad_input_gets_errors_that_say_what_is_wrong() -> TestResult {
     assert!(wrong_type.contains("name") && wrong_type.contains("i64"), "{wrong_type}");
     Ok(())
 }
+
+/// The project's Python (with pyarrow and DuckDB), set up by `.ci/setup-python` and exported by `.ci/test`.
+fn python() -> String {
+    std::env::var("FLINT_PYTHON").expect(
+        "FLINT_PYTHON must name a Python with pyarrow and duckdb; run the tests with .ci/test, which sets it up",
+    )
+}
+
+#[test]
+fn parquet_written_by_flint_is_read_back_by_pyarrow_and_duckdb() -> TestResult {
+    let s = session(2);
+    let df = people(&s)?;
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("people");
+    df.write().parquet(&out)?;
+    assert!(out.join("_SUCCESS").exists());
+    assert_eq!(s.read().parquet(&out.to_string_lossy())?.count()?, 5);
+    let script = r#"
+import sys, pyarrow.parquet as pq, duckdb
+t = pq.read_table(sys.argv[1])
+total = duckdb.connect().execute(f"SELECT sum(age) FROM read_parquet('{sys.argv[1]}/*.parquet')").fetchone()[0]
+print(t.num_rows, ",".join(sorted(t.column("name").to_pylist())), total)
+"#;
+    let output = std::process::Command::new(python()).args(["-c", script]).arg(&out).output()?;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // Five people, ages 2 + 5 + 5 + 9 + 7 = 28.
+    assert_eq!(String::from_utf8(output.stdout)?.trim(), "5 Alice,Bob,Carol,Dan,Eve 28");
+    Ok(())
+}
+
+#[test]
+fn save_modes_behave_as_sparks() -> TestResult {
+    let s = session(2);
+    let df = people(&s)?;
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("out");
+    let rows = |p: &std::path::Path| -> TestResult<u64> {
+        Ok(s.read().option("header", "true").csv(&p.to_string_lossy())?.count()?)
+    };
+    df.write().option("header", "true").csv(&out)?;
+    assert_eq!(rows(&out)?, 5);
+    let exists = df.write().csv(&out).expect_err("ErrorIfExists is the default");
+    assert!(matches!(exists, Error::PathExists { .. }), "{exists}");
+    df.write().mode(SaveMode::Ignore).csv(&out)?;
+    assert_eq!(rows(&out)?, 5);
+    df.write().mode(SaveMode::Append).option("header", "true").csv(&out)?;
+    assert_eq!(rows(&out)?, 10);
+    df.limit(2)?.write().mode(SaveMode::Overwrite).option("header", "true").csv(&out)?;
+    assert_eq!(rows(&out)?, 2);
+    // Nothing but the dataset is left next to it: staging directories are renamed or removed.
+    assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+    assert!("sideways".parse::<SaveMode>().is_err());
+    Ok(())
+}
+
+#[test]
+fn partitioned_writes_lay_out_hive_directories() -> TestResult {
+    let s = session(2);
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("by_dept");
+    people(&s)?.write().partition_by(["dept"]).parquet(&out)?;
+    assert!(out.join("dept=eng").is_dir() && out.join("dept=ops").is_dir());
+    let script = r#"
+import sys, pyarrow.dataset as ds
+t = ds.dataset(sys.argv[1], format="parquet", partitioning="hive").to_table()
+print(sorted(zip(t.column("dept").to_pylist(), t.column("name").to_pylist()))[0])
+"#;
+    let output = std::process::Command::new(python()).args(["-c", script]).arg(&out).output()?;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8(output.stdout)?.trim(), "('eng', 'Alice')");
+    Ok(())
+}
+
+#[allow(dead_code)]
+#[path = "../../examples/popular_movies.rs"]
+mod popular_movies;
+
+#[test]
+fn popular_movies_with_a_broadcast_udf_match_the_reference() -> TestResult {
+    let text = std::fs::read_to_string(datasets::dir().join("reference/day1_expected.json"))?;
+    let json: serde_json::Value = serde_json::from_str(&text)?;
+    let want = json["popular_movies"].as_array().ok_or("popular_movies")?;
+    let rows = popular_movies::popular_movies(&session(2), 10)?.collect()?;
+    assert_eq!(rows.len(), want.len());
+    for (row, w) in rows.iter().zip(want) {
+        assert_eq!(row.get_as::<i64>("movie")?, w[0].as_i64().ok_or("id")?);
+        assert_eq!(row.get_as::<i64>("count")?, w[1].as_i64().ok_or("count")?);
+        assert_eq!(row.get_as::<String>("title")?, w[2].as_str().ok_or("title")?);
+    }
+    Ok(())
+}
+
+#[test]
+fn udfs_work_in_expressions_and_sql_and_skip_nulls() -> TestResult {
+    let s = session(2);
+    let df =
+        s.create_dataframe(vec![(Some(1), "a".to_string()), (None, "b".into()), (Some(3), "c".into())], &["x", "s"])?;
+    let twice = udf("twice", |x: i64| x * 2);
+    let label = udf("label", |x: Option<i64>, s: String| format!("{s}{}", x.map_or("?".into(), |v| v.to_string())));
+    let out = df.select([twice.call(["x"]), label.call(["x", "s"])])?;
+    assert_eq!(out.columns(), ["twice(x)", "label(x, s)"]);
+    let rows: Vec<String> = out.collect()?.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        rows,
+        [
+            "Row(twice(x)=2, label(x, s)='a1')",
+            "Row(twice(x)=None, label(x, s)='b?')",
+            "Row(twice(x)=6, label(x, s)='c3')"
+        ]
+    );
+    s.register_udf(&twice)?;
+    df.create_or_replace_temp_view("t")?;
+    assert_eq!(s.sql("SELECT sum(twice(x)) AS total FROM t")?.collect()?[0].get_as::<i64>("total")?, 8);
+    let boom = udf("boom", |x: i64| -> i64 {
+        if x == 3 { panic!("three is not allowed") } else { x }
+    });
+    let err = df.select([boom.call(["x"])])?.collect().expect_err("panicking UDF").to_string();
+    assert!(err.contains("boom") && err.contains("three is not allowed"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn explain_shows_sparks_sections() -> TestResult {
+    let s = session(2);
+    let df = people(&s)?.filter(col("age").gt(3))?;
+    let short = df.explain_string(false)?;
+    assert!(short.starts_with("== Physical Plan ==") && !short.contains("Logical"), "{short}");
+    let long = df.explain_string(true)?;
+    assert!(long.contains("== Optimized Logical Plan ==") && long.contains("== Physical Plan =="), "{long}");
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! `df.write()`: DataFrames into files, atomically (Spark's `DataFrameWriter`).
+//!
+//! A write goes to a hidden staging directory next to the target; only when every file is complete is the
+//! staging directory renamed into place (or, for `Append`, its files moved in) and `_SUCCESS` written, so a failed
+//! or killed write never leaves a partial dataset where readers look. Parquet written here is plain Arrow/Parquet,
+//! read back by pyarrow and DuckDB.
+
+use super::DataFrame;
+use crate::error::{Error, Result};
+use crate::output;
+use datafusion::common::config::{CsvOptions, TableParquetOptions};
+use datafusion::dataframe::DataFrameWriteOptions;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+
+/// What to do when the target exists (Spark's `SaveMode`; the default is `ErrorIfExists`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SaveMode {
+    /// Add the new files to the existing ones.
+    Append,
+    /// Replace the existing dataset.
+    Overwrite,
+    /// Fail if the target exists.
+    #[default]
+    ErrorIfExists,
+    /// Do nothing if the target exists.
+    Ignore,
+}
+
+impl FromStr for SaveMode {
+    type Err = Error;
+
+    /// Spark's mode names: `append`, `overwrite`, `error`/`errorifexists`/`default`, `ignore`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "append" => Ok(SaveMode::Append),
+            "overwrite" => Ok(SaveMode::Overwrite),
+            "error" | "errorifexists" | "default" => Ok(SaveMode::ErrorIfExists),
+            "ignore" => Ok(SaveMode::Ignore),
+            other => Err(Error::param(
+                "mode",
+                format!("unknown save mode `{other}`; use append, overwrite, error, errorifexists or ignore"),
+            )),
+        }
+    }
+}
+
+/// Builder of a write: `.mode(..)`, `.partition_by(..)`, `.option(..)`, then `.parquet(path)`, `.csv(path)` or
+/// `.json(path)`.
+#[derive(Debug, Clone)]
+pub struct DataFrameWriter {
+    df: DataFrame,
+    mode: SaveMode,
+    partition_by: Vec<String>,
+    options: BTreeMap<String, String>,
+}
+
+enum Format {
+    Parquet,
+    Csv,
+    Json,
+}
+
+impl DataFrameWriter {
+    pub(crate) fn new(df: DataFrame) -> Self {
+        DataFrameWriter { df, mode: SaveMode::default(), partition_by: Vec::new(), options: BTreeMap::new() }
+    }
+
+    /// What to do when the target exists.
+    pub fn mode(mut self, mode: SaveMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Writes one sub-directory per value of these columns (`col=value/`), as Hive and Spark lay them out.
+    pub fn partition_by<'a>(mut self, cols: impl IntoIterator<Item = &'a str>) -> Self {
+        self.partition_by = cols.into_iter().map(String::from).collect();
+        self
+    }
+
+    /// A write option by Spark's name (case-insensitive): `header` and `sep` for CSV.
+    pub fn option(mut self, key: &str, value: impl ToString) -> Self {
+        self.options.insert(key.to_ascii_lowercase(), value.to_string());
+        self
+    }
+
+    /// Writes Parquet files.
+    pub fn parquet(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.write(path.as_ref(), Format::Parquet)
+    }
+
+    /// Writes CSV files (no header unless `header` is `true`, as in Spark).
+    pub fn csv(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.write(path.as_ref(), Format::Csv)
+    }
+
+    /// Writes JSON lines.
+    pub fn json(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.write(path.as_ref(), Format::Json)
+    }
+
+    fn csv_options(&self) -> Result<CsvOptions> {
+        let header = match self.options.get("header").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(v) => return Err(Error::param("header", format!("`{v}` is not a boolean; use true or false"))),
+        };
+        let sep = match self.options.get("sep").or_else(|| self.options.get("delimiter")).map(String::as_str) {
+            None => b',',
+            Some("\\t") => b'\t',
+            Some(s) if s.len() == 1 => s.as_bytes()[0],
+            Some(s) => return Err(Error::param("sep", format!("`{s}` must be a single ASCII character"))),
+        };
+        Ok(CsvOptions::default().with_has_header(header).with_delimiter(sep))
+    }
+
+    fn write(&self, target: &Path, format: Format) -> Result<()> {
+        let exists = target.exists();
+        match (self.mode, exists) {
+            (SaveMode::ErrorIfExists, true) => return Err(Error::PathExists { path: target.to_path_buf() }),
+            (SaveMode::Ignore, true) => return Ok(()),
+            _ => {}
+        }
+        let staging = output::staging_dir(target, "flint")?;
+        // A trailing slash tells DataFusion to write a directory of files.
+        let url = format!("{}/", staging.path().display());
+        let options = DataFrameWriteOptions::new().with_partition_by(self.partition_by.clone());
+        let df = self.df.df.clone();
+        let state = self.df.session.ctx.sql_state()?;
+        match format {
+            Format::Parquet => state.block_on(df.write_parquet(&url, options, Some(TableParquetOptions::default())))?,
+            Format::Csv => state.block_on(df.write_csv(&url, options, Some(self.csv_options()?)))?,
+            Format::Json => state.block_on(df.write_json(&url, options, None))?,
+        };
+        let staged = output::seal(staging)?;
+        match (self.mode, exists) {
+            (SaveMode::Append, true) => output::commit_append(&staged, target),
+            (SaveMode::Overwrite, true) => output::commit_replace(&staged, target),
+            _ => output::commit_new(&staged, target),
+        }
+    }
+}
+
+impl DataFrame {
+    /// Writes the DataFrame to files: `df.write().mode(SaveMode::Overwrite).parquet(path)`.
+    pub fn write(&self) -> DataFrameWriter {
+        DataFrameWriter::new(self.clone())
+    }
+}
