@@ -16,6 +16,7 @@
 //! # Ok::<(), flint_engine::Error>(())
 //! ```
 
+mod bridge;
 mod column;
 mod reader;
 mod row;

@@ -5,6 +5,7 @@
 
 mod actions;
 mod dataframe;
+mod day2;
 mod errors;
 mod io;
 mod labs;
