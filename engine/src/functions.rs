@@ -470,6 +470,11 @@ pub fn struct_(cols: impl IntoIterator<Item = Column>) -> Column {
     named(f::named_struct(args), display)
 }
 
+/// One row per element of an array column, in a column named `col` (Spark's `explode`).
+pub fn explode(c: impl Into<Column>) -> Column {
+    named(datafusion::logical_expr::expr_fn::unnest(c.into().expr), "col".into())
+}
+
 /// Whether the value is null.
 pub fn isnull(c: impl Into<Column>) -> Column {
     c.into().is_null()

@@ -18,6 +18,7 @@
 
 mod bridge;
 mod column;
+mod na;
 mod reader;
 mod row;
 pub(crate) mod show;
@@ -26,6 +27,7 @@ mod window;
 mod writer;
 
 pub use column::{Column, IntoColumn, SortColumn};
+pub use na::{FillValue, NaFunctions};
 pub use reader::DataFrameReader;
 pub use row::{FromValue, Row};
 pub use udf::{SqlValue, Udf, UdfArg, UdfFn, UdfResult, udf};
@@ -185,8 +187,26 @@ impl DataFrame {
 
     /// Projects columns or expressions: `select(["name", "age"])` or `select([col("age") + 1])`.
     pub fn select<C: Into<Column>>(&self, cols: impl IntoIterator<Item = C>) -> Result<DataFrame> {
-        let exprs: Vec<Expr> = cols.into_iter().map(|c| c.into().expr).collect();
-        Ok(self.derive(self.df.clone().select(exprs)?))
+        let mut exploded = Vec::new();
+        // DataFusion's DataFrame API does not plan `unnest` inside a projection (its SQL planner does): project
+        // the array under the result's name, then unnest that column, as Spark's `explode` in a select.
+        let exprs: Vec<Expr> = cols
+            .into_iter()
+            .map(|c| match c.into().expr {
+                Expr::Alias(a) if matches!(*a.expr, Expr::Unnest(_)) => match *a.expr {
+                    Expr::Unnest(u) => {
+                        exploded.push(a.name.clone());
+                        u.expr.alias(a.name)
+                    }
+                    other => other.alias(a.name),
+                },
+                e => e,
+            })
+            .collect();
+        let projected = self.df.clone().select(exprs)?;
+        let names: Vec<&str> = exploded.iter().map(String::as_str).collect();
+        let df = if names.is_empty() { projected } else { projected.unnest_columns(&names)? };
+        Ok(self.derive(df))
     }
 
     /// Projects SQL expressions: `select_expr(["name", "age * 2 AS double_age"])`.
@@ -365,6 +385,12 @@ impl DataFrame {
     /// Redistributes rows round-robin into `n` partitions.
     pub fn repartition(&self, n: usize) -> Result<DataFrame> {
         Ok(self.derive(self.df.clone().repartition(Partitioning::RoundRobinBatch(n.max(1)))?))
+    }
+
+    /// Reduces the number of partitions to `n` (DataFusion redistributes batches round-robin; Spark merges
+    /// partitions without a shuffle — the rows are the same).
+    pub fn coalesce(&self, n: usize) -> Result<DataFrame> {
+        self.repartition(n)
     }
 
     /// Redistributes rows by the hash of `cols` into `n` partitions.

@@ -343,3 +343,26 @@ fn explain_shows_sparks_sections() -> TestResult {
     assert!(long.contains("== Optimized Logical Plan ==") && long.contains("== Physical Plan =="), "{long}");
     Ok(())
 }
+
+#[test]
+fn nulls_are_filled_and_dropped_as_spark_does() -> TestResult {
+    let s = session(2);
+    let df = s.create_dataframe(
+        vec![(Some(1), Some("a".to_string())), (None, Some("b".into())), (Some(3), None), (None, None)],
+        &["n", "s"],
+    )?;
+    // Spark: a number fills numeric columns only, a string only string columns.
+    let filled = df.na().fill(0)?.na().fill("?")?.order_by(["s"])?;
+    let rows: Vec<String> = filled.collect()?.iter().map(|r| r.to_string()).collect();
+    assert_eq!(rows, ["Row(n=3, s='?')", "Row(n=0, s='?')", "Row(n=1, s='a')", "Row(n=0, s='b')"]);
+    assert_eq!(df.na().drop("any")?.count()?, 1);
+    assert_eq!(df.na().drop("all")?.count()?, 3);
+    assert_eq!(df.na().drop_subset("any", &["n"])?.count()?, 2);
+    assert!(df.na().drop_subset("any", &["nope"]).expect_err("unknown column").to_string().contains("nope"));
+    let words = s.create_dataframe(vec![("a b".to_string(),), ("c".into(),)], &["line"])?;
+    let exploded = words.select([explode(split(col("line"), " "))])?;
+    assert_eq!(exploded.columns(), ["col"]);
+    assert_eq!(exploded.count()?, 3);
+    assert_eq!(words.coalesce(1)?.count()?, 2);
+    Ok(())
+}
