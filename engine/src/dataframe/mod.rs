@@ -18,6 +18,7 @@
 
 mod bridge;
 mod column;
+mod dataset;
 mod na;
 mod reader;
 mod row;
@@ -27,6 +28,7 @@ mod window;
 mod writer;
 
 pub use column::{Column, IntoColumn, SortColumn};
+pub use dataset::Dataset;
 pub use na::{FillValue, NaFunctions};
 pub use reader::DataFrameReader;
 pub use row::{FromValue, Row};

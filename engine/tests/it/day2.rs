@@ -70,3 +70,29 @@ fn rdds_become_dataframes_and_back() -> TestResult {
     assert!(wrong.contains("user") && wrong.contains("String"), "{wrong}");
     Ok(())
 }
+
+#[test]
+fn typed_datasets_map_and_filter_rust_values() -> TestResult {
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Person {
+        name: String,
+        age: i64,
+    }
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Older {
+        name: String,
+        age_next_year: i64,
+    }
+    let s = session(2);
+    let df =
+        s.create_dataframe(vec![Person { name: "Ann".into(), age: 30 }, Person { name: "Bob".into(), age: 17 }], &[])?;
+    let people = df.as_::<Person>()?;
+    let adults = people.filter(|p| p.age >= 18)?;
+    let older = adults.map(|p| Older { name: p.name, age_next_year: p.age + 1 })?;
+    assert_eq!(older.collect()?, [Older { name: "Ann".into(), age_next_year: 31 }]);
+    assert_eq!(older.to_df().columns(), ["name", "age_next_year"]);
+    assert_eq!(people.filter(|p| p.age > 100)?.count()?, 0);
+    let err = df.as_::<(i64, i64)>().expect_err("names are not numbers").to_string();
+    assert!(err.contains("name"), "{err}");
+    Ok(())
+}
