@@ -126,6 +126,12 @@ impl From<datafusion::error::DataFusionError> for Error {
     fn from(e: datafusion::error::DataFusionError) -> Self {
         use datafusion::error::DataFusionError as D;
         match e.find_root() {
+            D::SchemaError(schema_error, _)
+                if let datafusion::common::SchemaError::FieldNotFound { field, valid_fields } =
+                    schema_error.as_ref() =>
+            {
+                Error::Plan(unresolved_column(&field.flat_name(), valid_fields.iter().map(|c| c.name.as_str())))
+            }
             D::Plan(m) | D::SQL(_, Some(m)) => Error::Plan(m.clone()),
             D::SchemaError(..) | D::SQL(..) | D::NotImplemented(_) => Error::Plan(e.find_root().to_string()),
             D::IoError(_) | D::ObjectStore(_) => Error::Execution(e.find_root().to_string()),
@@ -138,5 +144,47 @@ impl From<datafusion::error::DataFusionError> for Error {
 impl From<arrow::error::ArrowError> for Error {
     fn from(e: arrow::error::ArrowError) -> Self {
         Error::Execution(e.to_string())
+    }
+}
+
+/// Spark's `UNRESOLVED_COLUMN.WITH_SUGGESTION` message: the closest valid names first (by edit distance).
+fn unresolved_column<'a>(name: &str, valid: impl Iterator<Item = &'a str>) -> String {
+    let mut candidates: Vec<&str> = valid.filter(|v| !v.starts_with("__flint")).collect();
+    candidates.sort_by_key(|c| (edit_distance(&c.to_lowercase(), &name.to_lowercase()), *c));
+    candidates.dedup();
+    let shown: Vec<String> = candidates.iter().take(5).map(|c| format!("`{c}`")).collect();
+    format!(
+        "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `{name}` cannot be resolved. \
+         Did you mean one of the following? [{}]",
+        shown.join(", ")
+    )
+}
+
+/// Levenshtein distance, for ranking suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(cur).min(row[j]) };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_come_closest_first() {
+        let m = unresolved_column("agee", ["name", "dept", "age"].into_iter());
+        // Edit distances from `agee`: age 1, name 3, dept 4.
+        assert!(m.ends_with("Did you mean one of the following? [`age`, `name`, `dept`]"), "{m}");
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
