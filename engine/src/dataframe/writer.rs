@@ -100,6 +100,28 @@ impl DataFrameWriter {
         self.write(path.as_ref(), Format::Json)
     }
 
+    /// Writes the DataFrame as Parquet under the warehouse directory (`spark.sql.warehouse.dir`, default
+    /// `spark-warehouse` in the working directory, as Spark) and registers it as table `name` for `session.table`
+    /// and SQL. The registration lasts for the session (there is no metastore); the files stay.
+    pub fn save_as_table(&self, name: &str) -> Result<()> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(Error::param("name", format!("`{name}` is not a table name; use letters, digits and `_`")));
+        }
+        let session = &self.df.session;
+        let warehouse = session.conf("spark.sql.warehouse.dir").unwrap_or_else(|| "spark-warehouse".to_string());
+        let path = Path::new(&warehouse).join(name);
+        self.parquet(&path)?;
+        let state = session.ctx.sql_state()?;
+        state.ctx.deregister_table(name)?;
+        let location = format!("{}/", path.display());
+        state.block_on(state.ctx.register_parquet(
+            name,
+            &location,
+            datafusion::prelude::ParquetReadOptions::default(),
+        ))?;
+        Ok(())
+    }
+
     fn csv_options(&self) -> Result<CsvOptions> {
         let header = match self.options.get("header").map(|v| v.to_ascii_lowercase()).as_deref() {
             None | Some("false") => false,

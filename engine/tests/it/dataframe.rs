@@ -366,3 +366,20 @@ fn nulls_are_filled_and_dropped_as_spark_does() -> TestResult {
     assert_eq!(words.coalesce(1)?.count()?, 2);
     Ok(())
 }
+
+#[test]
+fn save_as_table_writes_to_the_warehouse_and_registers_the_table() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let warehouse = dir.path().join("warehouse");
+    let s = Session::builder().master("local[2]").config("spark.sql.warehouse.dir", warehouse.display()).build()?;
+    people(&s)?.write().save_as_table("people")?;
+    assert!(warehouse.join("people").join("_SUCCESS").exists());
+    assert_eq!(s.sql("SELECT count(*) AS n FROM people")?.collect()?[0].get_as::<i64>("n")?, 5);
+    assert!(s.table_names()?.contains(&"people".to_string()));
+    let exists = people(&s)?.write().save_as_table("people").expect_err("the table exists");
+    assert!(matches!(exists, Error::PathExists { .. }), "{exists}");
+    people(&s)?.write().mode(SaveMode::Append).save_as_table("people")?;
+    assert_eq!(s.table("people")?.count()?, 10);
+    assert!(people(&s)?.write().save_as_table("no way").is_err());
+    Ok(())
+}
