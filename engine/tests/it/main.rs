@@ -7,6 +7,7 @@ mod actions;
 mod dataframe;
 mod day2;
 mod errors;
+mod golden;
 mod io;
 mod labs;
 mod lineage;
