@@ -70,8 +70,10 @@ impl SqlState {
             .enable_all()
             .build()
             .map_err(|e| Error::Internal(format!("starting the query runtime: {e}")))?;
-        let config =
+        let mut config =
             datafusion::prelude::SessionConfig::new().with_target_partitions(parallelism).with_information_schema(true);
+        // Spark sorts NULLs first in ascending order and last in descending order.
+        config.options_mut().sql_parser.default_null_ordering = "nulls_min".to_string();
         Ok(SqlState { runtime, ctx: datafusion::prelude::SessionContext::new_with_config(config) })
     }
 

@@ -15,10 +15,8 @@ SELECT id, score, score = 10 AS eq, score = NULL AS eq_null, score IS NULL AS is
 FROM scores
 ORDER BY id
 -- query
--- known-difference: NULLs sort last in ascending order, Spark first
 SELECT id, name, score FROM scores ORDER BY score, id
 -- query
--- known-difference: NULLs sort first in descending order, Spark last
 SELECT id, name, score FROM scores ORDER BY score DESC, id
 -- query
 -- NULL keys form one group.
