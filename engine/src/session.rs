@@ -74,7 +74,14 @@ impl SqlState {
             datafusion::prelude::SessionConfig::new().with_target_partitions(parallelism).with_information_schema(true);
         // Spark sorts NULLs first in ascending order and last in descending order.
         config.options_mut().sql_parser.default_null_ordering = "nulls_min".to_string();
-        Ok(SqlState { runtime, ctx: datafusion::prelude::SessionContext::new_with_config(config) })
+        let ctx = datafusion::prelude::SessionContext::new_with_config(config);
+        // Spark's names for aggregates DataFusion has under other names.
+        for (name, alias) in [("var_samp", "variance"), ("first_value", "first"), ("last_value", "last")] {
+            if let Some(f) = ctx.state().aggregate_functions().get(name) {
+                ctx.register_udaf(f.as_ref().clone().with_aliases([alias]));
+            }
+        }
+        Ok(SqlState { runtime, ctx })
     }
 
     /// Runs a future of the query engine to completion on the runtime (the public API is synchronous).

@@ -16,7 +16,6 @@ FROM people
 SELECT var_samp(age) AS age_var, stddev_pop(age) AS age_sd_pop, var_pop(age) AS age_var_pop
 FROM people
 -- query
--- known-difference: no variance function
 SELECT round(variance(friends), 2) AS friends_var
 FROM people
 -- query
@@ -29,7 +28,6 @@ WHERE age < 20
 GROUP BY age
 ORDER BY age
 -- query
--- known-difference: no first or last aggregate function
 -- first/last over input ordered in a subquery (a few rows in one partition).
 SELECT customer, first(amount) AS first_amount, last(amount) AS last_amount
 FROM (SELECT * FROM (VALUES (1, 1, 105), (1, 2, 200), (1, 3, 52), (2, 1, 70), (2, 2, 80))
