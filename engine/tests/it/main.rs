@@ -13,6 +13,7 @@ mod labs;
 mod lineage;
 mod pairs;
 mod persistence;
+mod read_modes;
 mod shared;
 mod transformations;
 
