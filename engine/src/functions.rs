@@ -87,21 +87,23 @@ fn arg_name(c: &Column) -> String {
     }
 }
 
-fn aggregate(name: &str, c: Column, f: impl FnOnce(Expr) -> Expr) -> Column {
+/// `f(c)` named `name(c)`, as Spark names one-argument function results.
+fn call_named(name: &str, c: Column, f: impl FnOnce(Expr) -> Expr) -> Column {
     let display = format!("{name}({})", arg_name(&c));
     named(f(c.expr), display)
 }
 
-macro_rules! aggregates {
+/// One-argument functions under Spark's names, each wrapping a DataFusion expression builder.
+macro_rules! one_argument_functions {
     ($($(#[$doc:meta])* $name:ident => $df:path),* $(,)?) => {$(
         $(#[$doc])*
         pub fn $name(c: impl Into<Column>) -> Column {
-            aggregate(stringify!($name), c.into(), $df)
+            call_named(stringify!($name), c.into(), $df)
         }
     )*};
 }
 
-aggregates! {
+one_argument_functions! {
     /// Sum of the values.
     sum => agg::sum,
     /// Mean of the values.
@@ -137,12 +139,12 @@ fn array_agg_non_null(e: Expr, distinct: bool) -> Expr {
 
 /// The values of the group as an array, nulls excluded as in Spark.
 pub fn collect_list(c: impl Into<Column>) -> Column {
-    aggregate("collect_list", c.into(), |e| array_agg_non_null(e, false))
+    call_named("collect_list", c.into(), |e| array_agg_non_null(e, false))
 }
 
 /// Mean of the values (Spark's `mean`, same as [`avg`]).
 pub fn mean(c: impl Into<Column>) -> Column {
-    aggregate("avg", c.into(), agg::avg)
+    call_named("avg", c.into(), agg::avg)
 }
 
 /// Number of non-null values; `count("*")` or `count(lit(1))` counts rows, named `count(1)` as in Spark.
@@ -152,7 +154,7 @@ pub fn count(c: impl Into<Column>) -> Column {
     if matches!(c.expr(), Expr::Wildcard { .. }) {
         return named(agg::count(df_lit(1i64)), "count(1)".into());
     }
-    aggregate("count", c, agg::count)
+    call_named("count", c, agg::count)
 }
 
 /// Number of distinct non-null values.
@@ -164,34 +166,20 @@ pub fn count_distinct(c: impl Into<Column>) -> Column {
 
 /// The distinct values of the group as an array.
 pub fn collect_set(c: impl Into<Column>) -> Column {
-    aggregate("collect_set", c.into(), |e| array_agg_non_null(e, true))
+    call_named("collect_set", c.into(), |e| array_agg_non_null(e, true))
 }
 
 /// The first value of the group (in input order, as Spark without ordering).
 pub fn first(c: impl Into<Column>) -> Column {
-    aggregate("first", c.into(), |e| agg::first_value(e, vec![]))
+    call_named("first", c.into(), |e| agg::first_value(e, vec![]))
 }
 
 /// The last value of the group.
 pub fn last(c: impl Into<Column>) -> Column {
-    aggregate("last", c.into(), |e| agg::last_value(e, vec![]))
+    call_named("last", c.into(), |e| agg::last_value(e, vec![]))
 }
 
-fn scalar1(name: &str, c: Column, f: impl FnOnce(Expr) -> Expr) -> Column {
-    let display = format!("{name}({})", arg_name(&c));
-    named(f(c.expr), display)
-}
-
-macro_rules! scalars {
-    ($($(#[$doc:meta])* $name:ident => $df:path),* $(,)?) => {$(
-        $(#[$doc])*
-        pub fn $name(c: impl Into<Column>) -> Column {
-            scalar1(stringify!($name), c.into(), $df)
-        }
-    )*};
-}
-
-scalars! {
+one_argument_functions! {
     /// Lower case.
     lower => f::lower,
     /// Upper case.
