@@ -1,6 +1,6 @@
 //! Lab 5 — total spent per customer, from `customer-orders.csv` (`customer,item,amount`), sorted by total.
 //!
-//! Run: `cargo run --release -p flint-engine --example customer_spend`
+//! Run: `cargo run -p flint-engine --example customer_spend`
 
 use flint_engine::prelude::*;
 

@@ -1,6 +1,6 @@
 //! Day 1 of the course, end to end: the five RDD labs on the embedded engine, one answer line each.
 //!
-//! Run: `cargo run --release -p flint-engine --example day1`
+//! Run: `cargo run -p flint-engine --example day1`
 
 #[allow(dead_code)]
 #[path = "customer_spend.rs"]

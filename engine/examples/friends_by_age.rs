@@ -1,7 +1,7 @@
 //! Lab 2 — average number of friends by age, from `fakefriends.csv` (`id,name,age,numFriends`).
 //!
 //! Key-value RDDs: `map_values(|n| (n, 1))`, `reduce_by_key` summing both, then `map_values` to the average.
-//! Run: `cargo run --release -p flint-engine --example friends_by_age`
+//! Run: `cargo run -p flint-engine --example friends_by_age`
 
 use flint_engine::prelude::*;
 

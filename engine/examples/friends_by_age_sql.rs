@@ -1,7 +1,7 @@
 //! Day 2 — friends by age with DataFrames and with SQL, from `fakefriends.csv` (`id,name,age,friends`, no
 //! header): the average number of friends per age, rounded to 2 decimals, sorted by age.
 //!
-//! Run: `cargo run --release -p flint-engine --example friends_by_age_sql`
+//! Run: `cargo run -p flint-engine --example friends_by_age_sql`
 
 use flint_engine::prelude::*;
 

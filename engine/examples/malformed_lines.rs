@@ -1,7 +1,7 @@
 //! Day 2 — an accumulator counts the malformed lines of `film-malformed.data` while the good ones are
 //! histogrammed: the count is read on the driver after the action, and each task's additions count once.
 //!
-//! Run: `cargo run --release -p flint-engine --example malformed_lines`
+//! Run: `cargo run -p flint-engine --example malformed_lines`
 
 use flint_engine::prelude::*;
 

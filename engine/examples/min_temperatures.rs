@@ -2,7 +2,7 @@
 //! (`station,yyyymmdd,type,value,…`; values in tenths of °C).
 //!
 //! `filter` keeps one entry type, `reduce_by_key` finds the extreme per station.
-//! Run: `cargo run --release -p flint-engine --example min_temperatures`
+//! Run: `cargo run -p flint-engine --example min_temperatures`
 
 use flint_engine::prelude::*;
 

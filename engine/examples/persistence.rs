@@ -1,7 +1,7 @@
 //! Day 2 — persistence: an RDD used by two actions is computed once when cached; the listener's metrics show
 //! the second action reading the cached partitions instead of the file.
 //!
-//! Run: `cargo run --release -p flint-engine --example persistence`
+//! Run: `cargo run -p flint-engine --example persistence`
 
 use flint_engine::prelude::*;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Day 2 — the most popular movies, with their names looked up through a broadcast variable inside a UDF
 //! instead of a join (the course's "films populaires" lab).
 //!
-//! Run: `cargo run --release -p flint-engine --example popular_movies`
+//! Run: `cargo run -p flint-engine --example popular_movies`
 
 use flint_engine::prelude::*;
 use std::collections::HashMap;

@@ -1,7 +1,7 @@
 //! Lab 1 — ratings histogram: how many ratings of each value does `film.data` hold?
 //!
 //! `text_file` → `map` (the rating field) → `count_by_value`, then sorted by rating on the driver.
-//! Run: `cargo run --release -p flint-engine --example ratings_histogram`
+//! Run: `cargo run -p flint-engine --example ratings_histogram`
 
 use flint_engine::prelude::*;
 

@@ -1,7 +1,7 @@
 //! Lab 4 — word count of `book.txt`: `flat_map` into normalised words (lower case, split on non-word
 //! characters as Python's `re.split(r'\W+')`), `reduce_by_key`, then sorted by count.
 //!
-//! Run: `cargo run --release -p flint-engine --example word_count`
+//! Run: `cargo run -p flint-engine --example word_count`
 
 use flint_engine::prelude::*;
 use std::cmp::Reverse;
