@@ -274,18 +274,27 @@ impl Tokenizer {
         Tokenizer { sep, fields: Vec::new(), unquoted: Vec::new(), quoted: false }
     }
 
+    /// Splits a line into its fields.
     fn split(&mut self, line: &[u8]) {
         self.fields.clear();
-        self.quoted = memchr::memchr(b'"', line).is_some();
-        if !self.quoted {
-            let mut start = 0;
-            for end in memchr::memchr_iter(self.sep, line) {
-                self.fields.push((start, end));
-                start = end + 1;
+        // Lines are short: one plain scan beats several `memchr` calls, each with its set-up.
+        let mut start = 0;
+        for (i, &b) in line.iter().enumerate() {
+            if b == self.sep {
+                self.fields.push((start, i));
+                start = i + 1;
+            } else if b == b'"' {
+                return self.split_quoted(line);
             }
-            self.fields.push((start, line.len()));
-            return;
         }
+        self.fields.push((start, line.len()));
+        self.quoted = false;
+    }
+
+    /// The path for lines with a quote anywhere: the fields are copied into `unquoted` without their quotes.
+    fn split_quoted(&mut self, line: &[u8]) {
+        self.fields.clear();
+        self.quoted = true;
         self.unquoted.clear();
         let mut pos = 0;
         loop {
@@ -440,7 +449,14 @@ impl ColumnBuilder for Strings {
     }
 
     fn commit(&mut self, field: Option<&[u8]>) {
-        self.0.append_option(field.filter(|f| !f.is_empty()).map(String::from_utf8_lossy));
+        match field.filter(|f| !f.is_empty()) {
+            None => self.0.append_null(),
+            // Checking is much faster than `from_utf8_lossy`; invalid bytes become U+FFFD, as Java decodes them.
+            Some(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => self.0.append_value(text),
+                Err(_) => self.0.append_value(String::from_utf8_lossy(bytes)),
+            },
+        }
     }
 
     fn finish(&mut self) -> ArrayRef {
@@ -585,6 +601,9 @@ fn parse_int(field: &[u8]) -> Option<i64> {
 /// Spark's double converter: its `nanValue`, `positiveInf` and `negativeInf` defaults, then Java's
 /// `Double.parseDouble` (which trims whitespace and also takes `Infinity`).
 fn parse_float(field: &[u8]) -> Option<f64> {
+    if let Some(value) = plain_decimal(field) {
+        return Some(value);
+    }
     let text = std::str::from_utf8(field).ok()?.trim_ascii();
     match text {
         "NaN" => Some(f64::NAN),
@@ -596,6 +615,39 @@ fn parse_float(field: &[u8]) -> Option<f64> {
             unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.').then(|| text.parse().ok()).flatten()
         }
     }
+}
+
+/// Exact powers of ten as doubles (all below 2^53).
+const POWERS_OF_TEN: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/// The common case of a double, `[+-]digits[.digits]` with at most 15 digits, without going through `str`
+/// (Clinger's fast path: the digits and the power of ten are exact doubles, so one correctly rounded division
+/// gives the correctly rounded value, as `parseDouble` does). `None` sends other forms to the full parser.
+fn plain_decimal(field: &[u8]) -> Option<f64> {
+    let (negative, rest) = match field {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, field),
+    };
+    let mut mantissa: u64 = 0;
+    let mut digits = 0;
+    let mut point = None;
+    for (i, &b) in rest.iter().enumerate() {
+        match b {
+            b'0'..=b'9' if digits < 15 => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                digits += 1;
+            }
+            b'.' if point.is_none() => point = Some(i),
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let scale = point.map_or(0, |i| rest.len() - i - 1);
+    let value = mantissa as f64 / POWERS_OF_TEN.get(scale)?;
+    Some(if negative { -value } else { value })
 }
 
 /// Scala's `toBoolean`: `true` or `false` in any case.
@@ -642,6 +694,13 @@ mod tests {
         assert!(parse_float(b"NaN").is_some_and(f64::is_nan));
         assert_eq!(parse_float(b"inf"), None);
         assert_eq!(parse_float(b"abc"), None);
+        // The fast path and the full parser agree, to the bit.
+        for text in ["57.20", "-0.1", "0.30000000000000004", "123456789012345", "1234567890123456", "5.", ".5", "-0"] {
+            let full: f64 = text.parse().expect("a number");
+            assert_eq!(parse_float(text.as_bytes()).map(f64::to_bits), Some(full.to_bits()), "{text}");
+        }
+        assert_eq!(plain_decimal(b"."), None);
+        assert_eq!(plain_decimal(b"1.2.3"), None);
         assert_eq!(parse_bool(b"TRUE"), Some(true));
         assert_eq!(parse_bool(b"yes"), None);
     }

