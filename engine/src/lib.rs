@@ -64,7 +64,7 @@ pub use storage::StorageLevel;
 pub mod prelude {
     pub use crate::accumulator::{Accumulator, CollectionAccumulator, DoubleAccumulator, LongAccumulator};
     pub use crate::broadcast::Broadcast;
-    pub use crate::dataframe::{Column, DataFrame, Dataset, Row, SaveMode, Udf, Window, udf};
+    pub use crate::dataframe::{Column, DataFrame, Dataset, Row, SaveMode, Udaf, Udf, Udtf, Window, udaf, udf, udtf};
     pub use crate::datasets;
     pub use crate::error::{Error, Result};
     pub use crate::functions::*;

@@ -198,12 +198,28 @@ impl BlockManager {
     where
         T: Serialize + Send + Sync + 'static,
     {
+        self.put_sized(rdd, split, level, values, estimate_vec_size)
+    }
+
+    /// [`put`](Self::put) with the in-memory size of deserialized values measured by `size_of` (for values
+    /// that know their size, such as Arrow batches, instead of the sampled estimate).
+    pub(crate) fn put_sized<T>(
+        &self,
+        rdd: usize,
+        split: usize,
+        level: StorageLevel,
+        values: Arc<Vec<T>>,
+        size_of: fn(&[T]) -> usize,
+    ) -> Result<bool>
+    where
+        T: Serialize + Send + Sync + 'static,
+    {
         let serialize: SerializeFn = serialize_values::<T>;
         let any: AnyArc = values;
         if level.use_memory {
             let (data, size) = if level.deserialized {
                 let values = any.downcast_ref::<Vec<T>>().ok_or_else(|| Error::Internal("block type".into()))?;
-                let size = estimate_vec_size(values);
+                let size = size_of(values);
                 (BlockData::Values(Arc::clone(&any)), size)
             } else {
                 let bytes = serialize(&any)?;

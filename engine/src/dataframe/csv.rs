@@ -27,7 +27,7 @@
 
 use super::{
     BATCH_ROWS, Lines, Mode, ParseSettings, Split, SplitDone, SplitError, as_nullable, corrupt_index, expected,
-    first_line, is_blank, parse_date, parse_timestamp, plan_splits, run_splits, shorten,
+    first_line, is_blank, parse_date, parse_timestamp, plan_splits, run_splits, shorten, with_files,
 };
 use crate::dataframe::show::spark_type_name;
 use crate::error::{Error, Result};
@@ -60,7 +60,7 @@ pub(super) fn read(
     files: &[PathBuf],
     user_schema: Option<&Schema>,
     options: &CsvOptions,
-) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+) -> Result<(SchemaRef, Vec<(PathBuf, RecordBatch)>)> {
     let splits = plan_splits(files, session.default_parallelism())?;
     let schema = match user_schema {
         Some(schema) => as_nullable(schema),
@@ -68,7 +68,7 @@ pub(super) fn read(
     };
     let corrupt = corrupt_index(&schema, &options.settings.corrupt_column)?;
     let batches = run_splits(session, &splits, "CSV", |split| parse_split(split, &schema, corrupt, options))?;
-    Ok((schema, batches.into_iter().flatten().collect()))
+    Ok((schema, with_files(&splits, batches)))
 }
 
 /// The schema Spark gives files read without one: names from the header or `_c<i>`, types all strings or

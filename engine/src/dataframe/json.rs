@@ -27,7 +27,7 @@
 
 use super::{
     BATCH_ROWS, Lines, Mode, ParseSettings, Split, SplitDone, SplitError, as_nullable, corrupt_index, expected,
-    is_blank, parse_date, parse_timestamp, plan_splits, run_splits, shorten,
+    is_blank, parse_date, parse_timestamp, plan_splits, run_splits, shorten, with_files,
 };
 use crate::dataframe::show::spark_type_name;
 use crate::error::{Error, Result};
@@ -50,7 +50,7 @@ pub(super) fn read(
     files: &[PathBuf],
     user_schema: Option<&Schema>,
     settings: &ParseSettings,
-) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+) -> Result<(SchemaRef, Vec<(PathBuf, RecordBatch)>)> {
     let splits = plan_splits(files, session.default_parallelism())?;
     let schema = match user_schema {
         Some(schema) => {
@@ -63,7 +63,7 @@ pub(super) fn read(
     };
     let corrupt = corrupt_index(&schema, &settings.corrupt_column)?;
     let batches = run_splits(session, &splits, "JSON", |split| parse_split(split, &schema, corrupt, settings))?;
-    Ok((schema, batches.into_iter().flatten().collect()))
+    Ok((schema, with_files(&splits, batches)))
 }
 
 /// Fails, naming the column, on a type the reader cannot give.

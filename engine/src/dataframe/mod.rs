@@ -20,10 +20,15 @@ mod bridge;
 mod column;
 mod dataset;
 mod na;
+mod persist;
 mod reader;
 mod row;
+mod sample;
 pub(crate) mod show;
+mod stat;
+mod udaf;
 mod udf;
+mod udtf;
 mod window;
 mod writer;
 
@@ -32,13 +37,16 @@ pub use dataset::Dataset;
 pub use na::{FillValue, NaFunctions};
 pub use reader::DataFrameReader;
 pub use row::{FromValue, Row};
+pub use udaf::{Udaf, udaf};
 pub use udf::{SqlValue, Udf, UdfArg, UdfFn, UdfResult, udf};
+pub use udtf::{Udtf, UdtfFn, UdtfRow, udtf};
 pub use window::{Window, WindowSpec};
 pub use writer::{DataFrameWriter, SaveMode};
 
 use crate::error::{Error, Result};
 use crate::functions::col;
 use crate::session::{Session, SqlState};
+use crate::storage::StorageLevel;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::JoinType;
@@ -173,6 +181,11 @@ impl DataFrame {
     /// The column names, in order.
     pub fn columns(&self) -> Vec<String> {
         self.df.schema().fields().iter().map(|f| f.name().clone()).collect()
+    }
+
+    /// Each column's name and Spark type name (`int`, `string`, `array<double>`, …), Spark's `dtypes`.
+    pub fn dtypes(&self) -> Vec<(String, String)> {
+        self.schema().fields().iter().map(|f| (f.name().clone(), show::spark_type_name(f.data_type()))).collect()
     }
 
     /// `printSchema()` as a string: `root` and one `|-- name: type (nullable = …)` line per field.
@@ -401,11 +414,83 @@ impl DataFrame {
         Ok(self.derive(self.df.clone().repartition(Partitioning::Hash(exprs, n.max(1)))?))
     }
 
-    /// Materializes the rows in memory now, so later actions read them instead of recomputing (Spark's
-    /// `cache` is lazy; here the first use pays, at the call).
+    /// Persists at `MEMORY_AND_DISK`, Spark's default for DataFrames; see [`persist`](DataFrame::persist).
     pub fn cache(&self) -> Result<DataFrame> {
+        self.persist(StorageLevel::MEMORY_AND_DISK)
+    }
+
+    /// A DataFrame over the same rows that stores its partitions at `level` when first computed, so later actions
+    /// (on it and on DataFrames derived from it) read them instead of recomputing. Lazy, as in Spark: the first
+    /// action pays. Unlike Spark, which marks the DataFrame itself, use the returned DataFrame.
+    ///
+    /// ```
+    /// use flint_engine::prelude::*;
+    ///
+    /// let session = Session::builder().master("local[2]").build()?;
+    /// let squares = session.range_df(1000)?.select_expr(["id * id AS sq"])?.persist(StorageLevel::MEMORY_ONLY)?;
+    /// assert_eq!(squares.storage_level(), StorageLevel::MEMORY_ONLY);
+    /// assert_eq!(squares.count()?, 1000); // computes and stores
+    /// assert_eq!(squares.filter("sq < 100")?.count()?, 10); // reads the stored partitions
+    /// squares.unpersist();
+    /// assert_eq!(squares.storage_level(), StorageLevel::NONE);
+    /// # Ok::<(), flint_engine::Error>(())
+    /// ```
+    pub fn persist(&self, level: StorageLevel) -> Result<DataFrame> {
+        if !level.is_valid() {
+            return Err(Error::param("level", format!("cannot persist at {}; choose a level that stores", level)));
+        }
         let state = self.state()?;
-        Ok(self.derive(state.block_on(self.df.clone().cache())?))
+        let table = persist::PersistedTable::new(self.df.logical_plan().clone(), level, &self.session.ctx);
+        Ok(self.derive(state.ctx.read_table(std::sync::Arc::new(table))?))
+    }
+
+    fn persisted(&self) -> Option<std::sync::Arc<dyn datafusion::catalog::TableProvider>> {
+        match self.df.logical_plan() {
+            datafusion::logical_expr::LogicalPlan::TableScan(scan) => {
+                datafusion::datasource::source_as_provider(&scan.source).ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// The level set by [`persist`](DataFrame::persist) (Spark's `storageLevel`); `NONE` if not persisted.
+    pub fn storage_level(&self) -> StorageLevel {
+        let provider = self.persisted();
+        let any: Option<&dyn std::any::Any> = provider.as_deref().map(|p| p as &dyn std::any::Any);
+        any.and_then(|p| p.downcast_ref::<persist::PersistedTable>()).map_or(StorageLevel::NONE, |t| t.level())
+    }
+
+    /// Drops the stored partitions; later actions compute the rows again. A no-op on a DataFrame not persisted.
+    pub fn unpersist(&self) -> DataFrame {
+        let provider = self.persisted();
+        let any: Option<&dyn std::any::Any> = provider.as_deref().map(|p| p as &dyn std::any::Any);
+        if let Some(table) = any.and_then(|p| p.downcast_ref::<persist::PersistedTable>()) {
+            table.unpersist();
+        }
+        self.clone()
+    }
+
+    /// A random sample: each row kept with probability `fraction` (without replacement), or repeated a
+    /// Poisson(`fraction`) number of times (with replacement), as Spark's `sample(withReplacement, fraction,
+    /// seed)`. The same seed and partitioning give the same sample; the size is only about `fraction` of the rows.
+    pub fn sample(&self, with_replacement: bool, fraction: f64, seed: u64) -> Result<DataFrame> {
+        crate::rdd::sampling::check_fraction(with_replacement, fraction)?;
+        let sampler =
+            if with_replacement { sample::Sampler::Poisson(fraction) } else { sample::Sampler::Bernoulli(fraction) };
+        self.sampled(sampler, seed)
+    }
+
+    fn sampled(&self, sampler: sample::Sampler, seed: u64) -> Result<DataFrame> {
+        let table = sample::SampledTable { input: self.df.logical_plan().clone(), sampler, seed };
+        Ok(self.derive(self.state()?.ctx.read_table(std::sync::Arc::new(table))?))
+    }
+
+    /// Splits the rows randomly by `weights` (normalised), e.g. `[0.8, 0.2]` for training and test sets: the
+    /// splits are disjoint and together hold every row, for a given seed and partitioning (Spark's
+    /// `randomSplit`).
+    pub fn random_split(&self, weights: &[f64], seed: u64) -> Result<Vec<DataFrame>> {
+        let bounds = crate::rdd::sampling::split_bounds(weights)?;
+        bounds.windows(2).map(|w| self.sampled(sample::Sampler::Range(w[0], w[1]), seed)).collect()
     }
 
     // ---- actions ----
@@ -491,13 +576,6 @@ impl DataFrame {
     pub fn explain(&self, extended: bool) -> Result<()> {
         print!("{}", self.explain_string(extended)?);
         Ok(())
-    }
-
-    /// Count, mean, stddev, min and max of numeric and string columns (Spark's `describe`), as a DataFrame of
-    /// strings with a `summary` column.
-    pub fn describe(&self) -> Result<DataFrame> {
-        let state = self.state()?;
-        Ok(self.derive(state.block_on(self.df.clone().describe())?))
     }
 
     /// Registers the DataFrame as a temporary view for SQL, replacing one of the same name.

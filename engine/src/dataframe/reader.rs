@@ -17,6 +17,8 @@
 mod csv;
 #[path = "json.rs"]
 mod json;
+#[path = "partitions.rs"]
+mod partitions;
 
 use super::DataFrame;
 use super::show::spark_type_name;
@@ -160,10 +162,6 @@ impl DataFrameReader {
         Ok(ParseSettings { mode: self.mode()?, corrupt_column })
     }
 
-    fn paths(path: &str) -> Result<Vec<String>> {
-        Ok(list_input_files(path)?.into_iter().map(|p| p.to_string_lossy().into_owned()).collect())
-    }
-
     fn frame(&self, df: datafusion::dataframe::DataFrame) -> DataFrame {
         DataFrame::new(self.session.clone(), df)
     }
@@ -176,7 +174,37 @@ impl DataFrameReader {
         self.session.create_dataframe_from_batches(batches)
     }
 
-    /// Reads CSV files; see the type's documentation for malformed records.
+    /// The data files of `path` and its partition layout if it is a partitioned directory; the user schema
+    /// without the partition columns.
+    fn inputs(&self, path: &str) -> Result<(Vec<PathBuf>, Option<partitions::Layout>, Option<Schema>)> {
+        let layout = partitions::discover(path, self.schema.as_deref())?;
+        let files = match &layout {
+            Some(layout) => layout.files.clone(),
+            None => list_input_files(path)?,
+        };
+        let schema = match (&layout, &self.schema) {
+            (Some(layout), Some(schema)) => Some(layout.data_schema(schema)),
+            (_, schema) => schema.as_deref().cloned(),
+        };
+        Ok((files, layout, schema))
+    }
+
+    /// The parsed batches with the partition columns of their files, as a DataFrame.
+    fn parsed_frame(
+        &self,
+        layout: Option<partitions::Layout>,
+        schema: SchemaRef,
+        batches: Vec<(PathBuf, RecordBatch)>,
+    ) -> Result<DataFrame> {
+        let (schema, batches) = match layout {
+            Some(layout) => layout.append(&schema, batches)?,
+            None => (schema, batches.into_iter().map(|(_, b)| b).collect()),
+        };
+        self.batches_frame(schema, batches)
+    }
+
+    /// Reads CSV files; see the type's documentation for malformed records. A directory written with
+    /// `partition_by` gives its partition columns too.
     pub fn csv(&self, path: &str) -> Result<DataFrame> {
         let options = csv::CsvOptions {
             sep: self.separator()?,
@@ -184,30 +212,47 @@ impl DataFrameReader {
             infer: self.bool_option("inferSchema", false)?,
             settings: self.parse_settings()?,
         };
-        let files = list_input_files(path)?;
-        let (schema, batches) = csv::read(&self.session, &files, self.schema.as_deref(), &options)?;
-        self.batches_frame(schema, batches)
+        let (files, layout, schema) = self.inputs(path)?;
+        let (schema, batches) = csv::read(&self.session, &files, schema.as_ref(), &options)?;
+        self.parsed_frame(layout, schema, batches)
     }
 
     /// Reads JSON lines (one object, or one array of objects, per line); see the type's documentation for
-    /// malformed records.
+    /// malformed records. A directory written with `partition_by` gives its partition columns too.
     pub fn json(&self, path: &str) -> Result<DataFrame> {
         let settings = self.parse_settings()?;
-        let files = list_input_files(path)?;
-        let (schema, batches) = json::read(&self.session, &files, self.schema.as_deref(), &settings)?;
-        self.batches_frame(schema, batches)
+        let (files, layout, schema) = self.inputs(path)?;
+        let (schema, batches) = json::read(&self.session, &files, schema.as_ref(), &settings)?;
+        self.parsed_frame(layout, schema, batches)
     }
 
-    /// Reads Parquet files.
+    /// Reads Parquet files. A directory written with `partition_by` gives its partition columns too (its data
+    /// files are those ending in `.parquet`, as every writer names them).
     pub fn parquet(&self, path: &str) -> Result<DataFrame> {
-        let paths = Self::paths(path)?;
         let state = self.session.ctx.sql_state()?;
-        let options = ParquetReadOptions { file_extension: "", ..Default::default() };
-        let options = match &self.schema {
-            Some(s) => options.schema(s.as_ref()),
-            None => options,
+        let (files, layout, schema) = self.inputs(path)?;
+        let df = match layout {
+            Some(layout) => {
+                let columns = layout.columns.iter().map(|f| (f.name().clone(), f.data_type().clone())).collect();
+                let options = ParquetReadOptions { table_partition_cols: columns, ..Default::default() };
+                let options = match &schema {
+                    Some(s) => options.schema(s),
+                    None => options,
+                };
+                let root = format!("{}/", path.trim_end_matches('/'));
+                state.block_on(state.ctx.read_parquet(root, options))?
+            }
+            None => {
+                let paths: Vec<String> = files.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+                let options = ParquetReadOptions { file_extension: "", ..Default::default() };
+                let options = match &schema {
+                    Some(s) => options.schema(s),
+                    None => options,
+                };
+                state.block_on(state.ctx.read_parquet(paths, options))?
+            }
         };
-        Ok(self.frame(state.block_on(state.ctx.read_parquet(paths, options))?))
+        Ok(self.frame(df))
     }
 
     /// Reads text files: one row per line, in a string column named `value`.
@@ -409,6 +454,15 @@ fn run_splits<T: Send>(
         }
     }
     Ok(values)
+}
+
+/// Each split's batches paired with the file it read.
+fn with_files(splits: &[Split], batches: Vec<Vec<RecordBatch>>) -> Vec<(PathBuf, RecordBatch)> {
+    splits
+        .iter()
+        .zip(batches)
+        .flat_map(|(split, batches)| batches.into_iter().map(|b| (split.path.clone(), b)))
+        .collect()
 }
 
 /// The first non-blank line of the first file that has one (the CSV header, or the record that gives the

@@ -97,6 +97,19 @@ impl<T: SqlValue> UdfResult for Option<T> {
     }
 }
 
+/// Runs a user closure, turning a panic into a query error naming the function (a panic must not take down the
+/// query's threads).
+pub(super) fn catch_panic<T>(function: &str, f: impl FnOnce() -> T) -> datafusion::error::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let message = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        DataFusionError::Execution(format!("UDF `{function}` panicked: {message}"))
+    })
+}
+
 type Kernel = dyn Fn(&[ArrayRef], usize) -> ArrayRef + Send + Sync;
 
 /// Closures of 1 to 3 arguments that can become UDFs.
@@ -205,16 +218,8 @@ impl ScalarUDFImpl for ClosureUdf {
             let array = if array.data_type() == &want { array } else { cast(&array, &want)? };
             columns.push(array);
         }
-        // A panicking closure becomes a query error naming the function, not a crash of the query threads.
         let kernel = Arc::clone(&self.kernel);
-        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| kernel(&columns, rows))).map_err(|p| {
-            let message = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            DataFusionError::Execution(format!("UDF `{}` panicked: {message}", self.name))
-        })?;
+        let out = catch_panic(&self.name, || kernel(&columns, rows))?;
         Ok(ColumnarValue::Array(if out.len() == rows { out } else { new_null_array(&self.return_type, rows) }))
     }
 }

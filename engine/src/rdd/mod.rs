@@ -11,7 +11,7 @@ mod actions;
 mod nodes;
 mod numeric;
 mod pair;
-mod sampling;
+pub(crate) mod sampling;
 pub(crate) mod text;
 
 pub use numeric::{Numeric, OrderedF64, StatCounter};

@@ -28,7 +28,7 @@ pub(crate) fn check_fraction(with_replacement: bool, fraction: f64) -> Result<()
 }
 
 /// A Poisson(`lambda`) draw (Knuth's method for small means, a rounded normal approximation for large ones).
-fn poisson(rng: &mut impl Rng, lambda: f64) -> usize {
+pub(crate) fn poisson(rng: &mut impl Rng, lambda: f64) -> usize {
     if lambda <= 0.0 {
         return 0;
     }

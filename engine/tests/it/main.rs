@@ -5,6 +5,7 @@
 
 mod actions;
 mod dataframe;
+mod dataframe_ops;
 mod day2;
 mod errors;
 mod golden;

@@ -1,0 +1,289 @@
+//! DataFrame operations beyond the relational core: `describe`/`summary` and partition discovery (checked
+//! against PySpark's answers in `datasets/reference/dataframe_ops_expected.json`, made by
+//! `datasets/reference/dataframe_ops.py`), persistence levels, sampling, aggregate and table UDFs.
+
+use super::{TestResult, session, session_with};
+use approx::assert_relative_eq;
+use arrow::datatypes::{DataType, Field, Schema};
+use flint_engine::prelude::*;
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn expected() -> TestResult<Value> {
+    let text = std::fs::read_to_string(datasets::dir().join("reference/dataframe_ops_expected.json"))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+fn friends(s: &Session) -> Result<DataFrame> {
+    let schema = Schema::new(vec![
+        Field::new("id", DataType::Int32, true),
+        Field::new("name", DataType::Utf8, true),
+        Field::new("age", DataType::Int32, true),
+        Field::new("friends", DataType::Int32, true),
+    ]);
+    s.read().schema(schema).csv(&datasets::path("fakefriends.csv"))
+}
+
+/// Every cell as a string (null as JSON null), to compare with Spark's rows.
+fn cells(df: &DataFrame) -> TestResult<Vec<Vec<Value>>> {
+    let names = df.columns();
+    let mut out = Vec::new();
+    for row in df.collect()? {
+        let mut cells = Vec::new();
+        for name in &names {
+            cells.push(row.get_as::<Option<String>>(name)?.map_or(Value::Null, Value::String));
+        }
+        out.push(cells);
+    }
+    Ok(out)
+}
+
+fn json_rows(v: &Value) -> Vec<Vec<Value>> {
+    v.as_array().into_iter().flatten().map(|r| r.as_array().cloned().unwrap_or_default()).collect()
+}
+
+#[test]
+fn describe_and_summary_give_sparks_cells() -> TestResult {
+    let want = expected()?;
+    let s = session(2);
+    let df = friends(&s)?;
+    let described = df.describe()?;
+    assert_eq!(Value::from(described.columns()), want["describe"]["columns"]);
+    assert_eq!(cells(&described)?, json_rows(&want["describe"]["rows"]));
+    assert_eq!(cells(&df.summary([])?)?, json_rows(&want["summary"]["rows"]));
+    assert_eq!(cells(&df.summary(["count", "count_distinct", "10%", "99%"])?)?, json_rows(&want["summary_some"]));
+    Ok(())
+}
+
+#[test]
+fn summary_rejects_unknown_statistics_by_name() {
+    let s = session(1);
+    let err = friends(&s).and_then(|df| df.summary(["median"])).expect_err("median is not a statistic");
+    assert!(err.to_string().contains("`median` is not a recognised statistic"), "{err}");
+}
+
+#[test]
+fn a_dataset_spark_wrote_with_partition_by_reads_back_with_its_partition_columns() -> TestResult {
+    let want = &expected()?["partitioned"];
+    let s = session(2);
+    let df = s.read().parquet(&datasets::path("reference/friends_partitioned"))?;
+    let spark_types: Vec<(String, String)> = json_rows(&want["schema"])
+        .into_iter()
+        .map(|r| (r[0].as_str().unwrap_or_default().to_string(), r[1].as_str().unwrap_or_default().to_string()))
+        .collect();
+    assert_eq!(df.dtypes(), spark_types);
+    assert_eq!(df.count()?, want["rows"].as_u64().unwrap_or_default());
+    let by_decade =
+        df.group_by(["decade"]).agg([count("*").alias("n"), sum("friends").alias("f")])?.order_by(["decade"])?;
+    let got: Vec<Value> = by_decade
+        .collect()?
+        .iter()
+        .map(|r| -> TestResult<Value> {
+            Ok(Value::from(vec![r.get_as::<i32>("decade")? as i64, r.get_as::<i64>("n")?, r.get_as::<i64>("f")?]))
+        })
+        .collect::<TestResult<_>>()?;
+    assert_eq!(Value::from(got), want["by_decade"]);
+    Ok(())
+}
+
+#[test]
+fn partitioned_writes_read_back_with_typed_partition_columns_in_every_format() -> TestResult {
+    let s = session(2);
+    let dir = tempfile::tempdir()?;
+    let df = friends(&s)?.select_expr([
+        "id",
+        "name",
+        "CAST(age / 10 AS INT) AS decade",
+        "CASE WHEN id % 2 = 0 THEN 'even' ELSE 'odd' END AS parity",
+    ])?;
+    for format in ["parquet", "csv", "json"] {
+        let path = dir.path().join(format).to_string_lossy().into_owned();
+        let writer = df.write().partition_by(["decade", "parity"]);
+        match format {
+            "parquet" => writer.parquet(&path)?,
+            "csv" => writer.option("header", "true").csv(&path)?,
+            _ => writer.json(&path)?,
+        }
+        let back = match format {
+            "parquet" => s.read().parquet(&path)?,
+            "csv" => s.read().option("header", "true").option("inferSchema", "true").csv(&path)?,
+            _ => s.read().json(&path)?,
+        };
+        let fields = back.dtypes();
+        let n = fields.len();
+        assert_eq!(fields[n - 2], ("decade".to_string(), "int".to_string()), "{format}");
+        assert_eq!(fields[n - 1], ("parity".to_string(), "string".to_string()), "{format}");
+        assert_eq!(back.count()?, 500, "{format}");
+        let odd_sixties = back.filter("decade = 6 AND parity = 'odd'")?.count()?;
+        let want = df.filter("decade = 6 AND parity = 'odd'")?.count()?;
+        assert_eq!(odd_sixties, want, "{format}");
+    }
+    Ok(())
+}
+
+/// A DataFrame whose `x` column counts how many times rows are computed.
+fn counted_frame(s: &Session, rows: i64) -> TestResult<(DataFrame, Arc<AtomicUsize>)> {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let tick = udf("tick", move |x: i64| {
+        c.fetch_add(1, Ordering::Relaxed);
+        x * 2
+    });
+    let df = s.range_df(rows)?.repartition(4)?.with_column("x", tick.call([col("id")]))?;
+    Ok((df, calls))
+}
+
+#[test]
+fn a_persisted_frame_is_computed_once_until_unpersisted() -> TestResult {
+    let s = session(2);
+    let (df, calls) = counted_frame(&s, 1000)?;
+    let cached = df.cache()?;
+    assert_eq!(cached.storage_level(), StorageLevel::MEMORY_AND_DISK);
+    assert_eq!(df.storage_level(), StorageLevel::NONE);
+    assert_eq!(calls.load(Ordering::Relaxed), 0, "persisting is lazy");
+    assert_eq!(cached.count()?, 1000);
+    assert_eq!(calls.load(Ordering::Relaxed), 1000);
+    let total: i64 = cached.agg([sum("x").alias("t")])?.collect()?[0].get_as("t")?;
+    assert_eq!(total, 999 * 1000);
+    assert_eq!(cached.filter("x < 10")?.count()?, 5);
+    assert_eq!(calls.load(Ordering::Relaxed), 1000, "later actions read the stored partitions");
+    cached.unpersist();
+    assert_eq!(cached.storage_level(), StorageLevel::NONE);
+    // `count` alone would not compute `x` (DataFusion prunes the unused column), so sum it.
+    let again: i64 = cached.agg([sum("x").alias("t")])?.collect()?[0].get_as("t")?;
+    assert_eq!(again, total);
+    assert_eq!(calls.load(Ordering::Relaxed), 2000, "after unpersist the rows are computed again");
+    Ok(())
+}
+
+#[test]
+fn storage_levels_keep_their_rules_under_a_small_memory_budget() -> TestResult {
+    let s = session_with(2, &[("flint.storage.memory", "1k")]);
+    for (level, recomputes) in
+        [(StorageLevel::MEMORY_ONLY, true), (StorageLevel::MEMORY_AND_DISK, false), (StorageLevel::DISK_ONLY, false)]
+    {
+        let (df, calls) = counted_frame(&s, 5000)?;
+        let persisted = df.persist(level)?;
+        assert_eq!(persisted.count()?, 5000);
+        let total: i64 = persisted.agg([sum("x").alias("t")])?.collect()?[0].get_as("t")?;
+        assert_eq!(total, 4999 * 5000, "{level:?}");
+        let second_pass = calls.load(Ordering::Relaxed) > 5000;
+        assert_eq!(second_pass, recomputes, "{level:?}: partitions larger than memory");
+    }
+    assert!(s.range_df(3)?.persist(StorageLevel::NONE).is_err());
+    Ok(())
+}
+
+#[test]
+fn sampling_is_seeded_and_random_splits_partition_the_rows() -> TestResult {
+    let s = session(2);
+    let df = s.range_df(10_000)?.repartition(4)?;
+    let ids = |d: &DataFrame| -> TestResult<Vec<i64>> {
+        let mut v: Vec<i64> = d.collect()?.iter().map(|r| r.get_as::<i64>("id")).collect::<Result<_>>()?;
+        v.sort();
+        Ok(v)
+    };
+    let a = ids(&df.sample(false, 0.1, 7)?)?;
+    // Binomial(10 000, 0.1): mean 1000, standard deviation 30; 6 deviations either side.
+    assert!((820..=1180).contains(&a.len()), "{} rows", a.len());
+    assert_eq!(a, ids(&df.sample(false, 0.1, 7)?)?, "the same seed gives the same sample");
+    assert_ne!(a, ids(&df.sample(false, 0.1, 8)?)?);
+    let with = df.sample(true, 2.0, 3)?.count()?;
+    assert!((19_000..=21_000).contains(&with), "{with} rows with replacement at fraction 2");
+    assert!(df.sample(false, 1.5, 1).is_err());
+
+    let splits = df.random_split(&[0.7, 0.3], 11)?;
+    let (train, test) = (ids(&splits[0])?, ids(&splits[1])?);
+    assert!((6600..=7400).contains(&train.len()), "{}", train.len());
+    let mut all = [train, test].concat();
+    all.sort();
+    assert_eq!(all, (0..10_000).collect::<Vec<i64>>(), "disjoint and complete");
+    Ok(())
+}
+
+#[test]
+fn an_aggregate_udf_gives_the_reference_geometric_means() -> TestResult {
+    let want = expected()?;
+    let s = session(4);
+    let geo_mean = udaf(
+        "geo_mean",
+        (0.0f64, 0u64),
+        |(logs, n), x: f64| (logs + x.ln(), n + 1),
+        |a, b| (a.0 + b.0, a.1 + b.1),
+        |(logs, n)| (n > 0).then(|| (logs / n as f64).exp()),
+    );
+    let df = friends(&s)?.repartition(4)?.select_expr(["CAST(age / 10 AS INT) AS decade", "friends"])?;
+    let rows = df.group_by(["decade"]).agg([geo_mean.call(col("friends"))])?.order_by(["decade"])?.collect()?;
+    let reference = json_rows(&want["geo_mean_by_decade"]);
+    assert_eq!(rows.len(), reference.len());
+    for (row, r) in rows.iter().zip(&reference) {
+        assert_eq!(i64::from(row.get_as::<i32>("decade")?), r[0].as_i64().unwrap_or_default());
+        assert_relative_eq!(
+            row.get_as::<f64>("geo_mean(friends)")?,
+            r[1].as_f64().unwrap_or_default(),
+            max_relative = 1e-12
+        );
+    }
+
+    s.register_udaf(&geo_mean)?;
+    df.create_or_replace_temp_view("friends_by_decade")?;
+    let sql = s.sql("SELECT geo_mean(friends) AS g FROM friends_by_decade WHERE decade = 1")?.collect()?;
+    assert_relative_eq!(sql[0].get_as::<f64>("g")?, reference[0][1].as_f64().unwrap_or_default(), max_relative = 1e-12);
+
+    // Nulls are skipped by a plain argument type; an empty group finishes with the zero buffer.
+    let with_null = s.sql("SELECT geo_mean(x) AS g FROM VALUES (4.0), (NULL), (1.0) AS t(x)")?.collect()?;
+    assert_relative_eq!(with_null[0].get_as::<f64>("g")?, 2.0, max_relative = 1e-12);
+    let none = s.sql("SELECT geo_mean(x) AS g FROM VALUES (CAST(NULL AS DOUBLE)) AS t(x)")?.collect()?;
+    assert_eq!(none[0].get_as::<Option<f64>>("g")?, None);
+    Ok(())
+}
+
+#[test]
+fn a_panicking_aggregate_udf_fails_the_query_with_its_name() -> TestResult {
+    let s = session(2);
+    let bad = udaf(
+        "bad_sum",
+        0i64,
+        |acc, x: i64| if x == 3 { panic!("three is not allowed") } else { acc + x },
+        |a, b| a + b,
+        |a| a,
+    );
+    let err = s.range_df(10)?.agg([bad.call(col("id"))])?.collect().expect_err("the UDAF panics");
+    assert!(err.to_string().contains("UDF `bad_sum` panicked: three is not allowed"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn a_table_udf_yields_rows_in_dataframes_lateral_joins_and_sql() -> TestResult {
+    let s = session(2);
+    let squares = udtf("square_numbers", ["num", "squared"], |start: i64, end: i64| (start..=end).map(|n| (n, n * n)))?;
+    // Spark's UDTF guide: SquareNumbers(lit(1), lit(3)) gives (1, 1), (2, 4), (3, 9).
+    let rows = squares.call(&s, [lit(1), lit(3)])?.collect()?;
+    let got: Vec<(i64, i64)> =
+        rows.iter().map(|r| Ok((r.get_as::<i64>("num")?, r.get_as::<i64>("squared")?))).collect::<Result<_>>()?;
+    assert_eq!(got, vec![(1, 1), (2, 4), (3, 9)]);
+
+    s.register_udtf(&squares)?;
+    let sum: i64 = s.sql("SELECT sum(squared) AS s FROM square_numbers(-2, 2)")?.collect()?[0].get_as("s")?;
+    assert_eq!(sum, 10, "squares of -2..=2");
+    let err = s.sql("SELECT * FROM square_numbers(1)").and_then(|d| d.collect()).expect_err("one argument short");
+    assert!(err.to_string().contains("takes 2 arguments, 1 given"), "{err}");
+
+    // Per input row: (1, 2) yields 2 rows, (5, 4) none (dropped, as an inner lateral join drops it), (3, 3) one.
+    let ranges = s.create_dataframe(
+        vec![("a".to_string(), 1i64, 2i64), ("b".to_string(), 5, 4), ("c".to_string(), 3, 3)],
+        &["k", "lo", "hi"],
+    )?;
+    let joined = squares.lateral(&ranges, [col("lo"), col("hi")])?.order_by(["k", "num"])?;
+    assert_eq!(joined.columns(), vec!["k", "lo", "hi", "num", "squared"]);
+    let got: Vec<(String, i64)> = joined
+        .collect()?
+        .iter()
+        .map(|r| Ok((r.get_as::<String>("k")?, r.get_as::<i64>("squared")?)))
+        .collect::<Result<_>>()?;
+    assert_eq!(got, vec![("a".to_string(), 1), ("a".to_string(), 4), ("c".to_string(), 9)]);
+
+    assert!(udtf("pairs", ["only_one"], |n: i64| vec![(n, n)]).is_err(), "two values per row but one name");
+    Ok(())
+}
