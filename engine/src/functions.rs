@@ -350,7 +350,9 @@ pub fn split(c: impl Into<Column>, pattern: &str) -> Column {
 pub fn regexp_extract(c: impl Into<Column>, pattern: &str, idx: usize) -> Column {
     let c = c.into();
     let display = format!("regexp_extract({}, {pattern}, {idx})", arg_name(&c));
-    let matched = f::regexp_match(c.expr, df_lit(pattern), None);
+    // With the whole pattern as group 1, `regexp_match` returns [whole match, group 1, …]: group `idx` is element
+    // `idx + 1`, group 0 included (a pattern with groups of its own otherwise returns only those).
+    let matched = f::regexp_match(c.expr, df_lit(format!("({pattern})")), None);
     let group = nested::array_element(matched, df_lit(idx as i64 + 1));
     named(f::coalesce(vec![group, df_lit("")]), display)
 }
@@ -387,6 +389,20 @@ pub fn date_format(c: impl Into<Column>, pattern: &str) -> Column {
     let c = c.into();
     let display = format!("date_format({}, {pattern})", arg_name(&c));
     named(f::to_char(c.expr, df_lit(java_to_chrono_pattern(pattern))), display)
+}
+
+/// Converts a string to a date with a Spark (Java) pattern such as `dd-MMM-yyyy` (Spark's `to_date(col, fmt)`).
+pub fn to_date_with_format(c: impl Into<Column>, pattern: &str) -> Column {
+    let c = c.into();
+    let display = format!("to_date({}, {pattern})", arg_name(&c));
+    named(f::to_date(vec![c.expr, df_lit(java_to_chrono_pattern(pattern))]), display)
+}
+
+/// Converts a string to a timestamp with a Spark (Java) pattern (Spark's `to_timestamp(col, fmt)`).
+pub fn to_timestamp_with_format(c: impl Into<Column>, pattern: &str) -> Column {
+    let c = c.into();
+    let display = format!("to_timestamp({}, {pattern})", arg_name(&c));
+    named(f::to_timestamp_micros(vec![c.expr, df_lit(java_to_chrono_pattern(pattern))]), display)
 }
 
 /// Translates the common Java date pattern letters to chrono's.

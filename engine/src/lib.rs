@@ -52,6 +52,7 @@ pub mod rdd;
 pub mod scheduler;
 pub mod session;
 mod shuffle;
+mod sql;
 pub mod storage;
 
 pub use dataframe::DataFrame;

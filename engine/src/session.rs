@@ -12,6 +12,7 @@ use crate::rdd::Data;
 use crate::scheduler::listener::{Listener, ListenerBus};
 use crate::shuffle::ShuffleManager;
 use crate::storage::{BlockManager, RddStorageInfo};
+use datafusion_spark::SessionStateBuilderSpark;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -74,7 +75,19 @@ impl SqlState {
             datafusion::prelude::SessionConfig::new().with_target_partitions(parallelism).with_information_schema(true);
         // Spark sorts NULLs first in ascending order and last in descending order.
         config.options_mut().sql_parser.default_null_ordering = "nulls_min".to_string();
-        let ctx = datafusion::prelude::SessionContext::new_with_config(config);
+        // Spark SQL's grammar (backquoted names, `DIV`, `RLIKE`, …) and Spark's functions where DataFusion's
+        // differ (`concat` with a null, `if`, `date_add`, `collect_list`, …), from DataFusion's own Spark package.
+        config.options_mut().sql_parser.dialect = datafusion::common::config::Dialect::Spark;
+        let mut builder = datafusion::execution::SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features()
+            .with_spark_features();
+        // Flint's operators first: planners are asked in order.
+        builder.expr_planners().get_or_insert_with(Vec::new).insert(0, Arc::new(crate::sql::SparkOperators));
+        let ctx = datafusion::prelude::SessionContext::new_with_state(builder.build());
+        for f in crate::sql::scalar_functions() {
+            ctx.register_udf(f);
+        }
         // Spark's names for aggregates DataFusion has under other names.
         for (name, alias) in [("var_samp", "variance"), ("first_value", "first"), ("last_value", "last")] {
             if let Some(f) = ctx.state().aggregate_functions().get(name) {

@@ -646,8 +646,49 @@ impl Session {
     /// Runs a SQL query over the temporary views (Spark's `spark.sql`).
     pub fn sql(&self, query: &str) -> Result<DataFrame> {
         let state = self.ctx.sql_state()?;
-        let df = state.block_on(state.ctx.sql(query))?;
+        let session = state.ctx.state();
+        let mut statement = session.sql_to_statement(query, &session.config().options().sql_parser.dialect)?;
+        crate::sql::rewrite_statement(&mut statement);
+        if let Some(view) = crate::sql::temp_view(&statement) {
+            return self.create_temp_view(view);
+        }
+        let df = state.block_on(async {
+            let plan = session.statement_to_plan(statement).await?;
+            state.ctx.execute_logical_plan(plan).await
+        })?;
         Ok(DataFrame::new(self.clone(), df))
+    }
+
+    /// Runs Spark's `CREATE [OR REPLACE] TEMP VIEW`: the view is the query's DataFrame, as
+    /// [`create_or_replace_temp_view`](DataFrame::create_or_replace_temp_view) makes it; the result has no rows
+    /// and no columns, as in Spark.
+    fn create_temp_view(&self, view: crate::sql::TempView) -> Result<DataFrame> {
+        let state = self.ctx.sql_state()?;
+        let exists = state.ctx.table_exist(view.name.as_str())?;
+        if exists && !view.or_replace {
+            if view.if_not_exists {
+                return self.no_rows();
+            }
+            return Err(Error::Plan(format!(
+                "[TEMP_TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create the temporary view `{}` because it already exists; \
+                 use CREATE OR REPLACE TEMP VIEW to replace it",
+                view.name
+            )));
+        }
+        let session = state.ctx.state();
+        let plan = state.block_on(session.statement_to_plan(view.query))?;
+        let mut df = DataFrame::new(self.clone(), state.block_on(state.ctx.execute_logical_plan(plan))?);
+        if !view.columns.is_empty() {
+            df = df.to_df(view.columns.iter().map(String::as_str))?;
+        }
+        df.create_or_replace_temp_view(&view.name)?;
+        self.no_rows()
+    }
+
+    /// A DataFrame of no columns and no rows (what Spark's DDL statements return).
+    fn no_rows(&self) -> Result<DataFrame> {
+        let plan = datafusion::logical_expr::LogicalPlanBuilder::empty(false).build()?;
+        Ok(DataFrame::new(self.clone(), datafusion::dataframe::DataFrame::new(self.ctx.sql_state()?.ctx.state(), plan)))
     }
 
     /// A temporary view as a DataFrame.

@@ -91,15 +91,22 @@ fn write_table(out: &mut String, header: &[String], rows: &[Vec<String>], align_
             *width = (*width).max(string_half_width(cell));
         }
     }
+    // Scala's `addString(sb, "+", "+", "+\n")`: the start and end marks even with no columns (`++`).
     let mut separator = String::from("+");
     for width in &widths {
         separator.push_str(&"-".repeat(*width));
+        separator.push('+');
+    }
+    if widths.is_empty() {
         separator.push('+');
     }
     separator.push('\n');
 
     let write_line = |out: &mut String, line: &[String]| {
         out.push('|');
+        if line.is_empty() {
+            out.push('|');
+        }
         for (cell, width) in line.iter().zip(&widths) {
             let padding = " ".repeat(width.saturating_sub(string_half_width(cell)));
             if align_right {

@@ -177,29 +177,10 @@ fn session_with_views() -> TestResult<Session> {
     Ok(s)
 }
 
-/// Runs a setup statement of a `.sql` file. `CREATE OR REPLACE TEMP VIEW v AS <query>` is Spark SQL that Flint's
-/// `session.sql` rejects (DataFusion has no temporary views; see KNOWN_DIFFERENCES.md), so the view is made the
-/// way a DataFrame program makes it: `session.sql(query)` then `create_or_replace_temp_view(v)`. Any other
-/// statement goes to `session.sql` as it is.
+/// Runs a setup statement of a `.sql` file (`CREATE OR REPLACE TEMP VIEW v AS <query>`) as Spark does: through
+/// `session.sql`.
 fn run_setup(s: &Session, statement: &str) -> Result<()> {
-    /// The first word of `text` and the rest.
-    fn next_word(text: &str) -> Option<(&str, &str)> {
-        let text = text.trim_start();
-        text.find(char::is_whitespace).map(|at| text.split_at(at))
-    }
-    /// The rest of `text` after the keyword `word` (any case), if it starts with it.
-    fn keyword<'a>(text: &'a str, word: &str) -> Option<&'a str> {
-        next_word(text).filter(|(w, _)| w.eq_ignore_ascii_case(word)).map(|(_, rest)| rest)
-    }
-    let view = ["create", "or", "replace", "temp", "view"]
-        .iter()
-        .try_fold(statement, |rest, word| keyword(rest, word))
-        .and_then(next_word)
-        .and_then(|(name, rest)| keyword(rest, "as").map(|query| (name, query)));
-    match view {
-        Some((name, query)) => s.sql(query.trim())?.create_or_replace_temp_view(name),
-        None => s.sql(statement)?.collect().map(|_| ()),
-    }
+    s.sql(statement)?.collect().map(|_| ())
 }
 
 /// What Flint prints for a query, or the error it raises.

@@ -19,7 +19,6 @@ FROM people
 SELECT round(variance(friends), 2) AS friends_var
 FROM people
 -- query
--- known-difference: no collect_list or collect_set function
 -- Names of the teenagers, per age.
 SELECT age, count(*) AS n, array_sort(collect_list(name)) AS names,
        array_sort(collect_set(name)) AS distinct_names

@@ -1,14 +1,12 @@
 -- Arithmetic operators on the course's integer columns and on literals: /, %, DIV, unary minus, greatest,
 -- least, and the types of literals.
 -- query
--- known-difference: / on integers is integer division, Spark's is floating point
 -- Friends per year of age.
 SELECT id, friends, age, friends / age AS ratio
 FROM people
 WHERE id < 4
 ORDER BY id
 -- query
--- known-difference: / on integers is integer division, Spark's is floating point
 -- The average rating computed by hand, as a lab might.
 SELECT movie_id, sum(rating) / count(*) AS avg_rating
 FROM ratings
@@ -22,7 +20,6 @@ FROM people
 WHERE id < 4
 ORDER BY id
 -- query
--- known-difference: DIV is not supported
 SELECT id, age, age DIV 7 AS age_div_7
 FROM people
 WHERE id < 4

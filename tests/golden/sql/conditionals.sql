@@ -30,7 +30,6 @@ SELECT id, nvl(email, 'none') AS email, nvl2(phone, 'yes', 'no') AS has_phone
 FROM contacts
 ORDER BY id
 -- query
--- known-difference: no if function
 SELECT id, if(visits > 0, 'active', 'idle') AS status
 FROM contacts
 ORDER BY id

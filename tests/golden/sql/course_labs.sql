@@ -38,6 +38,5 @@ FROM people p JOIN (SELECT age, avg(friends) AS friends_avg FROM people GROUP BY
 WHERE p.friends - a.friends_avg >= 200
 ORDER BY p.friends - a.friends_avg DESC, p.id
 -- query
--- known-difference: CREATE TEMP VIEW is not supported by session.sql
 -- Registering a view in SQL instead of with createOrReplaceTempView (Spark prints an empty table).
 CREATE OR REPLACE TEMP VIEW teenagers AS SELECT * FROM people WHERE age BETWEEN 13 AND 19

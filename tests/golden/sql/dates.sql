@@ -12,26 +12,22 @@ ORDER BY d
 SELECT from_unixtime(min(ts)) AS first_rating, from_unixtime(max(ts)) AS last_rating
 FROM ratings
 -- query
--- known-difference: no year, month or dayofmonth function
 SELECT id, year(to_date(day)) AS y, month(to_date(day)) AS m, dayofmonth(to_date(day)) AS dom
 FROM events
 ORDER BY id
 -- query
--- known-difference: date_format takes chrono patterns (%Y-%m), not Spark's (yyyy-MM)
 -- Ratings per month.
 SELECT date_format(from_unixtime(ts), 'yyyy-MM') AS month, count(*) AS n
 FROM ratings
 GROUP BY date_format(from_unixtime(ts), 'yyyy-MM')
 ORDER BY month
 -- query
--- known-difference: to_date takes chrono patterns, not Spark's
 -- A film's release date, parsed with a pattern.
 SELECT movie_id, release_date, to_date(release_date, 'dd-MMM-yyyy') AS released
 FROM movies
 WHERE movie_id <= 4
 ORDER BY movie_id
 -- query
--- known-difference: no date_add or datediff function
 SELECT id, date_add(to_date(day), 30) AS plus_30, datediff(to_date('2024-12-31'), to_date(day)) AS days_to_end
 FROM events
 ORDER BY id

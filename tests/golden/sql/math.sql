@@ -27,7 +27,6 @@ SELECT x, round(x) AS r0, round(x, 2) AS r2, round(x, -2) AS r_hundreds
 FROM measures
 ORDER BY x
 -- query
--- known-difference: ceil and floor return double, Spark bigint
 SELECT x, ceil(x) AS up, floor(x) AS down
 FROM measures
 ORDER BY x

@@ -35,7 +35,6 @@ SELECT 'in' AS test, count(*) AS n
 FROM scores WHERE score IN (SELECT score FROM scores WHERE name IS NULL OR id = 2)
 ORDER BY test
 -- query
--- known-difference: concat skips NULL arguments, Spark returns NULL
 SELECT id, concat(name, '!') AS shout
 FROM scores
 ORDER BY id

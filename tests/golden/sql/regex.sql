@@ -7,7 +7,6 @@ FROM movies
 WHERE movie_id <= 5
 ORDER BY movie_id
 -- query
--- known-difference: regexp_replace replaces only the first match
 -- Every match is replaced.
 SELECT movie_id, regexp_replace(title, '[^A-Za-z ]', '') AS letters_only,
        regexp_replace(title, ' +', '_') AS snake
@@ -22,20 +21,17 @@ FROM people
 WHERE name LIKE 'J%'
 ORDER BY name
 -- query
--- known-difference: no regexp_extract function
 -- The release year of a film from its title.
 SELECT movie_id, title, regexp_extract(title, '[(]([0-9]{4})[)]', 1) AS year
 FROM movies
 WHERE movie_id <= 5
 ORDER BY movie_id
 -- query
--- known-difference: no split function
 SELECT movie_id, split(title, ' ') AS words
 FROM movies
 WHERE movie_id <= 3
 ORDER BY movie_id
 -- query
--- known-difference: RLIKE is not supported
 -- Films of the 1990s.
 SELECT count(*) AS films_1990s
 FROM movies

@@ -16,7 +16,6 @@ FROM movies
 WHERE movie_id BETWEEN 10 AND 14
 ORDER BY movie_id
 -- query
--- known-difference: substring with a negative start counts from the end in Spark only
 -- The last six characters: the release year in parentheses.
 SELECT movie_id, substring(title, -6) AS tail, substring(title, -5, 4) AS year
 FROM movies
