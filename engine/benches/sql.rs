@@ -1,9 +1,10 @@
 //! Day-2 SQL benchmark: Flint against DuckDB on the same files in the same run (run with
 //! `FLINT_PYTHON=$(.ci/setup-python) cargo bench -p flint-engine --bench sql`).
 //!
-//! Queries (each reads its CSV file every time, in both engines): a group-by-aggregate over 10M orders
-//! (~100k groups), a 10M-row join to a 100k-row dimension plus aggregate, the top-movies query over 10M ratings,
-//! and a full CSV scan (`SUM(amount)`) for the scan speed in MB/s. Median of 3 runs each.
+//! Queries (each reads its CSV files every time, in both engines: Flint's timed run includes `read().csv(..)`):
+//! a group-by-aggregate over 10M orders (~100k groups), a 10M-row join to a 100k-row dimension plus aggregate,
+//! the top-movies query over 10M ratings, and a full CSV scan (`SUM(amount)`) for the scan speed in MB/s.
+//! Median of 3 runs each.
 
 use flint_engine::prelude::*;
 use std::process::Command;
@@ -38,11 +39,13 @@ fn schema(fields: &[(&str, DataType)]) -> Arc<Schema> {
 
 fn flint_times(orders: &str, ratings: &str) -> Result<Vec<Duration>> {
     let session = Session::builder().app_name("bench-sql").build()?;
-    let views = |s: &Session| -> Result<()> {
+    let read_orders = |s: &Session| -> Result<()> {
         s.read()
             .schema(schema(&[("customer", DataType::Int64), ("item", DataType::Int64), ("amount", DataType::Float64)]))
             .csv(orders)?
-            .create_or_replace_temp_view("orders")?;
+            .create_or_replace_temp_view("orders")
+    };
+    let read_ratings = |s: &Session| -> Result<()> {
         s.read()
             .option("sep", "\t")
             .schema(schema(&[
@@ -52,16 +55,23 @@ fn flint_times(orders: &str, ratings: &str) -> Result<Vec<Duration>> {
                 ("ts", DataType::Int64),
             ]))
             .csv(ratings)?
-            .create_or_replace_temp_view("ratings")?;
-        s.sql("SELECT value AS customer, value % 10 AS segment FROM range(100000)")?.create_or_replace_temp_view("dims")
+            .create_or_replace_temp_view("ratings")
     };
-    views(&session)?;
+    session
+        .sql("SELECT value AS customer, value % 10 AS segment FROM range(100000)")?
+        .create_or_replace_temp_view("dims")?;
     QUERIES
         .iter()
         .map(|(_, q)| {
             let mut times = Vec::with_capacity(RUNS);
             for _ in 0..RUNS {
                 let started = Instant::now();
+                // Flint parses CSV when it is read, so the read belongs in the timed run.
+                if q.contains("ratings") {
+                    read_ratings(&session)?;
+                } else {
+                    read_orders(&session)?;
+                }
                 session.sql(q)?.collect_batches()?;
                 times.push(started.elapsed());
             }

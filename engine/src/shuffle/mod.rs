@@ -9,6 +9,7 @@
 //! Map outputs are kept until the RDD that owns the shuffle is dropped, so later jobs skip the map stage.
 
 mod aggregate;
+mod combine;
 mod sort;
 pub(crate) mod spill;
 
@@ -22,12 +23,10 @@ use crate::rdd::{BoxIter, Data, Dependency, Rdd, RddBase, RddCompute, RddMeta, i
 use crate::scheduler::TaskContext;
 use crate::scheduler::task::add;
 use crate::session::SessionContext;
-use rustc_hash::FxHashMap;
 use spill::{Chunk, ChunkReader, SpillWriter};
 use std::any::Any;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::fmt;
 use std::hash::Hash;
 use std::path::PathBuf;
@@ -278,36 +277,7 @@ where
                 }
             }
             MapSide::Combine { create, merge } => {
-                let mut combined: FxHashMap<K, Option<C>> = FxHashMap::default();
-                let mut tracker = SizeTracker::new();
-                let mut reservation = Reservation::new(&ctx.shuffles.memory);
-                for (k, v) in input {
-                    match combined.entry(k) {
-                        Entry::Occupied(mut e) => {
-                            let slot = e.get_mut();
-                            *slot = slot.take().map(|c| merge(c, v));
-                        }
-                        Entry::Vacant(e) => {
-                            let e = e.insert_entry(Some(create(v)));
-                            tracker.add(&(e.key(), e.get()));
-                            // Past the budget, flush partial aggregates: the reduce side merges them anyway.
-                            if tracker.due() && !reservation.grow_to(tracker.estimated_bytes()) {
-                                for (k, c) in combined.drain() {
-                                    if let Some(c) = c {
-                                        writer.push(part(&k), (k, c))?;
-                                    }
-                                }
-                                tracker.reset();
-                                reservation.free();
-                            }
-                        }
-                    }
-                }
-                for (k, c) in combined {
-                    if let Some(c) = c {
-                        writer.push(part(&k), (k, c))?;
-                    }
-                }
+                combine::combine(input, create.as_ref(), merge.as_ref(), part, &mut writer, ctx)?;
             }
         }
         if tc.has_failed() {
