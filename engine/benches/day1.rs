@@ -83,34 +83,45 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     println!("flint day-1 benchmark on local[{}]", session.default_parallelism());
     println!("start to first result          {:8.4} s", first_result.as_secs_f64());
 
+    // `cargo bench` passes `--bench`; any other argument picks the figures to measure (e.g. `histogram`, for
+    // profiling one workload).
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
+
     let book = datasets::path("book.txt");
-    let (t, counts) = time_runs(|| word_count::word_count(&session, &book, partitions))?;
-    println!(
-        "word count (book.txt, {:.1} MB)  {:8.4} s   {} distinct words   peak RSS {:.0} MB",
-        size_mb(&book),
-        t.as_secs_f64(),
-        counts.len(),
-        peak_rss() as f64 / 1e6
-    );
+    if wanted("word count") {
+        let (t, counts) = time_runs(|| word_count::word_count(&session, &book, partitions))?;
+        println!(
+            "word count (book.txt, {:.1} MB)  {:8.4} s   {} distinct words   peak RSS {:.0} MB",
+            size_mb(&book),
+            t.as_secs_f64(),
+            counts.len(),
+            peak_rss() as f64 / 1e6
+        );
+    }
 
     let ratings = datasets::path("generated/film-10m.data");
-    let (t, histogram) = time_runs(|| ratings_histogram::ratings_histogram(&session, &ratings, partitions))?;
-    println!(
-        "ratings histogram (10M, {:.0} MB) {:8.4} s   {} buckets   peak RSS {:.0} MB",
-        size_mb(&ratings),
-        t.as_secs_f64(),
-        histogram.len(),
-        peak_rss() as f64 / 1e6
-    );
+    if wanted("histogram") {
+        let (t, histogram) = time_runs(|| ratings_histogram::ratings_histogram(&session, &ratings, partitions))?;
+        println!(
+            "ratings histogram (10M, {:.0} MB) {:8.4} s   {} buckets   peak RSS {:.0} MB",
+            size_mb(&ratings),
+            t.as_secs_f64(),
+            histogram.len(),
+            peak_rss() as f64 / 1e6
+        );
+    }
 
     let orders = datasets::path("generated/customer-orders-10m.csv");
-    let (t, spend) = time_runs(|| customer_spend::customer_spend(&session, &orders, partitions))?;
-    println!(
-        "spend per customer (10M, {:.0} MB) {:8.4} s   {} customers   peak RSS {:.0} MB",
-        size_mb(&orders),
-        t.as_secs_f64(),
-        spend.len(),
-        peak_rss() as f64 / 1e6
-    );
+    if wanted("spend") {
+        let (t, spend) = time_runs(|| customer_spend::customer_spend(&session, &orders, partitions))?;
+        println!(
+            "spend per customer (10M, {:.0} MB) {:8.4} s   {} customers   peak RSS {:.0} MB",
+            size_mb(&orders),
+            t.as_secs_f64(),
+            spend.len(),
+            peak_rss() as f64 / 1e6
+        );
+    }
     Ok(())
 }

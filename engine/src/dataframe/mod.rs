@@ -17,6 +17,7 @@
 //! ```
 
 mod bridge;
+mod catalog;
 mod column;
 mod dataset;
 mod na;
@@ -32,6 +33,7 @@ mod udtf;
 mod window;
 mod writer;
 
+pub use catalog::{Catalog, Table, TableColumn};
 pub use column::{Column, IntoColumn, SortColumn};
 pub use dataset::Dataset;
 pub use na::{FillValue, NaFunctions};
@@ -696,26 +698,6 @@ impl Session {
         let state = self.ctx.sql_state()?;
         let df = state.block_on(state.ctx.table(name))?;
         Ok(DataFrame::new(self.clone(), df))
-    }
-
-    /// The names of the registered tables and views (Spark's `catalog.listTables`).
-    pub fn table_names(&self) -> Result<Vec<String>> {
-        let state = self.ctx.sql_state()?;
-        let mut names: Vec<String> = state
-            .ctx
-            .catalog_names()
-            .into_iter()
-            .filter_map(|c| state.ctx.catalog(&c))
-            .flat_map(|cat| {
-                cat.schema_names()
-                    .into_iter()
-                    .filter(|s| s != "information_schema")
-                    .filter_map(move |s| cat.schema(&s))
-                    .flat_map(|schema| schema.table_names())
-            })
-            .collect();
-        names.sort();
-        Ok(names)
     }
 
     /// A DataFrame of Arrow record batches (all with the same schema).

@@ -287,3 +287,33 @@ fn a_table_udf_yields_rows_in_dataframes_lateral_joins_and_sql() -> TestResult {
     assert!(udtf("pairs", ["only_one"], |n: i64| vec![(n, n)]).is_err(), "two values per row but one name");
     Ok(())
 }
+
+#[test]
+fn the_catalog_lists_views_and_saved_tables_with_their_columns() -> TestResult {
+    let warehouse = tempfile::tempdir()?;
+    let s = session_with(2, &[("spark.sql.warehouse.dir", &warehouse.path().to_string_lossy())]);
+    friends(&s)?.create_or_replace_temp_view("friends")?;
+    s.sql("CREATE TEMP VIEW teens AS SELECT name, age FROM friends WHERE age < 20")?;
+    friends(&s)?.write().save_as_table("friends_saved")?;
+    let tables: Vec<(String, String, bool)> =
+        s.catalog().list_tables()?.into_iter().map(|t| (t.name, t.table_type, t.is_temporary)).collect();
+    assert_eq!(
+        tables,
+        vec![
+            ("friends".to_string(), "TEMPORARY".to_string(), true),
+            ("friends_saved".to_string(), "MANAGED".to_string(), false),
+            ("teens".to_string(), "TEMPORARY".to_string(), true),
+        ]
+    );
+    let columns: Vec<(String, String)> =
+        s.catalog().list_columns("teens")?.into_iter().map(|c| (c.name, c.data_type)).collect();
+    assert_eq!(columns, vec![("name".to_string(), "string".to_string()), ("age".to_string(), "int".to_string())]);
+    let err = s.sql("CREATE TEMP VIEW teens AS SELECT 1").expect_err("exists");
+    assert!(err.to_string().contains("TEMP_TABLE_OR_VIEW_ALREADY_EXISTS"), "{err}");
+    assert!(s.catalog().drop_temp_view("teens")?);
+    assert!(!s.catalog().drop_temp_view("teens")?);
+    assert!(!s.catalog().table_exists("teens")?);
+    let err = s.catalog().list_columns("teens").expect_err("dropped");
+    assert!(err.to_string().contains("`teens` cannot be found") && err.to_string().contains("friends"), "{err}");
+    Ok(())
+}
