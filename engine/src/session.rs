@@ -78,6 +78,8 @@ impl SqlState {
         // Spark SQL's grammar (backquoted names, `DIV`, `RLIKE`, …) and Spark's functions where DataFusion's
         // differ (`concat` with a null, `if`, `date_add`, `collect_list`, …), from DataFusion's own Spark package.
         config.options_mut().sql_parser.dialect = datafusion::common::config::Dialect::Spark;
+        config.options_mut().sql_parser.parse_float_as_decimal = true;
+        config.options_mut().sql_parser.enable_ident_normalization = false;
         let mut builder = datafusion::execution::SessionStateBuilder::new()
             .with_config(config)
             .with_default_features()

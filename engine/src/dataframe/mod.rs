@@ -149,6 +149,19 @@ fn join_type(how: &str) -> Result<JoinType> {
     })
 }
 
+/// The physical plan of `input` keeping the `projection` columns: what a table provider over a logical plan scans.
+async fn physical_plan(
+    state: &dyn datafusion::catalog::Session,
+    input: &datafusion::logical_expr::LogicalPlan,
+    projection: Option<&Vec<usize>>,
+) -> datafusion::error::Result<std::sync::Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+    let mut plan = datafusion::logical_expr::LogicalPlanBuilder::from(input.clone());
+    if let Some(p) = projection {
+        plan = plan.select(p.iter().copied())?;
+    }
+    state.create_physical_plan(&plan.build()?).await
+}
+
 const LEFT: &str = "__flint_left";
 const RIGHT: &str = "__flint_right";
 

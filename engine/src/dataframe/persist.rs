@@ -17,7 +17,7 @@ use datafusion::catalog::{Session as CatalogSession, TableProvider};
 use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::physical_plan::{ExecutionPlan, collect_partitioned};
 use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -175,11 +175,7 @@ impl TableProvider for PersistedTable {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let session = self.session.upgrade().filter(|_| !self.unpersisted.load(Ordering::Relaxed));
         let Some(session) = session else {
-            let mut plan = LogicalPlanBuilder::from(self.input.clone());
-            if let Some(p) = projection {
-                plan = plan.select(p.iter().copied())?;
-            }
-            return state.create_physical_plan(&plan.build()?).await;
+            return super::physical_plan(state, &self.input, projection).await;
         };
         let partitions = self.partitions(state, &session).await?;
         Ok(MemorySourceConfig::try_new_exec(&partitions, self.schema(), projection.cloned())?)

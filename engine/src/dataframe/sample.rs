@@ -17,7 +17,7 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::TableType;
 use datafusion::error::Result;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::execution_plan::{ChildrenPropertiesMode, ReplaceChildrenOptions};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
@@ -112,11 +112,7 @@ impl TableProvider for SampledTable {
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         // Projecting before sampling keeps the same rows: a projection neither adds nor removes any.
-        let mut plan = LogicalPlanBuilder::from(self.input.clone());
-        if let Some(p) = projection {
-            plan = plan.select(p.iter().copied())?;
-        }
-        let input = state.create_physical_plan(&plan.build()?).await?;
+        let input = super::physical_plan(state, &self.input, projection).await?;
         Ok(Arc::new(SampleExec::new(input, self.sampler, self.seed)))
     }
 }

@@ -6,7 +6,7 @@
 //! arguments are: a plain type skips null inputs, an `Option` sees them.
 
 use super::Column;
-use super::udf::{SqlValue, UdfArg, UdfResult, catch_panic};
+use super::udf::{SqlValue, UdfArg, UdfResult, catch_panic, closure_identity};
 use crate::error::Result;
 use datafusion::arrow::array::{Array, ArrayRef, BinaryArray};
 use datafusion::arrow::compute::cast;
@@ -127,25 +127,7 @@ struct ClosureUdaf {
     make: Arc<MakeAccumulator>,
 }
 
-impl fmt::Debug for ClosureUdaf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ClosureUdaf({})", self.name)
-    }
-}
-
-impl PartialEq for ClosureUdaf {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && Arc::ptr_eq(&self.make, &other.make)
-    }
-}
-
-impl Eq for ClosureUdaf {}
-
-impl std::hash::Hash for ClosureUdaf {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
+closure_identity!(ClosureUdaf, s => name: s.name, closure: &s.make);
 
 impl AggregateUDFImpl for ClosureUdaf {
     fn name(&self) -> &str {

@@ -110,6 +110,42 @@ pub(super) fn catch_panic<T>(function: &str, f: impl FnOnce() -> T) -> datafusio
     })
 }
 
+/// `Debug`, `PartialEq`, `Eq` and `Hash` for a function built around a closure: it shows and hashes as its name,
+/// and equals another only when both hold the same closure (DataFusion compares functions when it compares plans).
+macro_rules! closure_identity {
+    ($t:ident, $s:ident => name: $name:expr, closure: $closure:expr) => {
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let $s = self;
+                write!(f, "{}({})", stringify!($t), &$name)
+            }
+        }
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                let (a, b) = (
+                    {
+                        let $s = self;
+                        (&$name, $closure)
+                    },
+                    {
+                        let $s = other;
+                        (&$name, $closure)
+                    },
+                );
+                a.0 == b.0 && std::sync::Arc::ptr_eq(a.1, b.1)
+            }
+        }
+        impl Eq for $t {}
+        impl std::hash::Hash for $t {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                let $s = self;
+                (&$name).hash(state);
+            }
+        }
+    };
+}
+pub(super) use closure_identity;
+
 type Kernel = dyn Fn(&[ArrayRef], usize) -> ArrayRef + Send + Sync;
 
 /// Closures of 1 to 3 arguments that can become UDFs.
@@ -173,25 +209,7 @@ struct ClosureUdf {
     kernel: Arc<Kernel>,
 }
 
-impl fmt::Debug for ClosureUdf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ClosureUdf({})", self.name)
-    }
-}
-
-impl PartialEq for ClosureUdf {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && Arc::ptr_eq(&self.kernel, &other.kernel)
-    }
-}
-
-impl Eq for ClosureUdf {}
-
-impl std::hash::Hash for ClosureUdf {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
+closure_identity!(ClosureUdf, s => name: s.name, closure: &s.kernel);
 
 impl ScalarUDFImpl for ClosureUdf {
     fn name(&self) -> &str {

@@ -8,7 +8,7 @@
 //! `FROM` clause. `LATERAL` in SQL is not available: DataFusion's SQL planner does not support lateral table
 //! functions.
 
-use super::udf::{SqlValue, UdfArg, UdfResult, catch_panic};
+use super::udf::{SqlValue, UdfArg, UdfResult, catch_panic, closure_identity};
 use super::{Column, DataFrame};
 use crate::error::{Error, Result};
 use crate::functions::col;
@@ -192,25 +192,7 @@ struct ListUdf {
     signature: Signature,
 }
 
-impl fmt::Debug for ListUdf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ListUdf({})", self.udtf.name)
-    }
-}
-
-impl PartialEq for ListUdf {
-    fn eq(&self, other: &Self) -> bool {
-        self.udtf.name == other.udtf.name && Arc::ptr_eq(&self.udtf.erased, &other.udtf.erased)
-    }
-}
-
-impl Eq for ListUdf {}
-
-impl std::hash::Hash for ListUdf {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.udtf.name.hash(state);
-    }
-}
+closure_identity!(ListUdf, s => name: s.udtf.name, closure: &s.udtf.erased);
 
 fn cast_args(arrays: Vec<ArrayRef>, types: &[DataType]) -> datafusion::error::Result<Vec<ArrayRef>> {
     arrays.into_iter().zip(types).map(|(a, t)| if a.data_type() == t { Ok(a) } else { Ok(cast(&a, t)?) }).collect()

@@ -317,3 +317,16 @@ fn the_catalog_lists_views_and_saved_tables_with_their_columns() -> TestResult {
     assert!(err.to_string().contains("`teens` cannot be found") && err.to_string().contains("friends"), "{err}");
     Ok(())
 }
+
+#[test]
+fn sql_keeps_the_case_of_names_and_resolves_functions_in_any_case() -> TestResult {
+    let s = session(1);
+    friends(&s)?.create_or_replace_temp_view("friends")?;
+    let df = s.sql("SELECT COUNT(*) AS numFriends, Sum(friends) AS totalFriends, 0.1 + 0.2 AS exact FROM friends")?;
+    assert_eq!(df.columns(), vec!["numFriends", "totalFriends", "exact"]);
+    let row = &df.collect()?[0];
+    assert_eq!(row.get_as::<i64>("numFriends")?, 500);
+    // Spark reads 0.1 as a decimal, so the sum is exact (as a double it would be 0.30000000000000004).
+    assert_eq!(df.show_string(1, 0, false)?.lines().nth(3), Some("|500       |125641      |0.3  |"));
+    Ok(())
+}

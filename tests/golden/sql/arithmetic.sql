@@ -25,6 +25,5 @@ FROM people
 WHERE id < 4
 ORDER BY id
 -- query
--- known-difference: decimal literals are doubles
 -- Decimal literals are exact in Spark; doubles are not.
 SELECT 0.1 + 0.2 AS sum_decimal, CAST(0.1 AS DOUBLE) + CAST(0.2 AS DOUBLE) AS sum_double, 1.50 AS price

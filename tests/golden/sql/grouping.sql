@@ -35,7 +35,6 @@ WHERE age < 20
 GROUP BY age
 ORDER BY age
 -- query
--- known-difference: unquoted identifiers are lower-cased (numRatings prints as numratings)
 -- A camelCase alias keeps its case in Spark.
 SELECT rating, count(*) AS numRatings
 FROM ratings
