@@ -1,0 +1,4 @@
+//! Flint's Jupyter kernel: Rust notebooks on evcxr with the engine loaded (issue 4 builds it up; see
+//! `DESIGN-NOTES.md` next to this crate). So far: the wire protocol, signed and verified.
+
+pub mod wire;
