@@ -280,7 +280,14 @@ fn size_expr(e: Expr) -> Expr {
 pub fn round(c: impl Into<Column>, scale: i32) -> Column {
     let c = c.into();
     let display = format!("round({}, {scale})", arg_name(&c));
-    named(f::round(vec![c.expr, df_lit(i64::from(scale))]), display)
+    let rounded = f::round(vec![c.expr, df_lit(i64::from(scale))]);
+    // DataFusion rounds -0.4 to -0.0; Spark rounds through BigDecimal, which has no negative zero.
+    let zero = Expr::Case(datafusion::logical_expr::expr::Case::new(
+        None,
+        vec![(Box::new(rounded.clone().eq(df_lit(0))), Box::new(f::abs(rounded.clone())))],
+        Some(Box::new(rounded)),
+    ));
+    named(zero, display)
 }
 
 /// `base` raised to `exponent`.

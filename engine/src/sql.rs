@@ -10,6 +10,7 @@
 
 use crate::functions;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{Column as DfColumn, DFSchema, DataFusionError, Result, ScalarValue};
 use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
@@ -17,6 +18,7 @@ use datafusion::logical_expr::{
     ColumnarValue, Expr, ExprSchemable, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
+use datafusion::optimizer::analyzer::type_coercion::TypeCoercionRewriter;
 use datafusion::sql::sqlparser::ast::{self as sql_ast, BinaryOperator, VisitMut, VisitorMut};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -78,8 +80,11 @@ impl ScalarUDFImpl for Rewritten {
         Ok(Arc::new(Field::new(self.name, data_type, true)))
     }
 
-    fn simplify(&self, args: Vec<Expr>, _: &SimplifyContext) -> Result<ExprSimplifyResult> {
-        Ok(ExprSimplifyResult::Simplified((self.rewrite)(args)?))
+    fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
+        // Simplification runs after type coercion, so the expression is coerced here (`round`'s `= 0` compares a
+        // double with an integer literal, for one).
+        let mut coercion = TypeCoercionRewriter::new(info.schema());
+        Ok(ExprSimplifyResult::Simplified((self.rewrite)(args)?.rewrite(&mut coercion)?.data))
     }
 
     fn invoke_with_args(&self, _: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -180,6 +185,14 @@ fn split(args: Vec<Expr>) -> Result<Expr> {
     Ok(functions::split(args[0].clone(), &text("split", &args[1])?).expr)
 }
 
+fn round(args: Vec<Expr>) -> Result<Expr> {
+    arity("round", &args, &[1, 2])?;
+    let scale = args.get(1).map(|s| integer("round", s)).transpose()?.unwrap_or(0);
+    let scale =
+        i32::try_from(scale).map_err(|_| DataFusionError::Plan(format!("round: scale {scale} is too large")))?;
+    Ok(functions::round(args[0].clone(), scale).expr)
+}
+
 /// Spark's integer literals are `int`; DataFusion's are `bigint`, which Spark's `date_add` signature rejects.
 fn day_shift(name: &str, udf: Arc<ScalarUDF>, mut args: Vec<Expr>) -> Result<Expr> {
     arity(name, &args, &[2])?;
@@ -201,7 +214,7 @@ fn date_sub(args: Vec<Expr>) -> Result<Expr> {
 
 /// The functions, by name.
 pub(crate) fn scalar_functions() -> Vec<ScalarUDF> {
-    let defs: [(&'static str, Rewrite); 12] = [
+    let defs: [(&'static str, Rewrite); 13] = [
         ("year", year),
         ("month", month),
         ("dayofmonth", dayofmonth),
@@ -212,6 +225,7 @@ pub(crate) fn scalar_functions() -> Vec<ScalarUDF> {
         ("regexp_extract", regexp_extract),
         ("regexp_replace", regexp_replace),
         ("split", split),
+        ("round", round),
         ("date_add", date_add),
         ("date_sub", date_sub),
     ];

@@ -21,7 +21,6 @@ FROM people
 WHERE id < 3
 ORDER BY id
 -- query
--- known-difference: round gives -0.0 where Spark gives 0.0
 -- Spark's round is HALF_UP, also for ties at the second decimal and below zero.
 SELECT x, round(x) AS r0, round(x, 2) AS r2, round(x, -2) AS r_hundreds
 FROM measures
