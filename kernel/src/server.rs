@@ -1,0 +1,225 @@
+//! The kernel's five sockets and its message loop (Jupyter messaging protocol 5.3).
+//!
+//! Shell and control are ROUTER sockets, iopub a PUB socket, heartbeat a REP socket that echoes; stdin is bound
+//! for clients that connect to it. Every request is answered between an iopub `busy` and `idle` status with the
+//! request as parent, as frontends expect. Messages whose signature does not verify are logged to stderr and
+//! dropped: no reply, no status.
+
+use crate::complete::{Completeness, completeness};
+use crate::wire::{self, Signer, WireError};
+use jupyter_protocol::{
+    CodeMirrorMode, CommInfoReply, ConnectionInfo, HistoryReply, InterruptReply, IsCompleteReply, JupyterMessage,
+    JupyterMessageContent, KernelInfoReply, LanguageInfo, ReplyStatus, ShutdownReply, Status,
+};
+use std::path::Path;
+use tokio::sync::{mpsc, watch};
+use zeromq::{PubSocket, RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
+
+/// Why the kernel could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum KernelError {
+    /// The connection file could not be read or parsed.
+    #[error("connection file {path}: {detail}")]
+    Connection {
+        /// Its path.
+        path: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A socket could not be bound or failed.
+    #[error("socket {socket}: {detail}")]
+    Socket {
+        /// Which socket.
+        socket: &'static str,
+        /// The ZeroMQ error.
+        detail: String,
+    },
+    /// The connection file's signature settings.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+}
+
+fn socket_error(socket: &'static str) -> impl Fn(zeromq::ZmqError) -> KernelError {
+    move |e| KernelError::Socket { socket, detail: e.to_string() }
+}
+
+/// Reads a connection file.
+pub fn read_connection_file(path: &Path) -> Result<ConnectionInfo, KernelError> {
+    let error = |detail: String| KernelError::Connection { path: path.display().to_string(), detail };
+    let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| error(e.to_string()))
+}
+
+/// What the kernel says about itself.
+fn kernel_info(rustc_version: &str) -> KernelInfoReply {
+    KernelInfoReply {
+        status: ReplyStatus::Ok,
+        protocol_version: "5.3".to_string(),
+        implementation: "flint".to_string(),
+        implementation_version: env!("CARGO_PKG_VERSION").to_string(),
+        language_info: LanguageInfo {
+            name: "rust".to_string(),
+            version: rustc_version.to_string(),
+            mimetype: Some("text/rust".to_string()),
+            file_extension: Some(".rs".to_string()),
+            pygments_lexer: Some("rust".to_string()),
+            codemirror_mode: Some(CodeMirrorMode::Simple("rust".to_string())),
+            nbconvert_exporter: Some("script".to_string()),
+        },
+        banner: format!("Flint {} — Apache Spark's model in Rust", env!("CARGO_PKG_VERSION")),
+        help_links: Vec::new(),
+        debugger: false,
+        error: None,
+    }
+}
+
+/// The version of the `rustc` that will compile the cells (empty if there is none on the path).
+fn rustc_version() -> String {
+    std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.split_whitespace().nth(1).map(String::from))
+        .unwrap_or_default()
+}
+
+/// Shared by the socket tasks.
+struct Shared {
+    signer: Signer,
+    iopub: mpsc::UnboundedSender<JupyterMessage>,
+    info: KernelInfoReply,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Shared {
+    fn publish(&self, content: impl Into<JupyterMessageContent>, parent: &JupyterMessage) {
+        // The iopub task ends only when the kernel stops; a message sent then has no reader to miss it.
+        let _ = self.iopub.send(JupyterMessage::new(content, Some(parent)));
+    }
+}
+
+/// The reply to a shell or control request, `None` for messages without one.
+fn reply_to(request: &JupyterMessage, shared: &Shared) -> Option<JupyterMessageContent> {
+    Some(match &request.content {
+        JupyterMessageContent::KernelInfoRequest(_) => shared.info.clone().into(),
+        JupyterMessageContent::IsCompleteRequest(r) => match completeness(&r.code) {
+            Completeness::Complete => IsCompleteReply::complete(),
+            Completeness::Incomplete => IsCompleteReply::incomplete("    ".to_string()),
+            Completeness::Invalid => IsCompleteReply::invalid(),
+        }
+        .into(),
+        JupyterMessageContent::HistoryRequest(_) => HistoryReply::default().into(),
+        JupyterMessageContent::CommInfoRequest(_) => CommInfoReply::default().into(),
+        JupyterMessageContent::InterruptRequest(_) => InterruptReply::default().into(),
+        JupyterMessageContent::ShutdownRequest(r) => {
+            let _ = shared.shutdown.send(true);
+            ShutdownReply { restart: r.restart, status: ReplyStatus::Ok, error: None }.into()
+        }
+        _ => return None,
+    })
+}
+
+/// Serves one ROUTER socket (shell or control) until shutdown.
+async fn serve_router(
+    name: &'static str,
+    socket: RouterSocket,
+    shared: std::sync::Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), KernelError> {
+    let (mut send, mut recv) = socket.split();
+    loop {
+        let frames = tokio::select! {
+            frames = recv.recv() => frames.map_err(socket_error(name))?,
+            _ = stop.changed() => return Ok(()),
+        };
+        let request = match wire::decode(frames.into_vec(), &shared.signer) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("flint kernel: {name}: dropped a message: {e}");
+                continue;
+            }
+        };
+        shared.publish(Status::busy(), &request);
+        if let Some(content) = reply_to(&request, &shared) {
+            let reply = JupyterMessage::new(content, Some(&request));
+            let frames = wire::encode(&reply, &shared.signer, None)?;
+            if let Ok(message) = ZmqMessage::try_from(frames) {
+                send.send(message).await.map_err(socket_error(name))?;
+            }
+        } else {
+            eprintln!("flint kernel: {name}: no handler for `{}`", request.header.msg_type);
+        }
+        shared.publish(Status::idle(), &request);
+    }
+}
+
+/// Binds the sockets of a connection file and serves until a `shutdown_request`.
+pub async fn serve(connection: ConnectionInfo) -> Result<(), KernelError> {
+    let signer = Signer::new(&connection.key, &connection.signature_scheme)?;
+    let mut shell = RouterSocket::new();
+    shell.bind(&connection.shell_url()).await.map_err(socket_error("shell"))?;
+    let mut control = RouterSocket::new();
+    control.bind(&connection.control_url()).await.map_err(socket_error("control"))?;
+    let mut stdin = RouterSocket::new();
+    stdin.bind(&connection.stdin_url()).await.map_err(socket_error("stdin"))?;
+    let mut iopub = PubSocket::new();
+    iopub.bind(&connection.iopub_url()).await.map_err(socket_error("iopub"))?;
+    let mut heartbeat = RepSocket::new();
+    heartbeat.bind(&connection.hb_url()).await.map_err(socket_error("hb"))?;
+
+    let (iopub_send, mut iopub_recv) = mpsc::unbounded_channel::<JupyterMessage>();
+    let (shutdown, stop) = watch::channel(false);
+    let shared = std::sync::Arc::new(Shared {
+        signer: signer.clone(),
+        iopub: iopub_send,
+        info: kernel_info(&rustc_version()),
+        shutdown,
+    });
+
+    // One writer keeps iopub messages in the order they were published.
+    let publisher = tokio::spawn(async move {
+        while let Some(message) = iopub_recv.recv().await {
+            let topic = message.header.msg_type.clone();
+            if let Ok(frames) = wire::encode(&message, &signer, Some(&topic))
+                && let Ok(message) = ZmqMessage::try_from(frames)
+                && let Err(e) = iopub.send(message).await
+            {
+                eprintln!("flint kernel: iopub: {e}");
+            }
+        }
+    });
+    let mut hb_stop = stop.clone();
+    let beat = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                ping = heartbeat.recv() => match ping {
+                    Ok(ping) => { let _ = heartbeat.send(ping).await; }
+                    Err(e) => { eprintln!("flint kernel: hb: {e}"); return; }
+                },
+                _ = hb_stop.changed() => return,
+            }
+        }
+    });
+    let control_task = tokio::spawn(serve_router("control", control, shared.clone(), stop.clone()));
+    let shell_result = serve_router("shell", shell, shared.clone(), stop).await;
+    let control_result =
+        control_task.await.map_err(|e| KernelError::Socket { socket: "control", detail: e.to_string() })?;
+    drop(shared);
+    let _ = publisher.await;
+    beat.abort();
+    drop(stdin);
+    shell_result.and(control_result)
+}
+
+/// Runs the kernel for a connection file on its own runtime (two worker threads: the sockets wait, they do not
+/// compute).
+pub fn run(connection_file: &Path) -> Result<(), KernelError> {
+    let connection = read_connection_file(connection_file)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| KernelError::Socket { socket: "runtime", detail: e.to_string() })?;
+    runtime.block_on(serve(connection))
+}
