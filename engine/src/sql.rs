@@ -312,6 +312,84 @@ pub(crate) fn temp_view(statement: &datafusion::sql::parser::Statement) -> Optio
     })
 }
 
+/// `INTERSECT ALL` or `EXCEPT ALL`, which DataFusion answers with semi/anti joins (every left copy of a matching
+/// row kept, or dropped) where Spark counts copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Multiset {
+    IntersectAll,
+    ExceptAll,
+}
+
+/// What computes a multiset operation: its kind and its two operand queries, to the name of a table holding the
+/// result.
+pub(crate) type ComputeMultiset<'a> = dyn FnMut(Multiset, sql_ast::Query, sql_ast::Query) -> crate::Result<String> + 'a;
+
+/// Replaces every `INTERSECT ALL` / `EXCEPT ALL` of a query statement, in subqueries too (innermost first), by a
+/// scan of the table `compute` names; operand queries carry their query's `WITH` clause, or the statement's.
+pub(crate) fn replace_multiset_operations(
+    statement: &mut datafusion::sql::parser::Statement,
+    compute: &mut ComputeMultiset<'_>,
+) -> crate::Result<()> {
+    let datafusion::sql::parser::Statement::Statement(s) = statement else { return Ok(()) };
+    let with = match s.as_ref() {
+        sql_ast::Statement::Query(q) => q.with.clone(),
+        _ => None,
+    };
+    match s.visit(&mut MultisetVisitor { with, compute }) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+struct MultisetVisitor<'a, 'b> {
+    with: Option<sql_ast::With>,
+    compute: &'a mut ComputeMultiset<'b>,
+}
+
+impl VisitorMut for MultisetVisitor<'_, '_> {
+    type Break = crate::Error;
+
+    fn post_visit_query(&mut self, query: &mut sql_ast::Query) -> ControlFlow<crate::Error> {
+        let context = sql_ast::Query {
+            with: query.with.clone().or_else(|| self.with.clone()),
+            order_by: None,
+            limit_clause: None,
+            fetch: None,
+            ..query.clone()
+        };
+        match replace_in(&mut query.body, &context, self.compute) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => ControlFlow::Break(e),
+        }
+    }
+}
+
+fn replace_in(
+    body: &mut sql_ast::SetExpr,
+    context: &sql_ast::Query,
+    compute: &mut ComputeMultiset<'_>,
+) -> crate::Result<()> {
+    let sql_ast::SetExpr::SetOperation { left, right, op, set_quantifier } = body else { return Ok(()) };
+    replace_in(left, context, compute)?;
+    replace_in(right, context, compute)?;
+    let kind = match (op, set_quantifier) {
+        (sql_ast::SetOperator::Intersect, sql_ast::SetQuantifier::All) => Multiset::IntersectAll,
+        (sql_ast::SetOperator::Except | sql_ast::SetOperator::Minus, sql_ast::SetQuantifier::All) => {
+            Multiset::ExceptAll
+        }
+        _ => return Ok(()),
+    };
+    let operand = |side: &sql_ast::SetExpr| sql_ast::Query { body: Box::new(side.clone()), ..context.clone() };
+    let table = compute(kind, operand(left), operand(right))?;
+    let scan =
+        datafusion::sql::sqlparser::parser::Parser::new(&datafusion::sql::sqlparser::dialect::SparkSqlDialect {})
+            .try_with_sql(&format!("SELECT * FROM {table}"))
+            .and_then(|mut p| p.parse_query())
+            .map_err(|e| crate::Error::Internal(format!("planning {kind:?}: {e}")))?;
+    *body = *scan.body;
+    Ok(())
+}
+
 /// Applies the rewrites to a parsed statement.
 pub(crate) fn rewrite_statement(statement: &mut datafusion::sql::parser::Statement) {
     if let datafusion::sql::parser::Statement::Statement(s) = statement {

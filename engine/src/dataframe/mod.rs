@@ -25,6 +25,7 @@ mod persist;
 mod reader;
 mod row;
 mod sample;
+mod setops;
 pub(crate) mod show;
 mod stat;
 mod udaf;
@@ -667,11 +668,36 @@ impl Session {
         if let Some(view) = crate::sql::temp_view(&statement) {
             return self.create_temp_view(view);
         }
-        let df = state.block_on(async {
+        // INTERSECT ALL / EXCEPT ALL with Spark's copy counting: each operand pair is computed by the DataFrame
+        // set operations and scanned under a private name, dropped once the statement is planned (the plan holds
+        // the table itself).
+        let mut private = Vec::new();
+        crate::sql::replace_multiset_operations(&mut statement, &mut |kind, left, right| {
+            let plan = |query: datafusion::sql::sqlparser::ast::Query| -> Result<DataFrame> {
+                let statement = datafusion::sql::parser::Statement::Statement(Box::new(
+                    datafusion::sql::sqlparser::ast::Statement::Query(Box::new(query)),
+                ));
+                let plan = state.block_on(session.statement_to_plan(statement))?;
+                Ok(DataFrame::new(self.clone(), datafusion::dataframe::DataFrame::new(session.clone(), plan)))
+            };
+            let (left, right) = (plan(left)?, plan(right)?);
+            let result = match kind {
+                crate::sql::Multiset::IntersectAll => left.intersect_all(&right)?,
+                crate::sql::Multiset::ExceptAll => left.except_all(&right)?,
+            };
+            let name = format!("__flint_set_operation_{}", self.ctx.next_id(&self.ctx.ids.rdd));
+            result.create_or_replace_temp_view(&name)?;
+            private.push(name.clone());
+            Ok(name)
+        })?;
+        let planned = state.block_on(async {
             let plan = session.statement_to_plan(statement).await?;
             state.ctx.execute_logical_plan(plan).await
-        })?;
-        Ok(DataFrame::new(self.clone(), df))
+        });
+        for name in private {
+            state.ctx.deregister_table(name.as_str())?;
+        }
+        Ok(DataFrame::new(self.clone(), planned?))
     }
 
     /// Runs Spark's `CREATE [OR REPLACE] TEMP VIEW`: the view is the query's DataFrame, as

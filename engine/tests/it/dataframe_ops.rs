@@ -330,3 +330,32 @@ fn sql_keeps_the_case_of_names_and_resolves_functions_in_any_case() -> TestResul
     assert_eq!(df.show_string(1, 0, false)?.lines().nth(3), Some("|500       |125641      |0.3  |"));
     Ok(())
 }
+
+#[test]
+fn set_operations_count_copies_as_spark_does() -> TestResult {
+    // Worked by hand with Spark's rules: a row m times on the left and n times on the right is in INTERSECT ALL
+    // min(m, n) times and in EXCEPT ALL max(m - n, 0) times; nulls equal nulls; columns match by position.
+    let s = session(2);
+    let left = s.sql("SELECT * FROM VALUES (1), (1), (1), (2), (NULL), (NULL), (3) AS t(x)")?;
+    let right = s.sql("SELECT * FROM VALUES (1), (1), (2), (2), (NULL) AS t(y)")?;
+    let values = |df: DataFrame| -> TestResult<Vec<Option<i64>>> {
+        let mut v: Vec<Option<i64>> =
+            df.collect()?.iter().map(|r| r.get_as::<Option<i64>>("x")).collect::<Result<_>>()?;
+        v.sort();
+        Ok(v)
+    };
+    assert_eq!(values(left.intersect_all(&right)?)?, vec![None, Some(1), Some(1), Some(2)]);
+    assert_eq!(values(left.except_all(&right)?)?, vec![None, Some(1), Some(3)]);
+    assert_eq!(values(left.intersect(&right)?)?, vec![None, Some(1), Some(2)]);
+    assert_eq!(values(left.subtract(&right)?)?, vec![Some(3)]);
+    left.create_or_replace_temp_view("l")?;
+    right.create_or_replace_temp_view("r")?;
+    let sql = s.sql("SELECT x FROM l INTERSECT ALL SELECT y FROM r ORDER BY x")?;
+    assert_eq!(values(sql)?, vec![None, Some(1), Some(1), Some(2)]);
+    let nested =
+        s.sql("WITH w AS (SELECT x FROM l) SELECT count(*) AS n FROM (SELECT x FROM w EXCEPT ALL SELECT y FROM r) e")?;
+    assert_eq!(nested.collect()?[0].get_as::<i64>("n")?, 3);
+    let err = left.intersect_all(&s.range_df(2)?.select_expr(["id", "id AS other"])?).expect_err("two columns");
+    assert!(err.to_string().contains("NUM_COLUMNS_MISMATCH"), "{err}");
+    Ok(())
+}

@@ -28,10 +28,8 @@ SELECT drink FROM morning INTERSECT SELECT drink FROM evening ORDER BY drink
 -- query
 SELECT drink FROM morning EXCEPT SELECT drink FROM evening ORDER BY drink
 -- query
--- known-difference: INTERSECT ALL keeps every left duplicate that has a match
 -- water is twice in the evening, once in the morning: kept once.
 SELECT drink FROM evening INTERSECT ALL SELECT drink FROM morning ORDER BY drink
 -- query
--- known-difference: EXCEPT ALL removes every left duplicate that has a match
 -- water is twice in the evening, once in the morning: kept once.
 SELECT drink FROM evening EXCEPT ALL SELECT drink FROM morning ORDER BY drink
