@@ -88,40 +88,27 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let wanted = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
 
-    let book = datasets::path("book.txt");
-    if wanted("word count") {
-        let (t, counts) = time_runs(|| word_count::word_count(&session, &book, partitions))?;
-        println!(
-            "word count (book.txt, {:.1} MB)  {:8.4} s   {} distinct words   peak RSS {:.0} MB",
-            size_mb(&book),
-            t.as_secs_f64(),
-            counts.len(),
-            peak_rss() as f64 / 1e6
-        );
-    }
-
-    let ratings = datasets::path("generated/film-10m.data");
-    if wanted("histogram") {
-        let (t, histogram) = time_runs(|| ratings_histogram::ratings_histogram(&session, &ratings, partitions))?;
-        println!(
-            "ratings histogram (10M, {:.0} MB) {:8.4} s   {} buckets   peak RSS {:.0} MB",
-            size_mb(&ratings),
-            t.as_secs_f64(),
-            histogram.len(),
-            peak_rss() as f64 / 1e6
-        );
-    }
-
-    let orders = datasets::path("generated/customer-orders-10m.csv");
-    if wanted("spend") {
-        let (t, spend) = time_runs(|| customer_spend::customer_spend(&session, &orders, partitions))?;
-        println!(
-            "spend per customer (10M, {:.0} MB) {:8.4} s   {} customers   peak RSS {:.0} MB",
-            size_mb(&orders),
-            t.as_secs_f64(),
-            spend.len(),
-            peak_rss() as f64 / 1e6
-        );
-    }
+    // Times one workload over `path` and prints its line: name, input size, median time, result size, peak RSS.
+    let measure = |name: &str, path: &str, unit: &str, run: &dyn Fn(&str) -> Result<usize>| -> Result<()> {
+        if wanted(name) {
+            let (t, results) = time_runs(|| run(path))?;
+            println!(
+                "{name:<18} ({:6.1} MB) {:8.4} s   {results} {unit}   peak RSS {:.0} MB",
+                size_mb(path),
+                t.as_secs_f64(),
+                peak_rss() as f64 / 1e6
+            );
+        }
+        Ok(())
+    };
+    measure("word count", &datasets::path("book.txt"), "distinct words", &|p| {
+        Ok(word_count::word_count(&session, p, partitions)?.len())
+    })?;
+    measure("ratings histogram", &datasets::path("generated/film-10m.data"), "buckets", &|p| {
+        Ok(ratings_histogram::ratings_histogram(&session, p, partitions)?.len())
+    })?;
+    measure("spend per customer", &datasets::path("generated/customer-orders-10m.csv"), "customers", &|p| {
+        Ok(customer_spend::customer_spend(&session, p, partitions)?.len())
+    })?;
     Ok(())
 }
