@@ -14,10 +14,13 @@
 //!     result stage: shuffle read ─▶ aggregate / sort (spilling past the budget) ─▶ closures ─▶ result
 //! ```
 //! - [`dataframe`] and [`functions`]: DataFrames and SQL on Arrow, planned and run by DataFusion.
+//! - `sql`: what Flint adds to DataFusion's Spark dialect and Spark functions so queries give Spark's answers
+//!   (`/` and `DIV`, `RLIKE`, `CREATE TEMP VIEW`, `INTERSECT ALL`/`EXCEPT ALL`, Spark's date and regex functions).
 //! - [`session`]: the entry point ([`Session`]), its thread pool, memory budgets, and spill directory.
 //! - [`rdd`]: [`Rdd<T>`](Rdd), its lineage nodes, transformations, pair operations and actions.
 //! - [`scheduler`]: jobs, stages, tasks, and the [listener events](scheduler::listener) every job reports.
-//! - `shuffle`: the map-output buckets, readers, and the spilling aggregator and sorter.
+//! - `shuffle`: the radix-partitioned map-side combine, the map-output buckets, readers, and the spilling
+//!   aggregator and sorter.
 //! - [`storage`]: [`StorageLevel`] and the block store behind `persist`/`cache`.
 //! - [`broadcast`] and [`accumulator`]: shared variables.
 //!
