@@ -1,6 +1,6 @@
 """PySpark's figures for the day-2 SQL benchmark (engine/benches/sql.rs): the same four queries over the same
-generated files, read with Spark's CSV reader and the same schemas, `local[2]`, median of 3 runs each, after one
-warm-up pass that also starts the JVM. Run it in the same minutes as the Rust bench so the machine is the same:
+generated files, read with Spark's CSV reader and the same schemas, `local[2]`, median of 3 runs each (the session
+is started before timing). Run it in the same minutes as the Rust bench so the machine is the same:
 
     ~/.cache/flint/pyspark-venv/bin/python engine/benches/pyspark_sql.py     # PySpark 4.0.1, Java 17
 """
