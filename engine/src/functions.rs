@@ -450,6 +450,96 @@ fn java_to_chrono_pattern(p: &str) -> String {
     out
 }
 
+/// A duration as Spark writes window lengths (`"10 seconds"`, `"1 hour 30 minutes"`, `"500 milliseconds"`), in
+/// microseconds.
+fn parse_duration(what: &str, text: &str) -> Result<i64> {
+    let bad = || {
+        Error::param(
+            what,
+            format!(
+                "`{text}` is not a duration; write it as Spark does, e.g. \"10 seconds\", \"5 minutes\", \"1 hour\""
+            ),
+        )
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() || !words.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    let mut micros: i64 = 0;
+    for pair in words.chunks(2) {
+        let n: i64 = pair[0].parse().map_err(|_| bad())?;
+        let unit: i64 = match pair[1].to_ascii_lowercase().trim_end_matches('s') {
+            "microsecond" => 1,
+            "millisecond" => 1_000,
+            "second" => 1_000_000,
+            "minute" => 60_000_000,
+            "hour" => 3_600_000_000,
+            "day" => 86_400_000_000,
+            "week" => 604_800_000_000,
+            _ => return Err(bad()),
+        };
+        micros = n.checked_mul(unit).and_then(|m| micros.checked_add(m)).ok_or_else(bad)?;
+    }
+    if micros <= 0 {
+        return Err(Error::param(what, format!("`{text}` must be a positive duration")));
+    }
+    Ok(micros)
+}
+
+/// Event-time windows (Spark's `window(timeColumn, windowDuration, slideDuration)`): the `{start, end}` struct of
+/// the window of `duration` that holds each row's timestamp, windows starting at multiples of the duration since
+/// the epoch (tumbling). With a `slide`, windows start every `slide` and overlap, and each row is in
+/// `duration / slide` of them: the column then yields one row per window (group by it to count per window), as
+/// Spark's does. The slide must divide the duration.
+///
+/// ```
+/// use flint_engine::prelude::*;
+///
+/// let session = Session::builder().master("local[2]").build()?;
+/// let events = session.sql("SELECT CAST('2024-01-01 10:07:00' AS TIMESTAMP) AS ts")?;
+/// let tumbling = events.select([window(col("ts"), "10 minutes", None)?])?;
+/// assert!(tumbling.show_string(1, 0, false)?.contains("|{2024-01-01 10:00:00, 2024-01-01 10:10:00}|"));
+/// let sliding = events.select([window(col("ts"), "10 minutes", Some("5 minutes"))?])?;
+/// assert_eq!(sliding.count()?, 2); // [10:00, 10:10) and [10:05, 10:15)
+/// # Ok::<(), flint_engine::Error>(())
+/// ```
+pub fn window(c: impl Into<Column>, duration: &str, slide: Option<&str>) -> Result<Column> {
+    let micros = TimeUnit::Microsecond;
+    let ts = c.into().expr.cast_to_type_expr(DataType::Timestamp(micros, None));
+    let length = parse_duration("duration", duration)?;
+    let step = match slide {
+        Some(s) => parse_duration("slide", s)?,
+        None => length,
+    };
+    if step > length || length % step != 0 {
+        return Err(Error::param(
+            "slide",
+            format!("the slide ({}) must divide the window duration ({duration})", slide.unwrap_or_default()),
+        ));
+    }
+    let interval = |us: i64| {
+        df_lit(datafusion::scalar::ScalarValue::IntervalMonthDayNano(Some(
+            datafusion::arrow::datatypes::IntervalMonthDayNano::new(0, 0, us * 1000),
+        )))
+    };
+    let epoch = df_lit(datafusion::scalar::ScalarValue::TimestampMicrosecond(Some(0), None));
+    let latest = f::date_bin(interval(step), ts, epoch);
+    // With a slide dividing the duration, the windows holding a time start at its slide bin and the
+    // `duration / slide - 1` bins before it: each of them ends after the time.
+    let windows: Vec<Expr> = (0..length / step)
+        .map(|k| {
+            let start = latest.clone() - interval(k * step);
+            let end = start.clone() + interval(length);
+            f::named_struct(vec![df_lit("start"), start, df_lit("end"), end])
+        })
+        .collect();
+    let expr = match <[Expr; 1]>::try_from(windows) {
+        Ok([tumbling]) => tumbling,
+        Err(sliding) => datafusion::logical_expr::expr_fn::unnest(nested::make_array(sliding)),
+    };
+    Ok(named(expr, "window".into()))
+}
+
 /// The current timestamp at the start of the query.
 pub fn current_timestamp() -> Column {
     named(f::now(), "current_timestamp()".into())

@@ -613,9 +613,23 @@ pub struct GroupedData {
 impl GroupedData {
     /// Computes aggregates per group: the key columns, then one column per aggregate.
     pub fn agg(&self, aggs: impl IntoIterator<Item = Column>) -> Result<DataFrame> {
-        let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
         let aggs: Vec<Expr> = aggs.into_iter().map(|c| c.expr).collect();
-        Ok(self.df.derive(self.df.df.clone().aggregate(keys, aggs)?))
+        let unnests = |e: &Expr| {
+            datafusion::common::tree_node::TreeNode::exists(e, |x| Ok(matches!(x, Expr::Unnest(_)))).unwrap_or(false)
+        };
+        if !self.keys.iter().any(|k| unnests(&k.expr)) {
+            let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
+            return Ok(self.df.derive(self.df.df.clone().aggregate(keys, aggs)?));
+        }
+        // A key that yields several rows per row (sliding `window`) cannot be a grouping expression: make the rows
+        // first, with the keys as columns, then group by those.
+        let names: Vec<String> = self.keys.iter().map(|k| k.expr.schema_name().to_string()).collect();
+        let mut columns: Vec<Column> =
+            self.df.columns().iter().filter(|c| !names.contains(c)).map(|c| col(c)).collect();
+        columns.extend(self.keys.iter().cloned());
+        let expanded = self.df.select(columns)?;
+        let keys = names.iter().map(|n| col(n).expr).collect();
+        Ok(self.df.derive(expanded.df.aggregate(keys, aggs)?))
     }
 
     /// Rows per group, in a column named `count`.

@@ -359,3 +359,31 @@ fn set_operations_count_copies_as_spark_does() -> TestResult {
     assert!(err.to_string().contains("NUM_COLUMNS_MISMATCH"), "{err}");
     Ok(())
 }
+
+#[test]
+fn event_time_windows_bucket_rows_as_spark_does() -> TestResult {
+    // Worked by hand with Spark's window rules (windows start at multiples of the slide since the epoch):
+    // 10:02 is in [09:55, 10:05) and [10:00, 10:10); 10:07 in [10:00, 10:10) and [10:05, 10:15); 10:12 and
+    // 10:14:59 in [10:05, 10:15) and [10:10, 10:20).
+    let s = session(2);
+    let events = s.sql(
+        "SELECT CAST(t AS TIMESTAMP) AS ts FROM VALUES ('2024-01-01 10:07:00'), ('2024-01-01 10:02:00'), \
+         ('2024-01-01 10:12:00'), ('2024-01-01 10:14:59') AS v(t)",
+    )?;
+    let counts = |df: DataFrame| -> TestResult<Vec<String>> {
+        let shown = df.select_expr(["window.start AS start", "n"])?.order_by(["start"])?.show_string(10, 0, false)?;
+        Ok(shown.lines().skip(3).filter(|l| l.starts_with('|')).map(|l| l.replace(' ', "")).collect())
+    };
+    let tumbling = events.group_by([window(col("ts"), "10 minutes", None)?]).agg([count("*").alias("n")])?;
+    assert_eq!(counts(tumbling)?, vec!["|2024-01-0110:00:00|2|", "|2024-01-0110:10:00|2|"]);
+    let sliding =
+        events.group_by([window(col("ts"), "10 minutes", Some("5 minutes"))?]).agg([count("*").alias("n")])?;
+    assert_eq!(
+        counts(sliding)?,
+        vec!["|2024-01-0109:55:00|1|", "|2024-01-0110:00:00|2|", "|2024-01-0110:05:00|3|", "|2024-01-0110:10:00|2|"]
+    );
+    let err = window(col("ts"), "10 minutes", Some("3 minutes")).expect_err("3 does not divide 10");
+    assert!(err.to_string().contains("must divide"), "{err}");
+    assert!(window(col("ts"), "ten minutes", None).is_err());
+    Ok(())
+}
