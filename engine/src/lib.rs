@@ -49,6 +49,7 @@ pub mod datasets;
 pub mod error;
 pub mod functions;
 mod memory;
+pub mod notebook;
 mod output;
 pub mod partitioner;
 pub mod rdd;

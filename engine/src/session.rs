@@ -160,6 +160,11 @@ impl fmt::Debug for Session {
 
 static ACTIVE: Mutex<Option<Session>> = Mutex::new(None);
 
+/// The active session, if any (the one `get_or_create` returns).
+pub(crate) fn active() -> Option<Session> {
+    ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 /// Options of a new session (Spark's `SparkSession.builder`).
 #[derive(Debug, Clone)]
 pub struct SessionBuilder {

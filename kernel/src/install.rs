@@ -20,7 +20,8 @@ fn python_prefix() -> std::io::Result<PathBuf> {
     if let Some(env) = std::env::var_os("VIRTUAL_ENV") {
         return Ok(PathBuf::from(env));
     }
-    let out = std::process::Command::new("python3").args(["-c", "import sys; print(sys.prefix)"]).output()?;
+    let python = std::env::var_os("FLINT_PYTHON").unwrap_or_else(|| "python3".into());
+    let out = std::process::Command::new(python).args(["-c", "import sys; print(sys.prefix)"]).output()?;
     if !out.status.success() {
         return Err(std::io::Error::other("python3 could not tell its sys.prefix"));
     }

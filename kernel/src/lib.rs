@@ -4,6 +4,8 @@
 //! `shutdown`), and the kernelspec. Cell execution on evcxr comes next.
 
 pub mod complete;
+pub mod exec;
 pub mod install;
 pub mod server;
+pub mod slot;
 pub mod wire;

@@ -6,13 +6,17 @@
 //! flint kernel run --connection-file FILE
 //! ```
 
+use flint_kernel::exec::ExecConfig;
 use flint_kernel::install::{self, Destination};
+use flint_kernel::slot::{self, KernelHome};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   flint version
-  flint kernel install [--user | --sys-prefix | --prefix DIR]   write the Jupyter kernelspec (default --user)
+  flint kernel install [--user | --sys-prefix | --prefix DIR]   write the Jupyter kernelspec (default --user) and
+                                                               build the kernel's warm slot (once per engine version)
+  flint kernel warm                                            build the warm slot only
   flint kernel run --connection-file FILE                      serve a Jupyter connection (Jupyter runs this)";
 
 fn usage_error(message: &str) -> ExitCode {
@@ -37,7 +41,15 @@ fn kernel(args: &[String]) -> ExitCode {
             match install::install(&destination, &program) {
                 Ok(dir) => {
                     println!("installed the Flint kernelspec in {}", dir.display());
-                    ExitCode::SUCCESS
+                    // The warm slot is built in its own process: `warm` restarts itself with a clean environment.
+                    match std::process::Command::new(&program).args(["kernel", "warm"]).status() {
+                        Ok(status) if status.success() => ExitCode::SUCCESS,
+                        Ok(_) => ExitCode::FAILURE,
+                        Err(e) => {
+                            eprintln!("flint: building the warm slot: {e}");
+                            ExitCode::FAILURE
+                        }
+                    }
                 }
                 Err(e) => {
                     eprintln!("flint: installing the kernelspec: {e}");
@@ -50,10 +62,33 @@ fn kernel(args: &[String]) -> ExitCode {
                 [flag, file] if flag == "--connection-file" || flag == "-f" => PathBuf::from(file),
                 _ => return usage_error("kernel run takes --connection-file FILE"),
             };
-            match flint_kernel::server::run(&file) {
-                Ok(()) => ExitCode::SUCCESS,
+            run_kernel(&file)
+        }
+        Some("warm") => {
+            let home = match KernelHome::from_env() {
+                Ok(h) => h,
+                Err(e) => return usage_error(&e.to_string()),
+            };
+            if let Err(e) = home.write_config(&home.slot_config_dir(), &home.slot_dir()) {
+                eprintln!("flint: {e}");
+                return ExitCode::FAILURE;
+            }
+            if let Some(e) = slot::reexec_sanitised(&home.slot_config_dir()) {
+                eprintln!("flint: restarting with a clean environment: {e}");
+                return ExitCode::FAILURE;
+            }
+            let started = std::time::Instant::now();
+            match slot::build_slot(&home, &slot::source_dir()) {
+                Ok(()) => {
+                    println!(
+                        "warm slot ready in {} ({:.1} s)",
+                        home.slot_dir().display(),
+                        started.elapsed().as_secs_f64()
+                    );
+                    ExitCode::SUCCESS
+                }
                 Err(e) => {
-                    eprintln!("flint kernel: {e}");
+                    eprintln!("flint: {e}");
                     ExitCode::FAILURE
                 }
             }
@@ -62,7 +97,50 @@ fn kernel(args: &[String]) -> ExitCode {
     }
 }
 
+/// `flint kernel run`: copies the warm slot, restarts with the sanitised environment, then serves.
+fn run_kernel(connection_file: &std::path::Path) -> ExitCode {
+    let source = slot::source_dir();
+    let run_dir = match std::env::var_os(slot::SANITISED) {
+        Some(_) => std::env::var_os("EVCXR_CONFIG_DIR").map(PathBuf::from).unwrap_or_default(),
+        None => {
+            let home = match KernelHome::from_env() {
+                Ok(h) => h,
+                Err(e) => return usage_error(&e.to_string()),
+            };
+            let run_dir = match home.new_run(&source) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("flint kernel: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let e = slot::reexec_sanitised(&run_dir);
+            eprintln!("flint kernel: restarting with a clean environment: {e:?}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let program = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => return usage_error(&format!("cannot find this program's path: {e}")),
+    };
+    let exec = ExecConfig { source, program, control: Some(run_dir.join("control.sock")) };
+    let result = flint_kernel::server::run(connection_file, Some(exec));
+    let _ = std::fs::remove_dir_all(&run_dir);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("flint kernel: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    // The same binary is evcxr's child process and its rustc wrapper: those roles never return from here.
+    if let Some(code) = slot::rustc_wrapper() {
+        return code;
+    }
+    evcxr::runtime_hook();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("--version") | Some("version") => {

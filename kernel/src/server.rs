@@ -6,6 +6,7 @@
 //! dropped: no reply, no status.
 
 use crate::complete::{Completeness, completeness};
+use crate::exec::{ExecConfig, Executor, Outbox};
 use crate::wire::{self, Signer, WireError};
 use jupyter_protocol::{
     CodeMirrorMode, CommInfoReply, ConnectionInfo, HistoryReply, InterruptReply, IsCompleteReply, JupyterMessage,
@@ -84,12 +85,30 @@ fn rustc_version() -> String {
         .unwrap_or_default()
 }
 
+/// How long an interrupted cell may take to stop before its process is killed (`FLINT_INTERRUPT_GRACE` seconds,
+/// default 5).
+fn interrupt_grace() -> std::time::Duration {
+    let seconds = std::env::var("FLINT_INTERRUPT_GRACE").ok().and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    std::time::Duration::from_secs_f64(seconds)
+}
+
 /// Shared by the socket tasks.
 struct Shared {
     signer: Signer,
     iopub: mpsc::UnboundedSender<JupyterMessage>,
     info: KernelInfoReply,
     shutdown: watch::Sender<bool>,
+    executor: Option<Executor>,
+}
+
+/// What the socket task does with a request.
+enum Handling {
+    /// Reply now, between `busy` and `idle`.
+    Reply(JupyterMessageContent),
+    /// The executor replies and reports `idle` when the cell has run.
+    Queued,
+    /// Not a request this kernel answers.
+    Unknown,
 }
 
 impl Shared {
@@ -99,9 +118,16 @@ impl Shared {
     }
 }
 
-/// The reply to a shell or control request, `None` for messages without one.
-fn reply_to(request: &JupyterMessage, shared: &Shared) -> Option<JupyterMessageContent> {
-    Some(match &request.content {
+/// How a shell or control request is handled.
+fn handle(request: &JupyterMessage, shared: &Shared) -> Handling {
+    Handling::Reply(match &request.content {
+        JupyterMessageContent::ExecuteRequest(_) => match &shared.executor {
+            Some(executor) => {
+                executor.submit(request.clone());
+                return Handling::Queued;
+            }
+            None => return Handling::Unknown,
+        },
         JupyterMessageContent::KernelInfoRequest(_) => shared.info.clone().into(),
         JupyterMessageContent::IsCompleteRequest(r) => match completeness(&r.code) {
             Completeness::Complete => IsCompleteReply::complete(),
@@ -111,12 +137,17 @@ fn reply_to(request: &JupyterMessage, shared: &Shared) -> Option<JupyterMessageC
         .into(),
         JupyterMessageContent::HistoryRequest(_) => HistoryReply::default().into(),
         JupyterMessageContent::CommInfoRequest(_) => CommInfoReply::default().into(),
-        JupyterMessageContent::InterruptRequest(_) => InterruptReply::default().into(),
+        JupyterMessageContent::InterruptRequest(_) => {
+            if let Some(executor) = &shared.executor {
+                executor.interrupt(interrupt_grace());
+            }
+            InterruptReply::default().into()
+        }
         JupyterMessageContent::ShutdownRequest(r) => {
             let _ = shared.shutdown.send(true);
             ShutdownReply { restart: r.restart, status: ReplyStatus::Ok, error: None }.into()
         }
-        _ => return None,
+        _ => return Handling::Unknown,
     })
 }
 
@@ -125,12 +156,17 @@ async fn serve_router(
     name: &'static str,
     socket: RouterSocket,
     shared: std::sync::Arc<Shared>,
+    mut replies: mpsc::UnboundedReceiver<JupyterMessage>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), KernelError> {
     let (mut send, mut recv) = socket.split();
     loop {
         let frames = tokio::select! {
             frames = recv.recv() => frames.map_err(socket_error(name))?,
+            Some(reply) = replies.recv() => {
+                send_reply(name, &mut send, &reply, &shared).await?;
+                continue;
+            }
             _ = stop.changed() => return Ok(()),
         };
         let request = match wire::decode(frames.into_vec(), &shared.signer) {
@@ -141,21 +177,33 @@ async fn serve_router(
             }
         };
         shared.publish(Status::busy(), &request);
-        if let Some(content) = reply_to(&request, &shared) {
-            let reply = JupyterMessage::new(content, Some(&request));
-            let frames = wire::encode(&reply, &shared.signer, None)?;
-            if let Ok(message) = ZmqMessage::try_from(frames) {
-                send.send(message).await.map_err(socket_error(name))?;
+        match handle(&request, &shared) {
+            Handling::Reply(content) => {
+                send_reply(name, &mut send, &JupyterMessage::new(content, Some(&request)), &shared).await?;
             }
-        } else {
-            eprintln!("flint kernel: {name}: no handler for `{}`", request.header.msg_type);
+            Handling::Queued => continue,
+            Handling::Unknown => eprintln!("flint kernel: {name}: no handler for `{}`", request.header.msg_type),
         }
         shared.publish(Status::idle(), &request);
     }
 }
 
-/// Binds the sockets of a connection file and serves until a `shutdown_request`.
-pub async fn serve(connection: ConnectionInfo) -> Result<(), KernelError> {
+async fn send_reply(
+    name: &'static str,
+    send: &mut zeromq::RouterSendHalf,
+    reply: &JupyterMessage,
+    shared: &Shared,
+) -> Result<(), KernelError> {
+    let frames = wire::encode(reply, &shared.signer, None)?;
+    if let Ok(message) = ZmqMessage::try_from(frames) {
+        send.send(message).await.map_err(socket_error(name))?;
+    }
+    Ok(())
+}
+
+/// Binds the sockets of a connection file and serves until a `shutdown_request`. Cells run in evcxr when `exec`
+/// is given; without it the kernel answers everything but `execute_request`.
+pub async fn serve(connection: ConnectionInfo, exec: Option<ExecConfig>) -> Result<(), KernelError> {
     let signer = Signer::new(&connection.key, &connection.signature_scheme)?;
     let mut shell = RouterSocket::new();
     shell.bind(&connection.shell_url()).await.map_err(socket_error("shell"))?;
@@ -170,11 +218,17 @@ pub async fn serve(connection: ConnectionInfo) -> Result<(), KernelError> {
 
     let (iopub_send, mut iopub_recv) = mpsc::unbounded_channel::<JupyterMessage>();
     let (shutdown, stop) = watch::channel(false);
+    let (shell_replies, shell_replies_recv) = mpsc::unbounded_channel();
+    // Control requests are all answered at once; the channel only keeps the socket task's shape.
+    let (control_replies, control_replies_recv) = mpsc::unbounded_channel();
+    let executor =
+        exec.map(|config| Executor::start(config, Outbox { iopub: iopub_send.clone(), shell: shell_replies }));
     let shared = std::sync::Arc::new(Shared {
         signer: signer.clone(),
         iopub: iopub_send,
         info: kernel_info(&rustc_version()),
         shutdown,
+        executor,
     });
 
     // One writer keeps iopub messages in the order they were published.
@@ -201,12 +255,15 @@ pub async fn serve(connection: ConnectionInfo) -> Result<(), KernelError> {
             }
         }
     });
-    let control_task = tokio::spawn(serve_router("control", control, shared.clone(), stop.clone()));
-    let shell_result = serve_router("shell", shell, shared.clone(), stop).await;
+    let control_task =
+        tokio::spawn(serve_router("control", control, shared.clone(), control_replies_recv, stop.clone()));
+    let shell_result = serve_router("shell", shell, shared.clone(), shell_replies_recv, stop).await;
     let control_result =
         control_task.await.map_err(|e| KernelError::Socket { socket: "control", detail: e.to_string() })?;
     drop(shared);
-    let _ = publisher.await;
+    drop(control_replies);
+    // A cell still running holds an iopub sender; give the queue a moment to flush, not forever.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), publisher).await;
     beat.abort();
     drop(stdin);
     shell_result.and(control_result)
@@ -214,12 +271,12 @@ pub async fn serve(connection: ConnectionInfo) -> Result<(), KernelError> {
 
 /// Runs the kernel for a connection file on its own runtime (two worker threads: the sockets wait, they do not
 /// compute).
-pub fn run(connection_file: &Path) -> Result<(), KernelError> {
+pub fn run(connection_file: &Path, exec: Option<ExecConfig>) -> Result<(), KernelError> {
     let connection = read_connection_file(connection_file)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| KernelError::Socket { socket: "runtime", detail: e.to_string() })?;
-    runtime.block_on(serve(connection))
+    runtime.block_on(serve(connection, exec))
 }

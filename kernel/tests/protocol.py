@@ -1,5 +1,7 @@
 """A real Jupyter client (jupyter_client) against the Flint kernel: kernelspec install, startup, kernel_info with
-busy/idle on iopub, is_complete, heartbeat, rejection of a message signed with the wrong key, shutdown.
+busy/idle on iopub, is_complete, heartbeat, rejection of a message signed with the wrong key, cell execution
+(counts, results, rich DataFrame display, compile errors, panics that keep earlier variables, failed jobs,
+interrupts that cancel a job or kill a runaway loop), shutdown.
 
     python kernel/tests/protocol.py path/to/flint      (kernel/tests/protocol.rs runs it)
 """
@@ -8,6 +10,7 @@ import queue
 import subprocess
 import sys
 import tempfile
+import time
 
 from jupyter_client import KernelManager
 from jupyter_client.session import Session
@@ -32,12 +35,93 @@ def shell_reply(kc, msg_id, timeout=10):
             return msg
 
 
+def execute(kc, code, timeout=300):
+    """Runs a cell: its reply content and the iopub messages it produced (before idle)."""
+    msg_id = kc.execute(code)
+    reply = shell_reply(kc, msg_id, timeout)
+    outputs = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return reply["content"], outputs
+        if msg["msg_type"] != "status":
+            outputs.append(msg)
+
+
+def result_text(outputs):
+    """The text/plain of a cell's execute_result."""
+    results = [m["content"]["data"] for m in outputs if m["msg_type"] == "execute_result"]
+    assert len(results) == 1, outputs
+    return results[0]["text/plain"]
+
+
+def check_cells(kc, km):
+    reply, outputs = execute(kc, "let x = 40 + 2;")
+    assert reply["status"] == "ok" and reply["execution_count"] == 1, (reply, outputs)
+    inputs = [m for m in outputs if m["msg_type"] == "execute_input"]
+    assert inputs and inputs[0]["content"]["execution_count"] == 1, outputs
+
+    reply, outputs = execute(kc, "x")
+    assert reply["status"] == "ok" and reply["execution_count"] == 2, reply
+    assert result_text(outputs) == "42", outputs
+
+    reply, outputs = execute(kc, 'println!("hello {}", x);')
+    streams = "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream")
+    assert streams == "hello 42\n", outputs
+
+    # A panic is an error (not `ok` as in stock evcxr), and earlier variables survive it.
+    reply, outputs = execute(kc, 'let doomed = 1; panic!("boom {}", x);')
+    assert reply["status"] == "error" and reply["ename"] == "panic", reply
+    assert reply["evalue"] == "boom 42", reply
+    assert [m for m in outputs if m["msg_type"] == "error"], outputs
+    reply, outputs = execute(kc, "x + 1")
+    assert reply["status"] == "ok" and result_text(outputs) == "43", (reply, outputs)
+
+    reply, outputs = execute(kc, 'let bad: i32 = "text";')
+    assert reply["status"] == "error" and reply["ename"] == "CompileError", reply
+    assert "mismatched types" in reply["evalue"], reply
+
+    # The prelude's session; a DataFrame shows as an HTML table with its schema and row count.
+    reply, outputs = execute(kc, 'session.sql("SELECT 1 AS a, \'x\' AS b")?')
+    assert reply["status"] == "ok", (reply, outputs)
+    data = [m["content"]["data"] for m in outputs if m["msg_type"] == "execute_result"][0]
+    assert "<table" in data["text/html"] and "1 row" in data["text/html"], data
+    assert data["text/plain"].startswith("+---+---+\n|  a|  b|"), data
+
+    # A failed job ends the cell in error with the engine's message.
+    reply, outputs = execute(kc, 'session.sql("SELECT nope FROM range(3)")?.count()?;')
+    assert reply["status"] == "error", (reply, outputs)
+
+    # Interrupt: the running job is cancelled and the kernel keeps its variables.
+    msg_id = kc.execute(
+        "session.parallelize((0..400u64).collect::<Vec<_>>(), 2)"
+        ".map(|v| { std::thread::sleep(std::time::Duration::from_millis(50)); v }).count()?"
+    )
+    time.sleep(3)
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=60)["content"]
+    assert reply["status"] == "error" and reply["ename"] == "Interrupted", reply
+    reply, outputs = execute(kc, "x")
+    assert result_text(outputs) == "42", outputs
+
+    # A loop that never looks at the engine is killed after the grace period; the next cell works.
+    msg_id = kc.execute("loop { std::hint::spin_loop(); }")
+    time.sleep(2)
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=60)["content"]
+    assert reply["status"] == "error" and reply["ename"] == "KernelRestarted", reply
+    reply, outputs = execute(kc, "6 * 7")
+    assert reply["status"] == "ok" and result_text(outputs) == "42", (reply, outputs)
+
+
 def main(flint):
     with tempfile.TemporaryDirectory() as prefix:
         subprocess.run([flint, "kernel", "install", "--prefix", prefix], check=True, capture_output=True)
         os.environ["JUPYTER_PATH"] = os.path.join(prefix, "share", "jupyter")
         km = KernelManager(kernel_name="flint")
-        km.start_kernel()
+        km.start_kernel(env={**os.environ, "FLINT_INTERRUPT_GRACE": "3"})
         process = km.provisioner.process
         kc = km.client()
         kc.start_channels()
@@ -70,6 +154,8 @@ def main(flint):
                 pass
             # ... and the kernel still answers properly signed ones.
             assert kc.kernel_info(reply=True, timeout=10)["content"]["status"] == "ok"
+
+            check_cells(kc, km)
 
             kc.shutdown()
             code = process.wait(timeout=10)

@@ -514,7 +514,7 @@ impl DataFrame {
     /// All rows as Arrow record batches.
     pub fn collect_batches(&self) -> Result<Vec<RecordBatch>> {
         let state = self.state()?;
-        Ok(state.block_on(self.df.clone().collect())?)
+        state.block_on(self.df.clone().collect()).map_err(reported)
     }
 
     /// All rows.
@@ -525,7 +525,7 @@ impl DataFrame {
     /// Number of rows.
     pub fn count(&self) -> Result<u64> {
         let state = self.state()?;
-        Ok(state.block_on(self.df.clone().count())? as u64)
+        Ok(state.block_on(self.df.clone().count()).map_err(reported)? as u64)
     }
 
     /// The first `n` rows (Spark's `take`/`head(n)`).
@@ -551,6 +551,23 @@ impl DataFrame {
         let rows = datafusion::arrow::compute::concat_batches(&self.schema(), &batches)?;
         let shown = rows.slice(0, total.min(n));
         Ok(show::show_string(&self.schema(), &[shown], n, truncate, vertical, total > n))
+    }
+
+    /// The notebook form of the DataFrame (evcxr calls this on a cell's final value): the first 20 rows as an
+    /// HTML table with the schema and the row count, and as `show()`'s text.
+    pub fn evcxr_display(&self) {
+        let rendered = (|| -> Result<(String, String)> {
+            let batches = self.limit(21)?.collect_batches()?;
+            let rows = datafusion::arrow::compute::concat_batches(&self.schema(), &batches)?;
+            let total = self.count()?;
+            let shown = rows.slice(0, rows.num_rows().min(20));
+            let text = show::show_string(&self.schema(), std::slice::from_ref(&shown), 20, 20, false, total > 20);
+            Ok((text, show::html_table(&self.schema(), &shown, total)))
+        })();
+        match rendered {
+            Ok((text, html)) => crate::notebook::emit(&[("text/plain", text), ("text/html", html)]),
+            Err(e) => crate::notebook::emit(&[("text/plain", format!("DataFrame (cannot show its rows: {e})"))]),
+        }
     }
 
     /// Prints the first 20 rows as Spark's table, cells cut at 20 characters.
@@ -777,6 +794,13 @@ impl Session {
     pub fn range_df(&self, end: i64) -> Result<DataFrame> {
         self.sql(&format!("SELECT value AS id FROM range({end})"))
     }
+}
+
+/// A failed query's error, reported to the notebook kernel when cells run in one.
+fn reported(e: datafusion::error::DataFusionError) -> Error {
+    let error = Error::from(e);
+    crate::notebook::report_failure(&error);
+    error
 }
 
 #[cfg(test)]

@@ -83,6 +83,37 @@ pub(crate) fn show_string(
     out
 }
 
+/// The notebook's HTML table of `rows` (at most the first rows of a DataFrame of `total` rows): column names with
+/// their types in the header, values formatted as in `show()`, and the row count below.
+pub(crate) fn html_table(schema: &Schema, rows: &RecordBatch, total: u64) -> String {
+    use crate::notebook::html_escape;
+    let mut out = String::from("<table class=\"flint-dataframe\">\n<thead><tr>");
+    for field in schema.fields() {
+        let _ = write!(
+            out,
+            "<th>{}<br><small>{}</small></th>",
+            html_escape(field.name()),
+            html_escape(&spark_type_name(field.data_type()))
+        );
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in 0..rows.num_rows() {
+        out.push_str("<tr>");
+        for column in rows.columns() {
+            let _ = write!(out, "<td>{}</td>", html_escape(&format_value(column.as_ref(), row)));
+        }
+        out.push_str("</tr>\n");
+    }
+    let noun = if total == 1 { "row" } else { "rows" };
+    let shown = if (rows.num_rows() as u64) < total {
+        format!(" (showing the first {})", rows.num_rows())
+    } else {
+        String::new()
+    };
+    let _ = write!(out, "</tbody>\n</table>\n<p>{total} {noun}{shown}</p>\n");
+    out
+}
+
 /// The `+---+` table: header, separator, data rows, separator.
 fn write_table(out: &mut String, header: &[String], rows: &[Vec<String>], align_right: bool) {
     let mut widths = vec![MIN_COL_WIDTH; header.len()];

@@ -60,6 +60,9 @@ pub(crate) fn run_job<T: Data, U: Send>(
         duration: started.elapsed(),
         failure: result.as_ref().err().map(|e| e.to_string()),
     });
+    if let Err(e) = &result {
+        crate::notebook::report_failure(e);
+    }
     result
 }
 

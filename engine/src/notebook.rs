@@ -1,0 +1,124 @@
+//! What the Flint kernel needs from the engine when cells run in its child process (`FLINT_KERNEL=1`): rich
+//! display in evcxr's MIME-block convention, live displays, and reports of panics and failed jobs that the kernel
+//! turns into error replies. Outside the kernel, everything here is inert.
+//!
+//! The kernel's prelude calls [`install`]. Types with a rich form (`DataFrame`, schemas, RDDs) have an
+//! `evcxr_display` method, which evcxr calls on a cell's final value.
+
+use crate::error::Error;
+use serde_json::{Value, json};
+use std::io::{BufRead, Write};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// MIME type of the block printed for a panic on the cell's thread (read by the kernel).
+const PANIC_MIME: &str = "application/vnd.flint.panic+json";
+/// MIME type of the block printed when an action fails.
+const ERROR_MIME: &str = "application/vnd.flint.error+json";
+
+static IN_KERNEL: AtomicBool = AtomicBool::new(false);
+static INSTALLED: OnceLock<()> = OnceLock::new();
+
+/// Whether cells run in the Flint kernel (and [`install`] was called).
+pub fn in_kernel() -> bool {
+    IN_KERNEL.load(Ordering::Relaxed)
+}
+
+/// Sets up the engine for the kernel: a panic hook that reports panics of the cell's thread to the kernel, and a
+/// listener on the kernel's control socket (`FLINT_KERNEL_CONTROL`) that cancels the running jobs on an interrupt.
+/// Does nothing outside the kernel; calling it again does nothing either.
+pub fn install() {
+    if std::env::var_os("FLINT_KERNEL").is_none_or(|v| v != "1") {
+        return;
+    }
+    INSTALLED.get_or_init(|| {
+        IN_KERNEL.store(true, Ordering::Relaxed);
+        // evcxr runs every cell on the thread that runs the prelude; panics of task threads become job errors.
+        let cell_thread = std::thread::current().id();
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().id() != cell_thread {
+                return previous(info);
+            }
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "Box<dyn Any>".to_string());
+            let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+            let report = json!({"message": message, "location": location.unwrap_or_default(), "thread": "main"});
+            emit(&[(PANIC_MIME, report.to_string())]);
+        }));
+        if let Some(path) = std::env::var_os("FLINT_KERNEL_CONTROL") {
+            let _ = std::thread::Builder::new().name("flint-control".into()).spawn(move || listen(path.into()));
+        }
+    });
+}
+
+/// Serves the kernel's control connection: `cancel` cancels the active session's jobs.
+fn listen(path: std::path::PathBuf) {
+    let Ok(stream) = std::os::unix::net::UnixStream::connect(&path) else { return };
+    for line in std::io::BufReader::new(stream).lines() {
+        match line.as_deref() {
+            Ok("cancel") => {
+                if let Some(session) = crate::session::active() {
+                    session.cancel_all_jobs();
+                }
+            }
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Prints a MIME bundle in evcxr's convention (`EVCXR_BEGIN_CONTENT mime` … `EVCXR_END_CONTENT`), all under one
+/// lock of stdout so that no other output interleaves.
+pub fn emit(bundle: &[(&str, String)]) {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for (mime, content) in bundle {
+        let _ = writeln!(out, "EVCXR_BEGIN_CONTENT {mime}\n{content}\nEVCXR_END_CONTENT");
+    }
+    let _ = out.flush();
+}
+
+/// Shows (`update == false`) or replaces (`update == true`) a live display while the cell runs: the kernel turns
+/// the marker line into `display_data` / `update_display_data` with this `display_id`.
+pub fn live_display(display_id: &str, bundle: &[(&str, String)], update: bool) {
+    let data: serde_json::Map<String, Value> =
+        bundle.iter().map(|(mime, content)| (mime.to_string(), Value::String(content.clone()))).collect();
+    let marker = json!({"op": if update { "update" } else { "display" }, "display_id": display_id, "data": data});
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let _ = writeln!(out, "FLINT_DISPLAY {marker}");
+    let _ = out.flush();
+}
+
+/// Tells the kernel that an action failed, so that the cell ends in error even if the user's code goes on.
+pub(crate) fn report_failure(error: &Error) {
+    if !in_kernel() {
+        return;
+    }
+    let kind = match error {
+        Error::Cancelled { .. } => "cancelled",
+        e if !e.is_user_error() => "internal",
+        _ => "user",
+    };
+    emit(&[(ERROR_MIME, json!({"kind": kind, "message": error.to_string()}).to_string())]);
+}
+
+/// Escapes text for HTML.
+pub(crate) fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,450 @@
+//! Cell execution: one thread owns the evcxr context and runs a queue of jobs (the prelude first, then execute
+//! requests in arrival order); a pump thread turns the child's output into iopub messages while a cell runs.
+//!
+//! Outcomes are read from evcxr's MIME capture, which is synchronous with the cell: the engine's kernel hooks
+//! (`flint_engine::notebook`) report panics and job failures as Flint-private MIME blocks, so a cell that panicked
+//! or whose job failed replies `error` deterministically, without parsing stderr.
+
+use crate::slot;
+use crossbeam_channel::{Receiver, Sender, select};
+use jupyter_protocol::messaging::{DisplayData, Stdio, Transient, UpdateDisplayData};
+use jupyter_protocol::{
+    ErrorOutput, ExecuteInput, ExecuteReply, ExecuteResult, ExecutionCount, JupyterMessage, JupyterMessageContent,
+    Media, ReplyError, ReplyStatus, Status, StreamContent,
+};
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// MIME type of the block the engine's panic hook prints for a panic on the cell's thread.
+pub const PANIC_MIME: &str = "application/vnd.flint.panic+json";
+/// MIME type of the block the engine prints when an action fails in a notebook.
+pub const ERROR_MIME: &str = "application/vnd.flint.error+json";
+/// Prefix of the one-line live display markers the engine prints (`FLINT_DISPLAY {json}`).
+pub const DISPLAY_MARKER: &str = "FLINT_DISPLAY ";
+
+/// Where the executor sends what it produces.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    /// iopub messages, published in order.
+    pub iopub: UnboundedSender<JupyterMessage>,
+    /// Replies to shell requests.
+    pub shell: UnboundedSender<JupyterMessage>,
+}
+
+impl Outbox {
+    fn publish(&self, content: impl Into<JupyterMessageContent>, parent: &JupyterMessage) {
+        // Both receivers live until the kernel stops; nothing is left to tell after that.
+        let _ = self.iopub.send(JupyterMessage::new(content, Some(parent)));
+    }
+
+    fn reply(&self, content: impl Into<JupyterMessageContent>, parent: &JupyterMessage) {
+        let _ = self.shell.send(JupyterMessage::new(content, Some(parent)));
+    }
+}
+
+/// Settings of the executor.
+#[derive(Debug, Clone)]
+pub struct ExecConfig {
+    /// The Flint workspace whose engine and mllib the prelude loads.
+    pub source: PathBuf,
+    /// The child process evcxr runs cells in (this program, with the kernel's environment).
+    pub program: PathBuf,
+    /// The control socket the engine listens on for cancellation (passed to the child as `FLINT_KERNEL_CONTROL`).
+    pub control: Option<PathBuf>,
+}
+
+/// The evcxr child process, once started.
+type ChildSlot = Arc<Mutex<Option<Arc<Mutex<std::process::Child>>>>>;
+
+/// The handle of the executor thread: queue an execute request with [`Executor::submit`].
+#[derive(Debug, Clone)]
+pub struct Executor {
+    jobs: Sender<JupyterMessage>,
+    /// The evcxr child, for the interrupt's last resort.
+    child: ChildSlot,
+    /// The engine's end of the control socket (the latest child that connected).
+    control: Arc<Mutex<Option<UnixStream>>>,
+    /// The number of the cell running now (0 when idle), so that a late kill never hits the next cell.
+    running: Arc<AtomicU64>,
+}
+
+impl Executor {
+    /// Starts the executor: it creates the evcxr context and runs the prelude before any queued request.
+    pub fn start(config: ExecConfig, outbox: Outbox) -> Executor {
+        let (jobs, queue) = crossbeam_channel::unbounded();
+        let executor = Executor {
+            jobs,
+            child: Arc::new(Mutex::new(None)),
+            control: Arc::new(Mutex::new(None)),
+            running: Arc::new(AtomicU64::new(0)),
+        };
+        if let Some(path) = &config.control {
+            executor.listen(path);
+        }
+        let (child, running) = (executor.child.clone(), executor.running.clone());
+        std::thread::Builder::new()
+            .name("flint-executor".into())
+            .spawn(move || run(config, outbox, queue, child, running))
+            .map(|_| ())
+            .unwrap_or_else(|e| eprintln!("flint kernel: cannot start the executor: {e}"));
+        executor
+    }
+
+    /// Accepts the engine's control connections (one per child process; a restarted child connects again).
+    fn listen(&self, path: &Path) {
+        let _ = std::fs::remove_file(path);
+        let listener = match UnixListener::bind(path) {
+            Ok(l) => l,
+            Err(e) => return eprintln!("flint kernel: control socket {}: {e}; interrupts will kill", path.display()),
+        };
+        let control = self.control.clone();
+        let _ = std::thread::Builder::new().name("flint-control".into()).spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if let Ok(mut slot) = control.lock() {
+                    *slot = Some(stream);
+                }
+            }
+        });
+    }
+
+    /// Interrupts the running cell: the engine cancels its jobs (they fail with `Cancelled` at the next task or
+    /// record boundary); a cell still running after `grace` (a loop in user code) has its process killed.
+    pub fn interrupt(&self, grace: Duration) {
+        let cell = self.running.load(Ordering::SeqCst);
+        if cell == 0 {
+            return;
+        }
+        if let Ok(mut control) = self.control.lock()
+            && let Some(stream) = control.as_mut()
+        {
+            let _ = stream.write_all(b"cancel\n");
+        }
+        let executor = self.clone();
+        let _ = std::thread::Builder::new().name("flint-interrupt".into()).spawn(move || {
+            std::thread::sleep(grace);
+            if executor.running.load(Ordering::SeqCst) == cell {
+                executor.kill();
+            }
+        });
+    }
+
+    /// Queues an execute request; its reply and `idle` status are sent when it has run.
+    pub fn submit(&self, request: JupyterMessage) {
+        let _ = self.jobs.send(request);
+    }
+
+    /// Kills the child process running the cells (evcxr restarts it; variables are lost).
+    pub fn kill(&self) {
+        if let Ok(guard) = self.child.lock()
+            && let Some(child) = guard.as_ref()
+            && let Ok(mut child) = child.lock()
+        {
+            let _ = child.kill();
+        }
+    }
+}
+
+/// What a cell produced.
+enum Outcome {
+    Ok(Map<String, Value>),
+    Error { ename: String, evalue: String, traceback: Vec<String> },
+}
+
+fn error(ename: &str, evalue: impl Into<String>, traceback: Vec<String>) -> Outcome {
+    Outcome::Error { ename: ename.to_string(), evalue: evalue.into(), traceback }
+}
+
+fn child_command(config: &ExecConfig) -> Command {
+    let mut command = Command::new(&config.program);
+    command.env("FLINT_KERNEL", "1");
+    if let Some(control) = &config.control {
+        command.env("FLINT_KERNEL_CONTROL", control);
+    }
+    command
+}
+
+fn run(config: ExecConfig, outbox: Outbox, queue: Receiver<JupyterMessage>, child: ChildSlot, running: Arc<AtomicU64>) {
+    let prelude = slot::prelude(&config.source);
+    let (mut context, outputs) = match slot::new_context(child_command(&config)) {
+        Ok(c) => c,
+        Err(e) => {
+            let message = format!("the kernel could not start evcxr: {e}");
+            eprintln!("flint kernel: {message}");
+            for request in queue {
+                finish(&outbox, &request, 0, error("KernelStartError", &message, vec![message.clone()]));
+            }
+            return;
+        }
+    };
+    if let Ok(mut slot) = child.lock() {
+        *slot = Some(context.process_handle());
+    }
+    let pump = Pump::start(outputs, outbox.iopub.clone());
+    let mut startup_error = preload(&mut context, &prelude, &pump);
+    let mut count = 0usize;
+    for (cell, request) in (1u64..).zip(queue) {
+        let JupyterMessageContent::ExecuteRequest(execute) = &request.content else { continue };
+        if !execute.silent && execute.store_history {
+            count += 1;
+        }
+        if !execute.silent {
+            outbox.publish(
+                ExecuteInput { code: execute.code.clone(), execution_count: ExecutionCount::new(count) },
+                &request,
+            );
+        }
+        pump.set_parent(Some(request.clone()));
+        running.store(cell, Ordering::SeqCst);
+        let outcome = match startup_error.take() {
+            Some(message) => error("PreludeError", "the notebook prelude failed", vec![message]),
+            None => evaluate(&mut context, &execute.code),
+        };
+        running.store(0, Ordering::SeqCst);
+        pump.fence();
+        pump.set_parent(None);
+        if matches!(&outcome, Outcome::Error { ename, .. } if ename == "KernelRestarted") {
+            startup_error = preload(&mut context, &prelude, &pump);
+        }
+        finish(&outbox, &request, count, outcome);
+    }
+}
+
+/// Runs the prelude with its output discarded; returns what went wrong, if anything.
+fn preload(context: &mut evcxr::CommandContext, prelude: &str, pump: &Pump) -> Option<String> {
+    let result = context.execute(prelude);
+    pump.fence();
+    result.err().map(|e| {
+        eprintln!("flint kernel: the prelude failed: {e}");
+        e.to_string()
+    })
+}
+
+/// Evaluates one cell.
+fn evaluate(context: &mut evcxr::CommandContext, code: &str) -> Outcome {
+    match context.execute(code) {
+        Ok(outputs) => {
+            let mut bundle = Map::new();
+            let mut failure = None;
+            for (mime, content) in outputs.content_by_mime_type {
+                if mime == PANIC_MIME || mime == ERROR_MIME {
+                    failure = Some((mime, content));
+                } else {
+                    let value = if mime.contains("json") {
+                        serde_json::from_str(&content).unwrap_or(Value::String(content))
+                    } else {
+                        Value::String(content)
+                    };
+                    bundle.insert(mime, value);
+                }
+            }
+            match failure {
+                Some((mime, content)) => reported_failure(&mime, &content),
+                None => Outcome::Ok(bundle),
+            }
+        }
+        Err(evcxr::Error::CompilationErrors(errors)) => {
+            let evalue = errors.first().map(|e| e.message()).unwrap_or_default();
+            let traceback = errors.iter().map(|e| e.rendered()).collect();
+            error("CompileError", evalue, traceback)
+        }
+        Err(evcxr::Error::SubprocessTerminated(message)) => error(
+            "KernelRestarted",
+            "the process running the cells stopped; its variables are lost and the prelude runs again",
+            vec![message],
+        ),
+        Err(e) => error("Error", e.to_string(), vec![e.to_string()]),
+    }
+}
+
+/// A panic or job failure reported by the engine (see `flint_engine::notebook`).
+fn reported_failure(mime: &str, content: &str) -> Outcome {
+    let report: Value = serde_json::from_str(content).unwrap_or_default();
+    let field = |name: &str| report.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
+    if mime == PANIC_MIME {
+        let mut traceback =
+            vec![format!("thread '{}' panicked at {}:", field("thread"), field("location")), field("message")];
+        traceback.extend(field("backtrace").lines().map(String::from));
+        return error("panic", field("message"), traceback);
+    }
+    let (kind, message, hint) = (field("kind"), field("message"), field("hint"));
+    let mut traceback = vec![message.clone()];
+    if !hint.is_empty() {
+        traceback.push(hint);
+    }
+    match kind.as_str() {
+        "cancelled" => error("Interrupted", message, traceback),
+        "internal" => {
+            traceback.push("This is a bug in Flint; please report it with the cell that caused it.".into());
+            error("FlintInternalError", message, traceback)
+        }
+        _ => error("FlintError", message, traceback),
+    }
+}
+
+/// Publishes a cell's result, then replies and reports `idle`.
+fn finish(outbox: &Outbox, request: &JupyterMessage, count: usize, outcome: Outcome) {
+    let execution_count = ExecutionCount::new(count);
+    let reply = match outcome {
+        Outcome::Ok(bundle) => {
+            if !bundle.is_empty() {
+                outbox.publish(
+                    ExecuteResult { execution_count, data: media(bundle), metadata: Map::new(), transient: None },
+                    request,
+                );
+            }
+            ExecuteReply { status: ReplyStatus::Ok, execution_count, ..Default::default() }
+        }
+        Outcome::Error { ename, evalue, traceback } => {
+            outbox.publish(
+                ErrorOutput { ename: ename.clone(), evalue: evalue.clone(), traceback: traceback.clone() },
+                request,
+            );
+            ExecuteReply {
+                status: ReplyStatus::Error,
+                execution_count,
+                error: Some(Box::new(ReplyError { ename, evalue, traceback })),
+                ..Default::default()
+            }
+        }
+    };
+    outbox.reply(reply, request);
+    outbox.publish(Status::idle(), request);
+}
+
+/// A MIME bundle as the protocol crate's `Media`.
+fn media(bundle: Map<String, Value>) -> Media {
+    serde_json::from_value(Value::Object(bundle)).unwrap_or_default()
+}
+
+/// Requests to the pump thread.
+enum PumpControl {
+    Parent(Option<Box<JupyterMessage>>),
+    Fence(Sender<()>),
+}
+
+/// Forwards the child's stdout and stderr to iopub as `stream` messages (coalesced for 10 ms), and turns
+/// `FLINT_DISPLAY` lines into `display_data` / `update_display_data`.
+struct Pump {
+    control: Sender<PumpControl>,
+}
+
+impl Pump {
+    fn start(outputs: evcxr::EvalContextOutputs, iopub: UnboundedSender<JupyterMessage>) -> Pump {
+        let (control, requests) = crossbeam_channel::unbounded();
+        let _ = std::thread::Builder::new().name("flint-output".into()).spawn(move || {
+            PumpState { iopub, parent: None, stdout: String::new(), stderr: String::new() }.run(outputs, requests)
+        });
+        Pump { control }
+    }
+
+    fn set_parent(&self, parent: Option<JupyterMessage>) {
+        let _ = self.control.send(PumpControl::Parent(parent.map(Box::new)));
+    }
+
+    /// Returns once every output line received so far has been published (stderr has no end-of-cell marker, so
+    /// the pump waits until it has been quiet briefly).
+    fn fence(&self) {
+        let (done, wait) = crossbeam_channel::bounded(1);
+        if self.control.send(PumpControl::Fence(done)).is_ok() {
+            let _ = wait.recv_timeout(Duration::from_secs(5));
+        }
+    }
+}
+
+struct PumpState {
+    iopub: UnboundedSender<JupyterMessage>,
+    parent: Option<JupyterMessage>,
+    stdout: String,
+    stderr: String,
+}
+
+impl PumpState {
+    fn run(mut self, outputs: evcxr::EvalContextOutputs, requests: Receiver<PumpControl>) {
+        const COALESCE: Duration = Duration::from_millis(10);
+        loop {
+            let pending = !self.stdout.is_empty() || !self.stderr.is_empty();
+            let timeout = if pending { COALESCE } else { Duration::from_secs(3600) };
+            select! {
+                recv(outputs.stdout) -> line => match line {
+                    Ok(line) => self.line(Stdio::Stdout, line),
+                    Err(_) => return,
+                },
+                recv(outputs.stderr) -> line => if let Ok(line) = line { self.line(Stdio::Stderr, line) },
+                recv(requests) -> request => match request {
+                    Ok(PumpControl::Parent(parent)) => { self.flush(); self.parent = parent.map(|p| *p); }
+                    Ok(PumpControl::Fence(done)) => {
+                        self.drain(&outputs);
+                        self.flush();
+                        let _ = done.send(());
+                    }
+                    Err(_) => return,
+                },
+                default(timeout) => self.flush(),
+            }
+        }
+    }
+
+    /// Takes everything the child has written until stderr has been quiet for a moment.
+    fn drain(&mut self, outputs: &evcxr::EvalContextOutputs) {
+        while let Ok(line) = outputs.stdout.try_recv() {
+            self.line(Stdio::Stdout, line);
+        }
+        while let Ok(line) = outputs.stderr.recv_timeout(Duration::from_millis(5)) {
+            self.line(Stdio::Stderr, line);
+        }
+    }
+
+    fn line(&mut self, stream: Stdio, line: String) {
+        if let Some(json) = line.strip_prefix(DISPLAY_MARKER)
+            && matches!(stream, Stdio::Stdout)
+        {
+            self.flush();
+            self.display(json);
+            return;
+        }
+        let buffer = match stream {
+            Stdio::Stdout => &mut self.stdout,
+            Stdio::Stderr => &mut self.stderr,
+        };
+        buffer.push_str(&line);
+        buffer.push('\n');
+    }
+
+    /// A live display marker: `{"op": "display" | "update", "display_id": …, "data": {mime: …}}`.
+    fn display(&mut self, json: &str) {
+        let Some(parent) = &self.parent else { return };
+        let Ok(marker) = serde_json::from_str::<Value>(json) else {
+            eprintln!("flint kernel: malformed display marker: {json}");
+            return;
+        };
+        let id = marker.get("display_id").and_then(Value::as_str).map(String::from);
+        let data = media(marker.get("data").and_then(Value::as_object).cloned().unwrap_or_default());
+        let message = match (marker.get("op").and_then(Value::as_str), id) {
+            (Some("update"), Some(id)) => JupyterMessage::new(UpdateDisplayData::new(data, &id), Some(parent)),
+            (_, id) => JupyterMessage::new(
+                DisplayData { data, metadata: Map::new(), transient: Some(Transient { display_id: id }) },
+                Some(parent),
+            ),
+        };
+        let _ = self.iopub.send(message);
+    }
+
+    fn flush(&mut self) {
+        for (name, text) in
+            [(Stdio::Stdout, std::mem::take(&mut self.stdout)), (Stdio::Stderr, std::mem::take(&mut self.stderr))]
+        {
+            if let Some(parent) = &self.parent
+                && !text.is_empty()
+            {
+                let _ = self.iopub.send(JupyterMessage::new(StreamContent { name, text }, Some(parent)));
+            }
+        }
+    }
+}

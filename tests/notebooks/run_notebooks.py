@@ -1,0 +1,114 @@
+"""Executes the lab notebooks through the installed Flint kernel with a real Jupyter client (nbclient), then checks
+each lab's `RÉPONSE` line against the independently computed answers in datasets/reference/.
+
+    python tests/notebooks/run_notebooks.py [--inplace] NOTEBOOK...
+
+A cell error fails the run (nbclient raises CellExecutionError). Prints one line per notebook.
+"""
+import json
+import math
+import os
+import re
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def reference(name):
+    with open(os.path.join(ROOT, "datasets", "reference", name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def rust_debug_to_json(text):
+    """Rust's `{:?}` of vectors of tuples of numbers and strings, as JSON."""
+    return json.loads(text.replace("(", "[").replace(")", "]"))
+
+
+def close(a, b):
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def check(name, answer):
+    """Compares a lab's answer line (after `RÉPONSE `) with the reference; returns an error message or None."""
+    day1 = reference("day1_expected.json")
+    if name == "jour1-01-bases-des-rdd":
+        # Worked by hand: 4+16+36+64+100 = 220 is the even squares; the sum of all squares 1..10 is 385.
+        expected = "somme=385 mots=6"
+        return None if answer == expected else f"expected {expected!r}"
+    if name == "jour1-02-histogramme-des-notes":
+        got = rust_debug_to_json(answer)
+        return None if close(got, day1["ratings_histogram"]) else f"expected {day1['ratings_histogram']}"
+    if name == "jour1-03-amis-par-age":
+        got = rust_debug_to_json(answer)
+        return None if close(got, day1["friends_by_age"]) else "friends by age differ from the reference"
+    if name == "jour1-04-temperatures-minimales":
+        got = rust_debug_to_json(answer)
+        return None if close(got, day1["min_temperatures"]) else f"expected {day1['min_temperatures']}"
+    if name == "jour1-05-comptage-de-mots":
+        wc = day1["word_count"]
+        m = re.fullmatch(r"distincts=(\d+) total=(\d+) premiers=(.*)", answer)
+        if not m:
+            return "unreadable answer"
+        ok = int(m[1]) == wc["distinct_words"] and int(m[2]) == wc["total_words"]
+        ok = ok and close(rust_debug_to_json(m[3]), wc["top20"][:5])
+        return None if ok else f"expected {wc['distinct_words']} distinct, {wc['total_words']} words, {wc['top20'][:5]}"
+    if name == "jour1-06-depenses-clients":
+        spend = day1["customer_spend"]
+        top, total = spend["by_total"][-1]
+        expected = f"clients={spend['customers']} premier={top} total={total:.2f}"
+        return None if answer == expected else f"expected {expected!r}"
+    if name == "jour1-07-lignee-et-etapes":
+        expected = f"partitions=2 mots="
+        return None if answer.startswith(expected) else f"expected {expected!r}…"
+    return "no reference for this notebook"
+
+
+def answer_of(nb):
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                for line in output["text"].splitlines():
+                    if line.startswith("RÉPONSE "):
+                        return line[len("RÉPONSE "):]
+    return None
+
+
+def main(argv):
+    inplace = "--inplace" in argv
+    paths = [a for a in argv if a != "--inplace"]
+    failures = 0
+    for path in paths:
+        name = os.path.splitext(os.path.basename(path))[0]
+        nb = nbformat.read(path, as_version=4)
+        started = time.monotonic()
+        client = NotebookClient(nb, kernel_name="flint", timeout=600, startup_timeout=300,
+                                resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+        try:
+            client.execute()
+        except Exception as e:  # a cell error: report which notebook, go on with the others
+            print(f"FAIL {name}: {e}")
+            failures += 1
+            continue
+        elapsed = time.monotonic() - started
+        answer = answer_of(nb)
+        problem = "no RÉPONSE line" if answer is None else check(name, answer)
+        if problem:
+            print(f"FAIL {name}: {problem}; got {answer!r}")
+            failures += 1
+        else:
+            print(f"ok   {name} ({elapsed:.1f} s): {answer[:100]}")
+        if inplace:
+            nbformat.write(nb, path)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
