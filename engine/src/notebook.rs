@@ -9,30 +9,28 @@ use crate::error::Error;
 use serde_json::{Value, json};
 use std::io::{BufRead, Write};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// MIME type of the block printed for a panic on the cell's thread (read by the kernel).
 const PANIC_MIME: &str = "application/vnd.flint.panic+json";
 /// MIME type of the block printed when an action fails.
 const ERROR_MIME: &str = "application/vnd.flint.error+json";
 
-static IN_KERNEL: AtomicBool = AtomicBool::new(false);
 static INSTALLED: OnceLock<()> = OnceLock::new();
 
-/// Whether cells run in the Flint kernel (and [`install`] was called).
+/// Whether cells run in the Flint kernel. Read from the environment, not a static: evcxr links the engine into
+/// each cell's library, so every cell has its own copy of the engine's statics.
 pub fn in_kernel() -> bool {
-    IN_KERNEL.load(Ordering::Relaxed)
+    std::env::var_os("FLINT_KERNEL").is_some_and(|v| v == "1")
 }
 
 /// Sets up the engine for the kernel: a panic hook that reports panics of the cell's thread to the kernel, and a
 /// listener on the kernel's control socket (`FLINT_KERNEL_CONTROL`) that cancels the running jobs on an interrupt.
 /// Does nothing outside the kernel; calling it again does nothing either.
 pub fn install() {
-    if std::env::var_os("FLINT_KERNEL").is_none_or(|v| v != "1") {
+    if !in_kernel() {
         return;
     }
     INSTALLED.get_or_init(|| {
-        IN_KERNEL.store(true, Ordering::Relaxed);
         // evcxr runs every cell on the thread that runs the prelude; panics of task threads become job errors.
         let cell_thread = std::thread::current().id();
         let previous = std::panic::take_hook();

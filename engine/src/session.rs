@@ -65,8 +65,17 @@ pub(crate) struct SqlState {
 
 impl SqlState {
     fn new(parallelism: usize) -> Result<Self> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(parallelism)
+        // In a notebook every cell links its own copy of tokio, whose runtime context is a thread-local: tasks
+        // spawned by a later cell's code on worker threads started by an earlier cell would find no runtime. The
+        // current-thread runtime runs every task inside the calling cell's `block_on`.
+        let mut builder = if crate::notebook::in_kernel() {
+            tokio::runtime::Builder::new_current_thread()
+        } else {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(parallelism);
+            b
+        };
+        let runtime = builder
             .thread_name("flint-sql")
             .enable_all()
             .build()

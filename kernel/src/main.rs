@@ -137,9 +137,6 @@ fn run_kernel(connection_file: &std::path::Path) -> ExitCode {
 
 fn main() -> ExitCode {
     // The same binary is evcxr's child process and its rustc wrapper: those roles never return from here.
-    if let Some(code) = slot::rustc_wrapper() {
-        return code;
-    }
     evcxr::runtime_hook();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {

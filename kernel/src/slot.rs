@@ -11,8 +11,9 @@
 //! run/<id>/            one kernel: evcxr.toml and ctx/, a copy of slot/ (big dependency artifacts hard-linked)
 //! ```
 //!
-//! Slot and kernels build with the same evcxr settings (cells at opt-level 0, dylib linking so that the engine's
-//! statics exist once per process) and the same sanitised environment, so the copy is fresh.
+//! Slot and kernels build with the same evcxr settings (cells at opt-level 0, dependencies linked statically into
+//! each cell's library — evcxr 0.22's dylib mode does not build on Rust 1.95, which keeps only a metadata stub in
+//! `libstd.so`) and the same sanitised environment, so the copy is fresh.
 
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -114,7 +115,7 @@ impl KernelHome {
         write_atomic(&cargo_dir.join("config.toml"), CARGO_CONFIG.as_bytes())?;
         fs::create_dir_all(config_dir).map_err(io_error(config_dir))?;
         let evcxr = format!(
-            "[evcxr]\ntmpdir = {}\nopt_level = \"0\"\nallow_static_linking = false\noffline_mode = true\n\
+            "[evcxr]\ntmpdir = {}\nopt_level = \"0\"\nallow_static_linking = true\noffline_mode = true\n\
              preserve_vars_on_panic = true\n",
             toml_string(&crate_dir.display().to_string()),
         );
@@ -328,7 +329,17 @@ pub fn prelude(source: &Path) -> String {
 }
 
 /// An evcxr context whose child process is this program, configured by the `evcxr.toml` in `EVCXR_CONFIG_DIR`.
-pub fn new_context(child: Command) -> Result<(evcxr::CommandContext, evcxr::EvalContextOutputs), SlotError> {
+pub fn new_context(mut child: Command) -> Result<(evcxr::CommandContext, evcxr::EvalContextOutputs), SlotError> {
+    // Cells link the standard library dynamically, and the relative run path rustc writes into them does not hold
+    // once evcxr has moved the library: the child finds `libstd-*.so` in the toolchain's directory instead.
+    if let Ok(out) = Command::new("rustc").args(["--print", "target-libdir"]).output() {
+        let mut path = std::ffi::OsString::from(String::from_utf8_lossy(&out.stdout).trim());
+        if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
+            path.push(":");
+            path.push(existing);
+        }
+        child.env("LD_LIBRARY_PATH", path);
+    }
     let (eval, outputs) =
         evcxr::EvalContext::with_subprocess_command(child).map_err(|e| SlotError::Build(e.to_string()))?;
     Ok((evcxr::CommandContext::with_eval_context(eval), outputs))
@@ -358,42 +369,4 @@ pub fn build_slot(home: &KernelHome, source: &Path) -> Result<(), SlotError> {
     });
     context.execute(&prelude(source)).map_err(|e| SlotError::Build(e.to_string()))?;
     key.write(&slot)
-}
-
-/// Builds a crate as evcxr's rustc wrapper would in dylib mode, with two repairs for current toolchains:
-/// - evcxr names the standard library's `.so` as the `core` crate, but since Rust 1.9x a dylib holds only a
-///   metadata stub, so rustc wants the `.rmeta` beside it: the wrapper is given that path instead;
-/// - evcxr makes every library crate a dylib too, which rustc refuses for `no_std` crates: such a crate is built
-///   as a plain rlib instead and linked statically into the dylibs that use it (evcxr points `--extern` at a dylib
-///   only where one exists).
-///
-/// Returns `None` when this process is not a rustc wrapper run, and otherwise the exit code to end with.
-pub fn rustc_wrapper() -> Option<std::process::ExitCode> {
-    use std::io::Write;
-    const WRAPPED: &str = "FLINT_RUSTC_WRAPPED";
-    const CORE: &str = "EVCXR_CORE_EXTERN";
-    let forced = std::env::var_os("EVCXR_RUSTC_WRAPPER").is_some() && std::env::var_os("EVCXR_FORCE_DYLIB").is_some();
-    if !forced || std::env::var_os(WRAPPED).is_some() {
-        return None;
-    }
-    let exit = |status: std::process::ExitStatus| std::process::ExitCode::from(status.code().unwrap_or(1) as u8);
-    let program = std::env::current_exe().ok()?;
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    let mut command = Command::new(&program);
-    command.args(&args).env(WRAPPED, "1");
-    if let Some(core) = std::env::var(CORE).ok().and_then(|c| c.strip_suffix(".so").map(|p| format!("{p}.rmeta")))
-        && Path::new(core.trim_start_matches("core=")).exists()
-    {
-        command.env(CORE, core);
-    }
-    let forced = command.output().ok()?;
-    let stderr = String::from_utf8_lossy(&forced.stderr);
-    let not_a_dylib = ["function required, but not found", "required to be available in rlib format"];
-    if !forced.status.success() && not_a_dylib.iter().any(|m| stderr.contains(m)) {
-        let plain = command.env_remove("EVCXR_FORCE_DYLIB").status().ok()?;
-        return Some(exit(plain));
-    }
-    let _ = std::io::stdout().write_all(&forced.stdout);
-    let _ = std::io::stderr().write_all(&forced.stderr);
-    Some(exit(forced.status))
 }

@@ -18,13 +18,11 @@ use std::collections::hash_map::Entry;
 use std::hash::Hash;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const FANOUT: usize = 16;
 /// Past this depth a spill file is merged in memory whatever its size (16^4 files is far beyond any input here).
 const MAX_DEPTH: usize = 4;
 
-static SPILL_SEQ: AtomicUsize = AtomicUsize::new(0);
 
 type MergeFn<C> = Arc<dyn Fn(C, C) -> C + Send + Sync>;
 
@@ -99,8 +97,7 @@ impl<'a> Spiller<'a> {
         if self.files.is_none() {
             let mut files = Vec::with_capacity(FANOUT);
             for _ in 0..FANOUT {
-                let seq = SPILL_SEQ.fetch_add(1, Ordering::Relaxed);
-                let path: PathBuf = self.tc.session().shuffles.spill_path(&format!("aggregate_{seq}.spill"));
+                let path: PathBuf = self.tc.session().shuffles.new_spill_path("aggregate", "spill");
                 files.push((SpillWriter::create(path)?, Vec::new()));
             }
             self.files = Some(files);

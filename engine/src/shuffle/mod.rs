@@ -59,6 +59,8 @@ pub(crate) struct ShuffleManager {
     pub(crate) memory: MemoryPool,
     dir: PathBuf,
     shuffles: Mutex<HashMap<usize, ShuffleState>>,
+    // Per session, not a static: in a notebook every cell links its own copy of the engine's statics.
+    spill_seq: std::sync::atomic::AtomicUsize,
 }
 
 impl fmt::Debug for ShuffleManager {
@@ -69,7 +71,12 @@ impl fmt::Debug for ShuffleManager {
 
 impl ShuffleManager {
     pub(crate) fn new(memory: usize, dir: PathBuf) -> Self {
-        ShuffleManager { memory: MemoryPool::new(memory), dir, shuffles: Mutex::new(HashMap::new()) }
+        ShuffleManager {
+            memory: MemoryPool::new(memory),
+            dir,
+            shuffles: Mutex::new(HashMap::new()),
+            spill_seq: std::sync::atomic::AtomicUsize::new(0),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<usize, ShuffleState>> {
@@ -78,6 +85,12 @@ impl ShuffleManager {
 
     pub(crate) fn spill_path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
+    }
+
+    /// A new spill file's path: `<kind>_<n>.<extension>`, numbered per session.
+    pub(crate) fn new_spill_path(&self, kind: &str, extension: &str) -> PathBuf {
+        let seq = self.spill_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.dir.join(format!("{kind}_{seq}.{extension}"))
     }
 
     pub(crate) fn stage_lock(&self, shuffle: usize) -> Arc<Mutex<()>> {

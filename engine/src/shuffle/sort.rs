@@ -10,11 +10,9 @@ use crate::scheduler::task::add;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 const CHUNK: usize = 4096;
 
-static RUN_SEQ: AtomicUsize = AtomicUsize::new(0);
 
 /// Sorts records by key with `cmp`; stable (equal keys keep their input order).
 pub(crate) fn sort<K: Data, V: Data>(
@@ -31,8 +29,7 @@ pub(crate) fn sort<K: Data, V: Data>(
         buffer.push(record);
         if tracker.due() && !reservation.grow_to(tracker.estimated_bytes()) {
             buffer.sort_by(|a, b| cmp(&a.0, &b.0));
-            let seq = RUN_SEQ.fetch_add(1, AtomicOrdering::Relaxed);
-            let mut writer = SpillWriter::create(tc.session().shuffles.spill_path(&format!("sort_{seq}.run")))?;
+            let mut writer = SpillWriter::create(tc.session().shuffles.new_spill_path("sort", "run"))?;
             let mut chunks = Vec::new();
             for chunk in buffer.chunks(CHUNK) {
                 chunks.push(writer.write_chunk(chunk)?);
