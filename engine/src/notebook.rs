@@ -120,3 +120,62 @@ pub(crate) fn html_escape(text: &str) -> String {
     }
     out
 }
+
+/// How [`Error::Internal`] displays.
+const INTERNAL_PREFIX: &str = "internal error (this is a bug in Flint";
+
+thread_local! {
+    // The error a cell's `?` is returning, between evcxr's two generated lines (see `println!` below).
+    static RETURNED_ERROR: std::cell::RefCell<Option<(String, &'static str)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Records an error a cell's `?` is about to return (called by the kernel prelude's `eprintln!`).
+#[doc(hidden)]
+pub fn note_returned_error(error: &dyn std::fmt::Display) {
+    let message = error.to_string();
+    // Only the text is at hand (the value may be of any type): Flint's errors are told apart by how they display.
+    let kind = if message.starts_with(INTERNAL_PREFIX) {
+        "internal"
+    } else if message.starts_with("job ") && message.ends_with(" cancelled") {
+        "cancelled"
+    } else {
+        "user"
+    };
+    RETURNED_ERROR.with(|slot| *slot.borrow_mut() = Some((message, kind)));
+}
+
+/// Tells the kernel that the cell returned an error with `?` (called by the kernel prelude's `println!`).
+#[doc(hidden)]
+pub fn report_returned_error() {
+    if let Some((message, kind)) = RETURNED_ERROR.with(|slot| slot.borrow_mut().take()) {
+        emit(&[(ERROR_MIME, json!({"kind": kind, "message": message}).to_string())]);
+    }
+}
+
+/// `std::eprintln!`, except that it notes the error of evcxr's `?` conversion (`eprintln!("{}", error)`). The
+/// kernel's prelude imports it; it prints exactly what `std::eprintln!` prints.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __flint_notebook_eprintln {
+    // Any `eprintln!("{}", name)` matches: noting it is harmless, only the `?` marker reports.
+    ("{}", $error:ident) => {{
+        $crate::notebook::note_returned_error(&$error);
+        ::std::eprintln!("{}", $error)
+    }};
+    ($($arg:tt)*) => { ::std::eprintln!($($arg)*) };
+}
+
+/// `std::println!`, except that evcxr's marker of a `?` return (which evcxr consumes silently, leaving the cell
+/// `ok`) also reports the noted error to the kernel, so the cell ends in error. Imported by the kernel's prelude.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __flint_notebook_println {
+    ("{}", evcxr_internal_runtime::USER_ERROR_OCCURRED) => {{
+        $crate::notebook::report_returned_error();
+        ::std::println!("{}", evcxr_internal_runtime::USER_ERROR_OCCURRED)
+    }};
+    ($($arg:tt)*) => { ::std::println!($($arg)*) };
+}
+
+#[doc(hidden)]
+pub use crate::{__flint_notebook_eprintln as eprintln, __flint_notebook_println as println};

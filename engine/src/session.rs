@@ -124,6 +124,27 @@ impl SessionContext {
         Ok(self.sql.get_or_init(|| state))
     }
 
+    /// Runs `f` on the session's task pool. In a notebook, each cell links its own copy of rayon, whose worker
+    /// state is a per-copy thread-local, so a pool started by one cell's code cannot run another cell's parallel
+    /// work: there the pool comes from a static of the copy running now (one pool per cell that runs jobs).
+    pub(crate) fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        if !crate::notebook::in_kernel() {
+            return self.pool.install(f);
+        }
+        static POOLS: Mutex<BTreeMap<usize, Arc<rayon::ThreadPool>>> = Mutex::new(BTreeMap::new());
+        let pool = {
+            let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+            match pools.get(&self.parallelism) {
+                Some(pool) => Arc::clone(pool),
+                None => match task_pool(self.parallelism) {
+                    Ok(pool) => Arc::clone(pools.entry(self.parallelism).or_insert(Arc::new(pool))),
+                    Err(_) => return self.pool.install(f),
+                },
+            }
+        };
+        pool.install(f)
+    }
+
     pub(crate) fn next_id(&self, counter: &AtomicUsize) -> usize {
         counter.fetch_add(1, Ordering::Relaxed)
     }
@@ -168,6 +189,15 @@ impl fmt::Debug for Session {
 }
 
 static ACTIVE: Mutex<Option<Session>> = Mutex::new(None);
+
+/// The rayon pool tasks run on.
+fn task_pool(parallelism: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(parallelism)
+        .thread_name(|i| format!("flint-task-{i}"))
+        .build()
+        .map_err(|e| Error::Internal(format!("starting the task pool: {e}")))
+}
 
 /// The active session, if any (the one `get_or_create` returns).
 pub(crate) fn active() -> Option<Session> {
@@ -267,11 +297,7 @@ impl SessionBuilder {
             None => tempfile::Builder::new().prefix("flint-").tempdir(),
         }
         .map_err(|e| Error::io("creating", "the spill directory", e))?;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(parallelism)
-            .thread_name(|i| format!("flint-task-{i}"))
-            .build()
-            .map_err(|e| Error::Internal(format!("starting the task pool: {e}")))?;
+        let pool = task_pool(parallelism)?;
         let shuffle_dir = local_dir.path().join("shuffle");
         let block_dir = local_dir.path().join("blocks");
         for dir in [&shuffle_dir, &block_dir] {

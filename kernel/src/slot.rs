@@ -322,7 +322,7 @@ pub fn prelude(source: &Path) -> String {
         format!(":dep flint-{name} = {{ path = {} }}\n", toml_string(&source.join(name).display().to_string()))
     };
     format!(
-        "{}{}use flint_engine::prelude::*;\nflint_engine::notebook::install();\nlet session = Session::builder().app_name(\"flint-notebook\").get_or_create()?;\n",
+        "{}{}use flint_engine::prelude::*;\nuse flint_engine::notebook::{{eprintln, println}};\nflint_engine::notebook::install();\nlet session = Session::builder().app_name(\"flint-notebook\").get_or_create()?;\n",
         dep("engine"),
         dep("mllib"),
     )

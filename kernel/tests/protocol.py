@@ -96,8 +96,9 @@ def check_cells(kc, km):
 
     # Interrupt: the running job is cancelled and the kernel keeps its variables.
     msg_id = kc.execute(
-        "session.parallelize((0..400u64).collect::<Vec<_>>(), 2)"
-        ".map(|v| { std::thread::sleep(std::time::Duration::from_millis(50)); v }).count()?"
+        # 20 s of work; tasks look for a cancel every 1024 records (about every second here).
+        "session.parallelize((0..40_000u64).collect::<Vec<_>>(), 2)"
+        ".map(|v| { std::thread::sleep(std::time::Duration::from_millis(1)); v }).count()?"
     )
     time.sleep(3)
     km.interrupt_kernel()

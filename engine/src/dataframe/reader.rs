@@ -429,7 +429,7 @@ fn run_splits<T: Send>(
     format: &str,
     task: impl Fn(&Split) -> Result<SplitDone<T>, SplitError> + Sync,
 ) -> Result<Vec<T>> {
-    let results: Vec<_> = session.ctx.pool.install(|| splits.par_iter().map(&task).collect());
+    let results: Vec<_> = session.ctx.install(|| splits.par_iter().map(&task).collect());
     let mut values = Vec::with_capacity(results.len());
     // Lines of the current file in its earlier splits, all read in full since they ended without error.
     let mut lines_before = 0;

@@ -167,8 +167,7 @@ fn run_stage<R: Send>(
         });
         (result, metrics)
     };
-    let outcomes: Vec<(Result<R>, TaskMetrics)> =
-        ctx.pool.install(|| partitions.par_iter().map(|&p| run_one(p)).collect());
+    let outcomes: Vec<(Result<R>, TaskMetrics)> = ctx.install(|| partitions.par_iter().map(|&p| run_one(p)).collect());
     let mut total = TaskMetrics::default();
     let mut values = Vec::with_capacity(outcomes.len());
     let mut failure: Option<Error> = None;

@@ -23,7 +23,6 @@ const FANOUT: usize = 16;
 /// Past this depth a spill file is merged in memory whatever its size (16^4 files is far beyond any input here).
 const MAX_DEPTH: usize = 4;
 
-
 type MergeFn<C> = Arc<dyn Fn(C, C) -> C + Send + Sync>;
 
 /// Aggregates `(K, I)` records into one `(K, C)` per key.

@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 const CHUNK: usize = 4096;
 
-
 /// Sorts records by key with `cmp`; stable (equal keys keep their input order).
 pub(crate) fn sort<K: Data, V: Data>(
     input: impl Iterator<Item = (K, V)>,
