@@ -93,11 +93,6 @@ impl KernelHome {
         Ok(KernelHome { root })
     }
 
-    /// A kernel home at `root`.
-    pub fn at(root: impl Into<PathBuf>) -> Self {
-        KernelHome { root: root.into() }
-    }
-
     /// The slot's crate directory.
     pub fn slot_dir(&self) -> PathBuf {
         self.root.join("slot")
