@@ -11,9 +11,9 @@ use std::io::{BufRead, Write};
 use std::sync::OnceLock;
 
 /// MIME type of the block printed for a panic on the cell's thread (read by the kernel).
-const PANIC_MIME: &str = "application/vnd.flint.panic+json";
+pub const PANIC_MIME: &str = "application/vnd.flint.panic+json";
 /// MIME type of the block printed when an action fails.
-const ERROR_MIME: &str = "application/vnd.flint.error+json";
+pub const ERROR_MIME: &str = "application/vnd.flint.error+json";
 
 static INSTALLED: OnceLock<()> = OnceLock::new();
 
@@ -81,6 +81,9 @@ pub fn emit(bundle: &[(&str, String)]) {
     let _ = out.flush();
 }
 
+/// Prefix of the one-line live display markers (`FLINT_DISPLAY {json}`) the kernel turns into display messages.
+pub const DISPLAY_MARKER: &str = "FLINT_DISPLAY ";
+
 /// Shows (`update == false`) or replaces (`update == true`) a live display while the cell runs: the kernel turns
 /// the marker line into `display_data` / `update_display_data` with this `display_id`.
 pub fn live_display(display_id: &str, bundle: &[(&str, String)], update: bool) {
@@ -89,7 +92,7 @@ pub fn live_display(display_id: &str, bundle: &[(&str, String)], update: bool) {
     let marker = json!({"op": if update { "update" } else { "display" }, "display_id": display_id, "data": data});
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let _ = writeln!(out, "FLINT_DISPLAY {marker}");
+    let _ = writeln!(out, "{DISPLAY_MARKER}{marker}");
     let _ = out.flush();
 }
 

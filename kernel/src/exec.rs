@@ -22,12 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
-/// MIME type of the block the engine's panic hook prints for a panic on the cell's thread.
-pub const PANIC_MIME: &str = "application/vnd.flint.panic+json";
-/// MIME type of the block the engine prints when an action fails in a notebook.
-pub const ERROR_MIME: &str = "application/vnd.flint.error+json";
-/// Prefix of the one-line live display markers the engine prints (`FLINT_DISPLAY {json}`).
-pub const DISPLAY_MARKER: &str = "FLINT_DISPLAY ";
+use flint_engine::notebook::{DISPLAY_MARKER, ERROR_MIME, PANIC_MIME};
 
 /// Where the executor sends what it produces.
 #[derive(Debug, Clone)]
