@@ -62,7 +62,7 @@ impl Statistic {
         match self {
             Statistic::Count => Some(agg::count(c)),
             Statistic::Mean => Some(agg::avg(as_double())),
-            Statistic::Stddev => Some(agg::stddev(as_double())),
+            Statistic::Stddev => Some(crate::moments::stddev_samp(as_double())),
             Statistic::Min => Some(agg::min(c)),
             Statistic::Max => Some(agg::max(c)),
             Statistic::CountDistinct => Some(agg::count_distinct(c)),

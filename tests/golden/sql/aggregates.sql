@@ -11,7 +11,6 @@ SELECT count(*) AS people, min(age) AS youngest, max(age) AS oldest, avg(age) AS
        stddev(age) AS age_sd, round(avg(friends), 2) AS friends_avg, round(stddev(friends), 2) AS friends_sd
 FROM people
 -- query
--- known-difference: var_samp, stddev_pop, var_pop differ from Spark in the last digits
 -- Sample variance and the population statistics at full precision.
 SELECT var_samp(age) AS age_var, stddev_pop(age) AS age_sd_pop, var_pop(age) AS age_var_pop
 FROM people
