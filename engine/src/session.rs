@@ -99,8 +99,11 @@ impl SqlState {
         for f in crate::sql::scalar_functions() {
             ctx.register_udf(f);
         }
+        for f in crate::moments::aggregate_functions() {
+            ctx.register_udaf(f);
+        }
         // Spark's names for aggregates DataFusion has under other names.
-        for (name, alias) in [("var_samp", "variance"), ("first_value", "first"), ("last_value", "last")] {
+        for (name, alias) in [("first_value", "first"), ("last_value", "last")] {
             if let Some(f) = ctx.state().aggregate_functions().get(name) {
                 ctx.register_udaf(f.as_ref().clone().with_aliases([alias]));
             }
@@ -235,7 +238,7 @@ fn parse_master(master: &str) -> Result<usize> {
 }
 
 /// Parses a byte size as Spark writes them: `512m`, `2g`, `1024k`, or a plain number of bytes.
-fn parse_bytes(name: &str, value: &str) -> Result<usize> {
+pub(crate) fn parse_bytes(name: &str, value: &str) -> Result<usize> {
     let v = value.trim().to_ascii_lowercase();
     let v = v.strip_suffix('b').unwrap_or(&v);
     let (digits, unit) = match v.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
@@ -272,7 +275,9 @@ impl SessionBuilder {
 
     /// A configuration value. Keys Flint reads: `spark.local.dir` (spill and disk blocks),
     /// `flint.shuffle.memory` (execution memory for shuffles before they spill, default `2g`),
-    /// `flint.storage.memory` (memory for cached partitions, default `2g`). Other keys are kept and readable.
+    /// `flint.storage.memory` (memory for cached partitions, default `2g`), `spark.sql.files.openCostInBytes` (the
+    /// smallest byte range one task of a CSV or JSON read parses, default `4m`, as Spark's). Other keys are kept
+    /// and readable.
     pub fn config(mut self, key: impl Into<String>, value: impl ToString) -> Self {
         self.conf.insert(key.into(), value.to_string());
         self

@@ -61,7 +61,7 @@ pub(super) fn read(
     user_schema: Option<&Schema>,
     options: &CsvOptions,
 ) -> Result<(SchemaRef, Vec<(PathBuf, RecordBatch)>)> {
-    let splits = plan_splits(files, session.default_parallelism())?;
+    let splits = plan_splits(session, files)?;
     let schema = match user_schema {
         Some(schema) => as_nullable(schema),
         None => schema_of_files(session, files, &splits, options)?,

@@ -51,7 +51,7 @@ pub(super) fn read(
     user_schema: Option<&Schema>,
     settings: &ParseSettings,
 ) -> Result<(SchemaRef, Vec<(PathBuf, RecordBatch)>)> {
-    let splits = plan_splits(files, session.default_parallelism())?;
+    let splits = plan_splits(session, files)?;
     let schema = match user_schema {
         Some(schema) => {
             for field in schema.fields() {

@@ -294,15 +294,30 @@ struct Split {
     gzip: bool,
 }
 
-/// Cuts the files into ranges of `min(total / parallelism, MAX_SPLIT)` bytes; gzip and empty files are one
-/// range each.
-fn plan_splits(files: &[PathBuf], parallelism: usize) -> Result<Vec<Split>> {
+/// The smallest byte range a task parses, Spark's `spark.sql.files.openCostInBytes` (4 MB) by default: as in Spark,
+/// a small file is read by one task in file order, so its sums of doubles add up in Spark's order.
+const OPEN_COST: u64 = 4 << 20;
+
+/// Cuts the files into ranges of `total / parallelism` bytes, but at least `spark.sql.files.openCostInBytes` and
+/// at most `MAX_SPLIT` (Spark's split size, with a smaller cap).
+fn plan_splits(session: &Session, files: &[PathBuf]) -> Result<Vec<Split>> {
+    let key = "spark.sql.files.openCostInBytes";
+    let floor = match session.conf(key) {
+        Some(v) => crate::session::parse_bytes(key, &v)? as u64,
+        None => OPEN_COST,
+    };
+    cut_splits(files, session.default_parallelism(), floor)
+}
+
+/// Cuts the files into ranges of `total / parallelism` bytes within `[floor, MAX_SPLIT]`; gzip and empty files are
+/// one range each.
+fn cut_splits(files: &[PathBuf], parallelism: usize, floor: u64) -> Result<Vec<Split>> {
     let mut lens = Vec::with_capacity(files.len());
     for file in files {
         lens.push(std::fs::metadata(file).map_err(|e| Error::io("reading", file, e))?.len());
     }
     let total: u64 = lens.iter().sum();
-    let size = (total / parallelism.max(1) as u64).clamp(1, MAX_SPLIT);
+    let size = (total / parallelism.max(1) as u64).max(floor).clamp(1, MAX_SPLIT);
     let mut splits = Vec::new();
     for (path, &len) in files.iter().zip(&lens) {
         let gzip = path.extension().is_some_and(|e| e == "gz");
@@ -658,7 +673,7 @@ mod tests {
         std::fs::write(&path, text).map_err(|e| Error::io("writing", &path, e))?;
         for parallelism in 1..=text.len() {
             let mut read = Vec::new();
-            for split in plan_splits(std::slice::from_ref(&path), parallelism)? {
+            for split in cut_splits(std::slice::from_ref(&path), parallelism, 1)? {
                 read.extend(split.read()?);
             }
             assert_eq!(String::from_utf8_lossy(&read), text, "at parallelism {parallelism}");

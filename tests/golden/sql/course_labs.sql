@@ -14,7 +14,6 @@ GROUP BY customer_id
 ORDER BY total_spent DESC
 LIMIT 10
 -- query
--- known-difference: sums of doubles are added in another order, last digits differ
 -- The five lowest spenders, sums of doubles unrounded.
 SELECT customer_id, sum(amount) AS total_spent, count(*) AS orders
 FROM orders
