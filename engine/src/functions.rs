@@ -112,18 +112,18 @@ one_argument_functions! {
     min => agg::min,
     /// Largest value.
     max => agg::max,
+    /// Sample standard deviation (Spark's formulas and digits; NULL for fewer than two values).
+    stddev => crate::moments::stddev_samp,
     /// Sample standard deviation.
-    stddev => agg::stddev,
-    /// Sample standard deviation.
-    stddev_samp => agg::stddev,
+    stddev_samp => crate::moments::stddev_samp,
     /// Population standard deviation.
-    stddev_pop => agg::stddev_pop,
+    stddev_pop => crate::moments::stddev_pop,
+    /// Sample variance (Spark's formulas and digits; NULL for fewer than two values).
+    variance => crate::moments::var_samp,
     /// Sample variance.
-    variance => agg::var_sample,
-    /// Sample variance.
-    var_samp => agg::var_sample,
+    var_samp => crate::moments::var_samp,
     /// Population variance.
-    var_pop => agg::var_pop,
+    var_pop => crate::moments::var_pop,
     /// Approximate number of distinct values (HyperLogLog).
     approx_count_distinct => agg::approx_distinct,
 }
@@ -226,6 +226,23 @@ one_argument_functions! {
     reverse => f::reverse,
     /// Number of elements of an array.
     size => size_expr,
+    /// Seconds since the epoch (whole or fractional) as a timestamp.
+    timestamp_seconds => seconds_to_timestamp,
+    /// Milliseconds since the epoch as a timestamp.
+    timestamp_millis => millis_to_timestamp,
+    /// Microseconds since the epoch as a timestamp.
+    timestamp_micros => micros_to_timestamp,
+}
+
+fn micros_to_timestamp(e: Expr) -> Expr {
+    e.cast_to_type_expr(DataType::Int64).cast_to_type_expr(DataType::Timestamp(TimeUnit::Microsecond, None))
+}
+fn millis_to_timestamp(e: Expr) -> Expr {
+    micros_to_timestamp(e.cast_to_type_expr(DataType::Int64) * df_lit(1_000_i64))
+}
+// Spark multiplies, then drops what is below a microsecond.
+fn seconds_to_timestamp(e: Expr) -> Expr {
+    micros_to_timestamp(e.cast_to_type_expr(DataType::Float64) * df_lit(1e6))
 }
 
 fn date_part(part: &str, e: Expr) -> Expr {
@@ -451,8 +468,17 @@ fn java_to_chrono_pattern(p: &str) -> String {
 }
 
 /// A duration as Spark writes window lengths (`"10 seconds"`, `"1 hour 30 minutes"`, `"500 milliseconds"`), in
-/// microseconds.
+/// microseconds; it must be positive.
 fn parse_duration(what: &str, text: &str) -> Result<i64> {
+    let micros = parse_offset(what, text)?;
+    if micros <= 0 {
+        return Err(Error::param(what, format!("`{text}` must be a positive duration")));
+    }
+    Ok(micros)
+}
+
+/// A duration that may be zero or negative (`"15 minutes"`, `"-5 minutes"`, `"0 seconds"`), in microseconds.
+fn parse_offset(what: &str, text: &str) -> Result<i64> {
     let bad = || {
         Error::param(
             what,
@@ -480,17 +506,14 @@ fn parse_duration(what: &str, text: &str) -> Result<i64> {
         };
         micros = n.checked_mul(unit).and_then(|m| micros.checked_add(m)).ok_or_else(bad)?;
     }
-    if micros <= 0 {
-        return Err(Error::param(what, format!("`{text}` must be a positive duration")));
-    }
     Ok(micros)
 }
 
-/// Event-time windows (Spark's `window(timeColumn, windowDuration, slideDuration)`): the `{start, end}` struct of
-/// the window of `duration` that holds each row's timestamp, windows starting at multiples of the duration since
-/// the epoch (tumbling). With a `slide`, windows start every `slide` and overlap, and each row is in
-/// `duration / slide` of them: the column then yields one row per window (group by it to count per window), as
-/// Spark's does. The slide must divide the duration.
+/// Event-time windows (Spark's `window(timeColumn, windowDuration, slideDuration)`): one row per window that
+/// holds the row's timestamp, the window as a `{start, end}` struct in a column named `window`. Windows start every
+/// `slide` (the `duration` when there is none: tumbling windows) since the epoch, so a row is in about
+/// `duration / slide` overlapping windows, exactly the ones with `start <= time < end`; rows without a time are
+/// dropped, as in Spark. Group by the column to aggregate per window.
 ///
 /// ```
 /// use flint_engine::prelude::*;
@@ -504,40 +527,68 @@ fn parse_duration(what: &str, text: &str) -> Result<i64> {
 /// # Ok::<(), flint_engine::Error>(())
 /// ```
 pub fn window(c: impl Into<Column>, duration: &str, slide: Option<&str>) -> Result<Column> {
-    let micros = TimeUnit::Microsecond;
-    let ts = c.into().expr.cast_to_type_expr(DataType::Timestamp(micros, None));
-    let length = parse_duration("duration", duration)?;
+    window_with_start(c, duration, slide, None)
+}
+
+/// [`window`] with Spark's `startTime`: windows start at `start_time` past every multiple of the slide
+/// (`window(col("ts"), "1 hour", None, Some("15 minutes"))` gives hours from :15 to :15).
+pub fn window_with_start(
+    c: impl Into<Column>,
+    duration: &str,
+    slide: Option<&str>,
+    start_time: Option<&str>,
+) -> Result<Column> {
+    let windows = time_windows(c.into().expr, duration, slide, start_time)?;
+    Ok(named(datafusion::logical_expr::expr_fn::unnest(windows), "window".into()))
+}
+
+/// The windows of [`window`] as an array of `{start, end}` structs, latest first (Spark's order), null for a null
+/// time. SQL's `window` is planned with it too.
+pub(crate) fn time_windows(time: Expr, duration: &str, slide: Option<&str>, start_time: Option<&str>) -> Result<Expr> {
+    let micros = DataType::Timestamp(TimeUnit::Microsecond, None);
+    let length = parse_duration("windowDuration", duration)?;
     let step = match slide {
-        Some(s) => parse_duration("slide", s)?,
+        Some(s) => parse_duration("slideDuration", s)?,
         None => length,
     };
-    if step > length || length % step != 0 {
+    if step > length {
         return Err(Error::param(
-            "slide",
-            format!("the slide ({}) must divide the window duration ({duration})", slide.unwrap_or_default()),
+            "slideDuration",
+            format!("the slide ({}) must not be longer than the window ({duration})", slide.unwrap_or_default()),
         ));
     }
-    let interval = |us: i64| {
-        df_lit(datafusion::scalar::ScalarValue::IntervalMonthDayNano(Some(
-            datafusion::arrow::datatypes::IntervalMonthDayNano::new(0, 0, us * 1000),
-        )))
+    let offset = match start_time {
+        Some(s) => parse_offset("startTime", s)?,
+        None => 0,
     };
-    let epoch = df_lit(datafusion::scalar::ScalarValue::TimestampMicrosecond(Some(0), None));
-    let latest = f::date_bin(interval(step), ts, epoch);
-    // With a slide dividing the duration, the windows holding a time start at its slide bin and the
-    // `duration / slide - 1` bins before it: each of them ends after the time.
-    let windows: Vec<Expr> = (0..length / step)
+    if offset.abs() >= step {
+        return Err(Error::param(
+            "startTime",
+            format!("the start time ({}) must be shorter than the slide", start_time.unwrap_or_default()),
+        ));
+    }
+    // Spark's arithmetic, in microseconds: the latest window start at or before the time is the time less its
+    // remainder modulo the slide (taken non-negative, so times before 1970 fall in the right window).
+    let t = time.clone().cast_to_type_expr(micros.clone()).cast_to_type_expr(DataType::Int64);
+    let remainder = ((t.clone() - df_lit(offset)) % df_lit(step) + df_lit(step)) % df_lit(step);
+    let latest = t - remainder.clone();
+    let as_time = |us: Expr| us.cast_to_type_expr(micros.clone());
+    let count = (length + step - 1) / step;
+    let windows: Vec<Expr> = (0..count)
         .map(|k| {
-            let start = latest.clone() - interval(k * step);
-            let end = start.clone() + interval(length);
-            f::named_struct(vec![df_lit("start"), start, df_lit("end"), end])
+            let start = latest.clone() - df_lit(k * step);
+            let end = start.clone() + df_lit(length);
+            f::named_struct(vec![df_lit("start"), as_time(start), df_lit("end"), as_time(end)])
         })
         .collect();
-    let expr = match <[Expr; 1]>::try_from(windows) {
-        Ok([tumbling]) => tumbling,
-        Err(sliding) => datafusion::logical_expr::expr_fn::unnest(nested::make_array(sliding)),
-    };
-    Ok(named(expr, "window".into()))
+    let mut windows = nested::make_array(windows);
+    if count * step != length {
+        // The slide does not divide the duration: the oldest candidate may end before the time. The windows that
+        // hold it are the first `ceil((duration - remainder) / slide)`.
+        let holding = (df_lit(length + step - 1) - remainder) / df_lit(step);
+        windows = nested::array_slice(windows, df_lit(1_i64), holding, None);
+    }
+    Ok(datafusion::logical_expr::when(time.is_not_null(), windows).end()?)
 }
 
 /// The current timestamp at the start of the query.

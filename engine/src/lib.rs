@@ -15,7 +15,9 @@
 //! ```
 //! - [`dataframe`] and [`functions`]: DataFrames and SQL on Arrow, planned and run by DataFusion.
 //! - `sql`: what Flint adds to DataFusion's Spark dialect and Spark functions so queries give Spark's answers
-//!   (`/` and `DIV`, `RLIKE`, `CREATE TEMP VIEW`, `INTERSECT ALL`/`EXCEPT ALL`, Spark's date and regex functions).
+//!   (`/` and `DIV`, `RLIKE`, `CREATE TEMP VIEW`, `INTERSECT ALL`/`EXCEPT ALL`, Spark's date and regex functions,
+//!   event-time `window`, backslash escapes, Spark's names of unnamed columns); `moments`: Spark's variance and
+//!   standard deviation formulas.
 //! - [`session`]: the entry point ([`Session`]), its thread pool, memory budgets, and spill directory.
 //! - [`rdd`]: [`Rdd<T>`](Rdd), its lineage nodes, transformations, pair operations and actions.
 //! - [`scheduler`]: jobs, stages, tasks, and the [listener events](scheduler::listener) every job reports.
@@ -49,6 +51,7 @@ pub mod datasets;
 pub mod error;
 pub mod functions;
 mod memory;
+mod moments;
 pub mod notebook;
 mod output;
 pub mod partitioner;

@@ -20,6 +20,8 @@ use datafusion::logical_expr::{
 };
 use datafusion::optimizer::analyzer::type_coercion::TypeCoercionRewriter;
 use datafusion::sql::sqlparser::ast::{self as sql_ast, BinaryOperator, VisitMut, VisitorMut};
+use datafusion::sql::sqlparser::dialect::{Dialect, SparkSqlDialect};
+use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -137,6 +139,16 @@ fn dayofmonth(args: Vec<Expr>) -> Result<Expr> {
     one("dayofmonth", args, functions::dayofmonth)
 }
 
+fn timestamp_seconds(args: Vec<Expr>) -> Result<Expr> {
+    one("timestamp_seconds", args, functions::timestamp_seconds)
+}
+fn timestamp_millis(args: Vec<Expr>) -> Result<Expr> {
+    one("timestamp_millis", args, functions::timestamp_millis)
+}
+fn timestamp_micros(args: Vec<Expr>) -> Result<Expr> {
+    one("timestamp_micros", args, functions::timestamp_micros)
+}
+
 fn date_format(args: Vec<Expr>) -> Result<Expr> {
     arity("date_format", &args, &[2])?;
     let pattern = text("date_format", &args[1])?;
@@ -212,9 +224,21 @@ fn date_sub(args: Vec<Expr>) -> Result<Expr> {
     day_shift("date_sub", datafusion_spark::function::datetime::date_sub(), args)
 }
 
+/// The array of event-time windows that [`TimeWindows`] unnests: `window`'s arguments, durations as strings.
+const TIME_WINDOWS: &str = "__flint_time_windows";
+
+fn time_windows(args: Vec<Expr>) -> Result<Expr> {
+    arity("window", &args, &[2, 3, 4])?;
+    let duration = text("window", &args[1])?;
+    let slide = args.get(2).map(|e| text("window", e)).transpose()?;
+    let start = args.get(3).map(|e| text("window", e)).transpose()?;
+    functions::time_windows(args[0].clone(), &duration, slide.as_deref(), start.as_deref())
+        .map_err(|e| DataFusionError::Plan(format!("window: {e}")))
+}
+
 /// The functions, by name.
 pub(crate) fn scalar_functions() -> Vec<ScalarUDF> {
-    let defs: [(&'static str, Rewrite); 13] = [
+    let defs: [(&'static str, Rewrite); 17] = [
         ("year", year),
         ("month", month),
         ("dayofmonth", dayofmonth),
@@ -228,6 +252,10 @@ pub(crate) fn scalar_functions() -> Vec<ScalarUDF> {
         ("round", round),
         ("date_add", date_add),
         ("date_sub", date_sub),
+        (TIME_WINDOWS, time_windows),
+        ("timestamp_seconds", timestamp_seconds),
+        ("timestamp_millis", timestamp_millis),
+        ("timestamp_micros", timestamp_micros),
     ];
     defs.into_iter()
         .map(|(name, rewrite)| {
@@ -381,20 +409,352 @@ fn replace_in(
     };
     let operand = |side: &sql_ast::SetExpr| sql_ast::Query { body: Box::new(side.clone()), ..context.clone() };
     let table = compute(kind, operand(left), operand(right))?;
-    let scan =
-        datafusion::sql::sqlparser::parser::Parser::new(&datafusion::sql::sqlparser::dialect::SparkSqlDialect {})
-            .try_with_sql(&format!("SELECT * FROM {table}"))
-            .and_then(|mut p| p.parse_query())
-            .map_err(|e| crate::Error::Internal(format!("planning {kind:?}: {e}")))?;
+    let scan = Parser::new(&SparkDialect)
+        .try_with_sql(&format!("SELECT * FROM {table}"))
+        .and_then(|mut p| p.parse_query())
+        .map_err(|e| crate::Error::Internal(format!("planning {kind:?}: {e}")))?;
     *body = *scan.body;
     Ok(())
 }
 
 /// Applies the rewrites to a parsed statement.
-pub(crate) fn rewrite_statement(statement: &mut datafusion::sql::parser::Statement) {
+pub(crate) fn rewrite_statement(statement: &mut datafusion::sql::parser::Statement) -> Result<()> {
     if let datafusion::sql::parser::Statement::Statement(s) = statement {
         let _ = s.visit(&mut RlikeToRegexMatch);
+        if let ControlFlow::Break(e) = s.visit(&mut SparkSelects) {
+            return Err(e);
+        }
     }
+    Ok(())
+}
+
+/// Spark's SQL dialect as DataFusion's, plus the backslash escapes Spark processes in string literals (`'\\W'` is
+/// the regex `\W`, `'\n'` a newline), as with Spark's default `spark.sql.parser.escapedStringLiterals=false`.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct SparkDialect;
+
+/// Every choice of sqlparser's Spark dialect, delegated.
+macro_rules! spark_dialect_choices {
+    ($($name:ident),* $(,)?) => {$(
+        fn $name(&self) -> bool {
+            SparkSqlDialect.$name()
+        }
+    )*};
+}
+
+impl Dialect for SparkDialect {
+    // sqlparser's `dialect_of!(self is SparkSqlDialect)` checks see Spark.
+    fn dialect(&self) -> std::any::TypeId {
+        SparkSqlDialect.dialect()
+    }
+
+    fn is_delimited_identifier_start(&self, ch: char) -> bool {
+        SparkSqlDialect.is_delimited_identifier_start(ch)
+    }
+
+    fn is_identifier_start(&self, ch: char) -> bool {
+        SparkSqlDialect.is_identifier_start(ch)
+    }
+
+    fn is_identifier_part(&self, ch: char) -> bool {
+        SparkSqlDialect.is_identifier_part(ch)
+    }
+
+    fn supports_string_literal_backslash_escape(&self) -> bool {
+        true
+    }
+
+    // Spark keeps the backslash of `\%` and `\_`, which LIKE patterns use as escapes.
+    fn ignores_wildcard_escapes(&self) -> bool {
+        true
+    }
+
+    spark_dialect_choices!(
+        supports_filter_during_aggregation,
+        supports_group_by_expr,
+        supports_group_by_with_modifier,
+        supports_lambda_functions,
+        supports_select_wildcard_except,
+        supports_struct_literal,
+        supports_nested_comments,
+        supports_create_table_using,
+        supports_long_type_as_bigint,
+        supports_values_as_table_factor,
+        require_interval_qualifier,
+        supports_bang_not_operator,
+        supports_select_item_multi_column_alias,
+        supports_cte_without_as,
+        supports_map_literal_with_angle_brackets,
+    );
+
+    fn parse_infix(
+        &self,
+        parser: &mut Parser<'_>,
+        expr: &sql_ast::Expr,
+        precedence: u8,
+    ) -> Option<std::result::Result<sql_ast::Expr, ParserError>> {
+        SparkSqlDialect.parse_infix(parser, expr, precedence)
+    }
+}
+
+/// Parses one SQL statement as Spark does.
+pub(crate) fn parse_statement(sql: &str, recursion_limit: usize) -> Result<datafusion::sql::parser::Statement> {
+    let mut statements = datafusion::sql::parser::DFParserBuilder::new(sql)
+        .with_dialect(&SparkDialect)
+        .with_recursion_limit(recursion_limit)
+        .build()?
+        .parse_statements()?;
+    match (statements.pop_front(), statements.is_empty()) {
+        (Some(statement), true) => Ok(statement),
+        (None, _) => Err(DataFusionError::Plan("no SQL statement was given".into())),
+        (Some(_), false) => {
+            Err(DataFusionError::Plan("one statement at a time: session.sql runs a single SQL statement".into()))
+        }
+    }
+}
+
+/// What Flint changes in each `SELECT` so that it answers as Spark's would: event-time windows and Spark's names
+/// of unnamed columns.
+struct SparkSelects;
+
+impl VisitorMut for SparkSelects {
+    type Break = DataFusionError;
+
+    fn post_visit_query(&mut self, query: &mut sql_ast::Query) -> ControlFlow<DataFusionError> {
+        let sql_ast::Query { body, order_by, .. } = query;
+        let sql_ast::SetExpr::Select(select) = body.as_mut() else { return ControlFlow::Continue(()) };
+        if let Err(e) = plan_time_windows(select, order_by.as_mut()) {
+            return ControlFlow::Break(e);
+        }
+        name_columns(select);
+        ControlFlow::Continue(())
+    }
+}
+
+/// The arguments of a call of Spark's `window(time, duration[, slide[, start]])`.
+fn window_call(e: &sql_ast::Expr) -> Option<&sql_ast::FunctionArgumentList> {
+    let sql_ast::Expr::Function(f) = e else { return None };
+    let [sql_ast::ObjectNamePart::Identifier(name)] = f.name.0.as_slice() else { return None };
+    match &f.args {
+        sql_ast::FunctionArguments::List(list) if name.value.eq_ignore_ascii_case("window") && f.over.is_none() => {
+            Some(list)
+        }
+        _ => None,
+    }
+}
+
+/// Spark's event-time windows in a `SELECT`: a row becomes one row per window holding its time, the window in a
+/// column named `window` that every `window(…)` call of the query reads (so `GROUP BY window(ts, '10 minutes')`
+/// groups by it and `SELECT window.start` reads it). The rows come from a subquery over the `FROM` clause that
+/// keeps its name, so qualified columns still resolve.
+fn plan_time_windows(select: &mut sql_ast::Select, order_by: Option<&mut sql_ast::OrderBy>) -> Result<()> {
+    let mut call: Option<sql_ast::Expr> = None;
+    let mut replace = |e: &mut sql_ast::Expr| {
+        if window_call(e).is_none() {
+            return ControlFlow::Continue(());
+        }
+        match &call {
+            Some(first) if first.to_string() != e.to_string() => {
+                return ControlFlow::Break(DataFusionError::Plan(format!(
+                    "a query may use one event-time window, as in Spark: `{first}` and `{e}` differ"
+                )));
+            }
+            Some(_) => {}
+            None => call = Some(e.clone()),
+        }
+        *e = sql_ast::Expr::Identifier(sql_ast::Ident::new("window"));
+        ControlFlow::Continue(())
+    };
+    macro_rules! replace_in {
+        ($node:expr) => {
+            if let ControlFlow::Break(e) = sql_ast::visit_expressions_mut($node, &mut replace) {
+                return Err(e);
+            }
+        };
+    }
+    replace_in!(&mut select.projection);
+    if let sql_ast::GroupByExpr::Expressions(exprs, _) = &mut select.group_by {
+        replace_in!(exprs);
+    }
+    replace_in!(&mut select.selection);
+    replace_in!(&mut select.having);
+    if let Some(order_by) = order_by {
+        replace_in!(order_by);
+    }
+    let Some(call) = call else { return Ok(()) };
+    let args = window_call(&call).map(|list| list.args.iter().map(ToString::to_string).collect::<Vec<_>>());
+    if select.from.is_empty() {
+        return Err(DataFusionError::Plan(format!("`{call}` needs a FROM clause with its time column")));
+    }
+    let name = match select.from.as_slice() {
+        [sql_ast::TableWithJoins { relation, joins }] if joins.is_empty() => match relation {
+            sql_ast::TableFactor::Table { alias: Some(alias), .. }
+            | sql_ast::TableFactor::Derived { alias: Some(alias), .. } => Some(alias.name.clone()),
+            sql_ast::TableFactor::Table { name, alias: None, .. } => match name.0.last() {
+                Some(sql_ast::ObjectNamePart::Identifier(i)) => Some(i.clone()),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    let from: Vec<String> = select.from.iter().map(ToString::to_string).collect();
+    let sql = format!(
+        "SELECT * FROM (SELECT *, unnest({TIME_WINDOWS}({})) AS window FROM {}){}",
+        args.unwrap_or_default().join(", "),
+        from.join(", "),
+        name.map(|n| format!(" AS {n}")).unwrap_or_default()
+    );
+    let parsed = Parser::new(&SparkDialect).try_with_sql(&sql).and_then(|mut p| p.parse_query())?;
+    let sql_ast::SetExpr::Select(windowed) = *parsed.body else {
+        return Err(DataFusionError::Internal(format!("planning `{call}`: not a SELECT")));
+    };
+    select.from = windowed.from;
+    Ok(())
+}
+
+/// The columns Spark lists first for a statement `SELECT * FROM a JOIN b USING (k) …`: the USING keys (the last
+/// join's first when there are several), before the other columns of each side in order; DataFusion keeps the
+/// left side's order, so the result is reordered by these names. Inner and left joins only, where the key is the
+/// left side's.
+pub(crate) fn using_keys_first(statement: &datafusion::sql::parser::Statement) -> Option<Vec<String>> {
+    let datafusion::sql::parser::Statement::Statement(s) = statement else { return None };
+    let sql_ast::Statement::Query(query) = s.as_ref() else { return None };
+    let sql_ast::SetExpr::Select(select) = query.body.as_ref() else { return None };
+    let [sql_ast::SelectItem::Wildcard(options)] = select.projection.as_slice() else { return None };
+    if options.opt_except.is_some() || options.opt_exclude.is_some() || options.opt_rename.is_some() {
+        return None;
+    }
+    let [sql_ast::TableWithJoins { joins, .. }] = select.from.as_slice() else { return None };
+    let mut keys: Vec<String> = Vec::new();
+    for join in joins.iter().rev() {
+        use sql_ast::JoinOperator as J;
+        let (J::Join(c) | J::Inner(c) | J::Left(c) | J::LeftOuter(c)) = &join.join_operator else { return None };
+        let sql_ast::JoinConstraint::Using(names) = c else { return None };
+        for name in names {
+            let Some(sql_ast::ObjectNamePart::Identifier(key)) = name.0.last() else { return None };
+            if !keys.contains(&key.value) {
+                keys.push(key.value.clone());
+            }
+        }
+    }
+    (!keys.is_empty()).then_some(keys)
+}
+
+/// Names unnamed expressions of the select list as Spark does (`count(1)` for `count(*)`, `avg(friends)` for
+/// `avg(people.friends)`, `(age + 1)`); expressions whose Spark name Flint does not know keep DataFusion's.
+fn name_columns(select: &mut sql_ast::Select) {
+    for item in &mut select.projection {
+        let sql_ast::SelectItem::UnnamedExpr(expr) = item else { continue };
+        if matches!(expr, sql_ast::Expr::Identifier(_)) {
+            continue;
+        }
+        if let Some(name) = spark_name(expr) {
+            let expr = std::mem::replace(expr, sql_ast::Expr::value(sql_ast::Value::Null));
+            *item = sql_ast::SelectItem::ExprWithAlias { expr, alias: sql_ast::Ident::with_quote('`', name) };
+        }
+    }
+}
+
+/// The name Spark gives an unnamed expression (its `toPrettySQL`): the expression's SQL without qualifiers,
+/// literals as their values, operators in parentheses.
+fn spark_name(e: &sql_ast::Expr) -> Option<String> {
+    use sql_ast::{Expr as E, UnaryOperator as U, Value as V};
+    Some(match e {
+        E::Identifier(i) => i.value.clone(),
+        E::CompoundIdentifier(parts) => parts.last()?.value.clone(),
+        E::Value(v) => match &v.value {
+            V::Number(n, _) if !n.contains(['e', 'E']) => n.clone(),
+            V::SingleQuotedString(s) | V::DoubleQuotedString(s) => s.clone(),
+            V::Boolean(b) => b.to_string(),
+            V::Null => "NULL".into(),
+            _ => return None,
+        },
+        E::Nested(inner) => spark_name(inner)?,
+        E::UnaryOp { op: U::Minus, expr } => match expr.as_ref() {
+            E::Value(v) if matches!(v.value, V::Number(..)) => format!("-{}", spark_name(expr)?),
+            _ => format!("(- {})", spark_name(expr)?),
+        },
+        E::UnaryOp { op: U::Not, expr } => format!("(NOT {})", spark_name(expr)?),
+        E::IsNull(x) => format!("({} IS NULL)", spark_name(x)?),
+        E::IsNotNull(x) => format!("({} IS NOT NULL)", spark_name(x)?),
+        E::InList { expr, list, negated: false } => {
+            let list: Option<Vec<String>> = list.iter().map(spark_name).collect();
+            format!("({} IN ({}))", spark_name(expr)?, list?.join(", "))
+        }
+        E::Cast { kind: sql_ast::CastKind::Cast, expr, data_type, format: None, .. } => {
+            let t = data_type.to_string().to_ascii_uppercase();
+            let t = match t.as_str() {
+                "INTEGER" => "INT".to_string(),
+                "LONG" => "BIGINT".to_string(),
+                "SHORT" => "SMALLINT".to_string(),
+                "BYTE" => "TINYINT".to_string(),
+                "REAL" => "FLOAT".to_string(),
+                _ => t,
+            };
+            format!("CAST({} AS {t})", spark_name(expr)?)
+        }
+        E::BinaryOp { left, op, right } => {
+            use sql_ast::BinaryOperator as B;
+            let (l, r) = (spark_name(left)?, spark_name(right)?);
+            let op = match op {
+                B::Plus => "+",
+                B::Minus => "-",
+                B::Multiply => "*",
+                B::Divide => "/",
+                B::Modulo => "%",
+                B::MyIntegerDivide => "div",
+                B::Eq => "=",
+                B::Spaceship => "<=>",
+                B::Gt => ">",
+                B::Lt => "<",
+                B::GtEq => ">=",
+                B::LtEq => "<=",
+                B::And => "AND",
+                B::Or => "OR",
+                B::NotEq => return Some(format!("(NOT ({l} = {r}))")),
+                B::StringConcat => return Some(format!("concat({l}, {r})")),
+                _ => return None,
+            };
+            format!("({l} {op} {r})")
+        }
+        E::Function(f) => function_name(f)?,
+        _ => return None,
+    })
+}
+
+/// Spark's name of a function call: its name in lower case, its arguments' names, `count(1)` for `count(*)`, and
+/// the default arguments Spark shows.
+fn function_name(f: &sql_ast::Function) -> Option<String> {
+    use sql_ast::{FunctionArg as A, FunctionArgExpr as X};
+    if f.over.is_some() || f.filter.is_some() || !f.within_group.is_empty() {
+        return None;
+    }
+    let [sql_ast::ObjectNamePart::Identifier(name)] = f.name.0.as_slice() else { return None };
+    let name = name.value.to_ascii_lowercase();
+    let list = match &f.args {
+        sql_ast::FunctionArguments::List(list) if list.clauses.is_empty() => list,
+        sql_ast::FunctionArguments::None => return Some(format!("{name}()")),
+        _ => return None,
+    };
+    let mut args = Vec::with_capacity(list.args.len() + 1);
+    for arg in &list.args {
+        args.push(match arg {
+            A::Unnamed(X::Expr(e)) => spark_name(e)?,
+            A::Unnamed(X::Wildcard) if name == "count" => "1".to_string(),
+            _ => return None,
+        });
+    }
+    match (name.as_str(), args.len()) {
+        ("round" | "bround", 1) => args.push("0".into()),
+        ("regexp_extract", 2) => args.push("1".into()),
+        ("split", 2) => args.push("-1".into()),
+        ("substring" | "substr", 2) => args.push(i32::MAX.to_string()),
+        ("if", _) => return None,
+        _ => {}
+    }
+    let distinct = matches!(list.duplicate_treatment, Some(sql_ast::DuplicateTreatment::Distinct));
+    Some(format!("{name}({}{})", if distinct { "DISTINCT " } else { "" }, args.join(", ")))
 }
 
 #[cfg(test)]

@@ -97,7 +97,8 @@ impl Column {
 
     /// Renames the result (Spark's `alias` / `as`).
     pub fn alias(self, name: &str) -> Column {
-        Column::new(self.expr.alias(name))
+        // A new name replaces the old one (a generator such as `explode` must stay directly under its name).
+        Column::new(self.expr.unalias().alias(name))
     }
 
     /// Spark's `name`, same as [`alias`](Column::alias).

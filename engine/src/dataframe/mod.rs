@@ -236,7 +236,10 @@ impl DataFrame {
             .collect();
         let projected = self.df.clone().select(exprs)?;
         let names: Vec<&str> = exploded.iter().map(String::as_str).collect();
-        let df = if names.is_empty() { projected } else { projected.unnest_columns(&names)? };
+        // Spark's `explode` makes no row for a null or empty array.
+        let drop_nulls = datafusion::common::UnnestOptions::new().with_preserve_nulls(false);
+        let df =
+            if names.is_empty() { projected } else { projected.unnest_columns_with_options(&names, drop_nulls)? };
         Ok(self.derive(df))
     }
 
@@ -259,7 +262,18 @@ impl DataFrame {
 
     /// Adds a column, or replaces the column of that name.
     pub fn with_column(&self, name: &str, value: impl IntoColumn) -> Result<DataFrame> {
-        Ok(self.derive(self.df.clone().with_column(name, value.into_column().expr)?))
+        let value = value.into_column();
+        if !makes_rows(&value.expr) {
+            return Ok(self.derive(self.df.clone().with_column(name, value.expr)?));
+        }
+        // A generator (`explode`, a sliding `window`) is planned by `select`: the column in place, or last.
+        let value = Column::new(value.expr.unalias().alias(name));
+        let columns = self.columns();
+        let mut cols: Vec<Column> = columns.iter().map(|c| if c == name { value.clone() } else { col(c) }).collect();
+        if !columns.iter().any(|c| c == name) {
+            cols.push(value);
+        }
+        self.select(cols)
     }
 
     /// Adds or replaces several columns.
@@ -620,6 +634,12 @@ impl DataFrame {
     }
 }
 
+/// Whether an expression yields several rows per row (`explode`, a sliding `window`): such expressions are
+/// planned by [`DataFrame::select`].
+fn makes_rows(e: &Expr) -> bool {
+    datafusion::common::tree_node::TreeNode::exists(e, |x| Ok(matches!(x, Expr::Unnest(_)))).unwrap_or(false)
+}
+
 /// Rows grouped by key columns, waiting for aggregates (Spark's `GroupedData`).
 #[derive(Debug, Clone)]
 pub struct GroupedData {
@@ -631,10 +651,7 @@ impl GroupedData {
     /// Computes aggregates per group: the key columns, then one column per aggregate.
     pub fn agg(&self, aggs: impl IntoIterator<Item = Column>) -> Result<DataFrame> {
         let aggs: Vec<Expr> = aggs.into_iter().map(|c| c.expr).collect();
-        let unnests = |e: &Expr| {
-            datafusion::common::tree_node::TreeNode::exists(e, |x| Ok(matches!(x, Expr::Unnest(_)))).unwrap_or(false)
-        };
-        if !self.keys.iter().any(|k| unnests(&k.expr)) {
+        if !self.keys.iter().any(|k| makes_rows(&k.expr)) {
             let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
             return Ok(self.df.derive(self.df.df.clone().aggregate(keys, aggs)?));
         }
@@ -694,11 +711,13 @@ impl Session {
     pub fn sql(&self, query: &str) -> Result<DataFrame> {
         let state = self.ctx.sql_state()?;
         let session = state.ctx.state();
-        let mut statement = session.sql_to_statement(query, &session.config().options().sql_parser.dialect)?;
-        crate::sql::rewrite_statement(&mut statement);
+        let mut statement =
+            crate::sql::parse_statement(query, session.config().options().sql_parser.recursion_limit.get())?;
+        crate::sql::rewrite_statement(&mut statement)?;
         if let Some(view) = crate::sql::temp_view(&statement) {
             return self.create_temp_view(view);
         }
+        let keys_first = crate::sql::using_keys_first(&statement);
         // INTERSECT ALL / EXCEPT ALL with Spark's copy counting: each operand pair is computed by the DataFrame
         // set operations and scanned under a private name, dropped once the statement is planned (the plan holds
         // the table itself).
@@ -728,7 +747,15 @@ impl Session {
         for name in private {
             state.ctx.deregister_table(name.as_str())?;
         }
-        Ok(DataFrame::new(self.clone(), planned?))
+        let df = DataFrame::new(self.clone(), planned?);
+        match keys_first {
+            Some(keys) => {
+                let columns = df.columns();
+                let rest = columns.iter().filter(|c| !keys.contains(c));
+                df.select(keys.iter().chain(rest).map(|c| col(c)).collect::<Vec<_>>())
+            }
+            None => Ok(df),
+        }
     }
 
     /// Runs Spark's `CREATE [OR REPLACE] TEMP VIEW`: the view is the query's DataFrame, as

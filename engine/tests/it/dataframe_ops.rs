@@ -382,8 +382,54 @@ fn event_time_windows_bucket_rows_as_spark_does() -> TestResult {
         counts(sliding)?,
         vec!["|2024-01-0109:55:00|1|", "|2024-01-0110:00:00|2|", "|2024-01-0110:05:00|3|", "|2024-01-0110:10:00|2|"]
     );
-    let err = window(col("ts"), "10 minutes", Some("3 minutes")).expect_err("3 does not divide 10");
-    assert!(err.to_string().contains("must divide"), "{err}");
+    let err = window(col("ts"), "10 minutes", Some("11 minutes")).expect_err("a slide longer than the window");
+    assert!(err.to_string().contains("must not be longer"), "{err}");
     assert!(window(col("ts"), "ten minutes", None).is_err());
+    assert!(window_with_start(col("ts"), "10 minutes", None, Some("10 minutes")).is_err());
+    Ok(())
+}
+
+#[test]
+fn windows_with_slides_that_do_not_divide_the_duration_hold_only_their_times() -> TestResult {
+    // Worked by hand: windows start every 3 minutes since the epoch (09:54, 09:57, 10:00, …) and a window
+    // [s, s + 10 min) holds t when s is in (t - 10 min, t]: 10:02 is in the windows of 09:54, 09:57 and 10:00;
+    // 10:07 in 10:00, 10:03, 10:06; 10:12 in 10:03, 10:06, 10:09, 10:12; 10:14:59 in 10:06, 10:09, 10:12.
+    // The row without a time is in no window, as in Spark.
+    let s = session(2);
+    let events = s.sql(
+        "SELECT CAST(t AS TIMESTAMP) AS ts FROM VALUES ('2024-01-01 10:07:00'), ('2024-01-01 10:02:00'), \
+         ('2024-01-01 10:12:00'), ('2024-01-01 10:14:59'), (NULL) AS v(t)",
+    )?;
+    let starts = |df: DataFrame| -> TestResult<Vec<(String, i64)>> {
+        let rows = df.select_expr(["date_format(window.start, 'HH:mm') AS start", "n"])?.order_by(["start"])?;
+        rows.collect()?.iter().map(|r| Ok((r.get_as::<String>("start")?, r.get_as::<i64>("n")?))).collect()
+    };
+    let sliding =
+        events.group_by([window(col("ts"), "10 minutes", Some("3 minutes"))?]).agg([count("*").alias("n")])?;
+    let expected = [("09:54", 1), ("09:57", 1), ("10:00", 2), ("10:03", 2), ("10:06", 3), ("10:09", 2), ("10:12", 2)];
+    assert_eq!(starts(sliding)?, expected.map(|(t, n)| (t.to_string(), n)));
+    // Windows from five past: [09:55, 10:05) holds 10:02, [10:05, 10:15) the three others.
+    let shifted = events
+        .group_by([window_with_start(col("ts"), "10 minutes", None, Some("5 minutes"))?])
+        .agg([count("*").alias("n")])?;
+    assert_eq!(starts(shifted)?, [("09:55".to_string(), 1), ("10:05".to_string(), 3)]);
+    // A tumbling window as a new column: one row per row with a time.
+    assert_eq!(events.with_column("w", window(col("ts"), "10 minutes", None)?)?.count()?, 4);
+    Ok(())
+}
+
+#[test]
+fn explode_makes_no_row_for_null_or_empty_arrays_as_spark() -> TestResult {
+    // Spark's explode: [1, 2] gives two rows, [] and NULL none; the alias names the column.
+    let s = session(2);
+    let df = s.sql("SELECT 1 AS id, array(1, 2) AS xs UNION ALL SELECT 2, array() UNION ALL SELECT 3, NULL")?;
+    let exploded = df.select([col("id"), explode(col("xs")).alias("x")])?.order_by(["id", "x"])?;
+    assert_eq!(exploded.columns(), ["id", "x"]);
+    let rows: Vec<(i64, i64)> =
+        exploded.collect()?.iter().map(|r| Ok((r.get_as("id")?, r.get_as("x")?))).collect::<TestResult<_>>()?;
+    assert_eq!(rows, [(1, 1), (1, 2)]);
+    let with = df.with_column("xs", explode(col("xs")))?;
+    assert_eq!(with.columns(), ["id", "xs"]);
+    assert_eq!(with.count()?, 2);
     Ok(())
 }

@@ -330,6 +330,7 @@ golden_topics!(
     conditionals,
     course_labs,
     dates,
+    event_time,
     grouping,
     joins,
     math,

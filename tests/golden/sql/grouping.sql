@@ -27,7 +27,6 @@ FROM ratings
 GROUP BY ROLLUP (CASE WHEN rating >= 4 THEN 'high' ELSE 'low' END, rating)
 ORDER BY level NULLS LAST, rating NULLS LAST
 -- query
--- known-difference: unaliased columns are named differently (count(*) for count(1), qualified names)
 -- Column names Spark gives unaliased aggregates.
 SELECT age, count(*), avg(friends), max(name)
 FROM people

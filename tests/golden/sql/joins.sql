@@ -32,5 +32,4 @@ LIMIT 10
 -- Staff whose department does not exist (a NULL key never matches).
 SELECT * FROM staff s LEFT ANTI JOIN depts d ON s.dept_id = d.dept_id ORDER BY emp_id
 -- query
--- known-difference: SELECT * over JOIN ... USING puts the key where it is, Spark first
 SELECT * FROM staff JOIN depts USING (dept_id) ORDER BY emp_id

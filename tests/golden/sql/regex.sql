@@ -14,7 +14,6 @@ FROM movies
 WHERE movie_id <= 3
 ORDER BY movie_id
 -- query
--- known-difference: backslash escapes in string literals are not processed
 -- A backslash escape in a Spark string literal: '\\W' is the regex \W.
 SELECT DISTINCT name, regexp_replace(name, '\\W', '') AS cleaned
 FROM people
