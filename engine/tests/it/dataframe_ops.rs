@@ -5,6 +5,7 @@
 use super::{TestResult, session, session_with};
 use approx::assert_relative_eq;
 use arrow::datatypes::{DataType, Field, Schema};
+use flint_engine::dataframe::Chart;
 use flint_engine::prelude::*;
 use serde_json::Value;
 use std::sync::Arc;
@@ -431,5 +432,51 @@ fn explode_makes_no_row_for_null_or_empty_arrays_as_spark() -> TestResult {
     let with = df.with_column("xs", explode(col("xs")))?;
     assert_eq!(with.columns(), ["id", "xs"]);
     assert_eq!(with.count()?, 2);
+    Ok(())
+}
+
+#[test]
+fn plots_are_plotly_figures_of_the_rows() -> TestResult {
+    let s = session(2);
+    let df =
+        s.sql("SELECT * FROM VALUES (1, 'a', 2.0), (2, 'b', 3.5), (3, 'c', 1.0), (4, 'd', 10.0) AS t(day, k, sales)")?;
+    let figure = |chart: Chart| -> TestResult<Value> { Ok(serde_json::from_str(&chart.to_json())?) };
+
+    let bar = figure(df.plot().bar("day", &["sales"])?)?;
+    assert_eq!(bar["data"][0]["type"], "bar");
+    assert_eq!(bar["data"][0]["x"], serde_json::json!(["1", "2", "3", "4"]));
+    assert_eq!(bar["data"][0]["y"], serde_json::json!([2.0, 3.5, 1.0, 10.0]));
+    let barh = figure(df.plot().barh("k", &["sales", "day"])?)?;
+    assert_eq!((barh["data"][0]["orientation"].as_str(), barh["data"][1]["name"].as_str()), (Some("h"), Some("day")));
+    let pie = figure(df.plot().pie("k", "sales")?)?;
+    assert_eq!((pie["data"][0]["type"].as_str(), &pie["data"][0]["labels"][3]), (Some("pie"), &Value::from("d")));
+    let line = figure(df.plot().line("day", &["sales"])?)?;
+    assert_eq!((line["data"][0]["type"].as_str(), line["data"][0]["mode"].as_str()), (Some("scatter"), Some("lines")));
+    assert_eq!(figure(df.plot().area("day", &["sales"])?)?["data"][0]["fill"], "tozeroy");
+    assert_eq!(figure(df.plot().scatter("day", "sales")?)?["data"][0]["mode"], "markers");
+    assert_eq!(figure(df.plot().box_plot(&["sales"])?)?["data"][0]["type"], "box");
+
+    // Worked by hand: values 1, 2, 2, 3, 10 in 3 bins of width 3 from 1: [1, 4) holds four, [4, 7) none,
+    // [7, 10] the 10.
+    let values = s.sql("SELECT * FROM VALUES (1), (2), (2), (3), (10) AS t(v)")?;
+    let hist = figure(values.plot().hist(&["v"], 3)?)?;
+    assert_eq!(hist["data"][0]["y"], serde_json::json!([4.0, 0.0, 1.0]));
+    assert_eq!(hist["data"][0]["x"], serde_json::json!([2.5, 5.5, 8.5]));
+    // A density curve of 50 points, highest near the cluster at 2.
+    let kde = figure(values.plot().kde(&["v"], Some(0.5), 50)?)?;
+    let ys: Vec<f64> =
+        kde["data"][0]["y"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+    let xs: Vec<f64> =
+        kde["data"][0]["x"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+    let peak = ys.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| xs[i]).unwrap_or_default();
+    assert_eq!(ys.len(), 50);
+    assert!((peak - 2.0).abs() < 0.3, "peak at {peak}");
+
+    // Bad input names what is wrong.
+    let err = df.plot().bar("day", &["k"]).expect_err("strings are not numbers").to_string();
+    assert!(err.contains("`k`") && err.contains("numbers"), "{err}");
+    assert!(values.plot().hist(&["v"], 0).expect_err("no bins").to_string().contains("bin"));
+    assert!(values.plot().kde(&["v"], Some(-1.0), 10).is_err());
+    assert!(df.plot().line("day", &["nope"]).is_err());
     Ok(())
 }
