@@ -96,6 +96,143 @@ pub fn live_display(display_id: &str, bundle: &[(&str, String)], update: bool) {
     let _ = out.flush();
 }
 
+/// Live progress of the session's jobs in a notebook, as Spark's console progress bar: a job that runs longer than
+/// half a second gets a display (its stage, tasks done of the stage's total, rows read, elapsed time), updated at
+/// most every 200 ms as tasks end, and replaced by a one-line summary when the job ends. Quick jobs show nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    jobs: std::sync::Mutex<std::collections::HashMap<usize, JobProgress>>,
+}
+
+#[derive(Debug)]
+struct JobProgress {
+    /// The display's id, unique in the notebook (job ids start again in a restarted kernel).
+    display_id: String,
+    description: String,
+    started: std::time::Instant,
+    /// When the display was last shown or updated (`None`: not shown yet).
+    shown: Option<std::time::Instant>,
+    stages: usize,
+    stage: Option<(usize, String)>,
+    tasks_total: usize,
+    tasks_done: usize,
+    all_tasks: usize,
+    rows: u64,
+}
+
+/// Before this, a job shows no progress; then updates are at least this far apart.
+const PROGRESS_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
+const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
+
+impl JobProgress {
+    fn bar(&self, job_id: usize) -> [(&'static str, String); 2] {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let (stage_id, stage_name) = self.stage.clone().unwrap_or_default();
+        let width = 30;
+        let filled = (self.tasks_done * width).checked_div(self.tasks_total).unwrap_or(0).min(width);
+        let text = format!(
+            "[Job {job_id} · Stage {stage_id}: {}{} ({} / {} tasks) {} rows · {elapsed:.1} s] {}",
+            "=".repeat(filled),
+            " ".repeat(width - filled),
+            self.tasks_done,
+            self.tasks_total,
+            self.rows,
+            self.description
+        );
+        let html = format!(
+            "<div><progress value=\"{}\" max=\"{}\" style=\"width:16em\"></progress> Job {job_id} · Stage {stage_id} \
+             ({}): {} / {} tasks · {} rows · {elapsed:.1} s</div>",
+            self.tasks_done,
+            self.tasks_total.max(1),
+            html_escape(&stage_name),
+            self.tasks_done,
+            self.tasks_total,
+            self.rows
+        );
+        [("text/plain", text), ("text/html", html)]
+    }
+
+    fn summary(&self, job_id: usize, failure: Option<&str>) -> [(&'static str, String); 2] {
+        let outcome = match failure {
+            Some(f) => format!("failed: {f}"),
+            None => format!(
+                "{} stage{}, {} tasks, {} rows in {:.2} s",
+                self.stages,
+                if self.stages == 1 { "" } else { "s" },
+                self.all_tasks,
+                self.rows,
+                self.started.elapsed().as_secs_f64()
+            ),
+        };
+        let text = format!("Job {job_id} ({}): {outcome}", self.description);
+        let html = format!("<div>{}</div>", html_escape(&text));
+        [("text/plain", text), ("text/html", html)]
+    }
+}
+
+impl crate::scheduler::listener::Listener for Progress {
+    fn on_event(&self, event: &crate::scheduler::listener::Event) {
+        use crate::scheduler::listener::Event as E;
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        let (job_id, job) = match event {
+            E::JobStart { job_id, description } => {
+                let epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                let job = JobProgress {
+                    display_id: format!("flint-job-{job_id}-{}", epoch.as_nanos()),
+                    description: description.clone(),
+                    started: now,
+                    shown: None,
+                    stages: 0,
+                    stage: None,
+                    tasks_total: 0,
+                    tasks_done: 0,
+                    all_tasks: 0,
+                    rows: 0,
+                };
+                jobs.insert(*job_id, job);
+                return;
+            }
+            E::JobEnd { job_id, failure, .. } => {
+                if let Some(job) = jobs.remove(job_id)
+                    && job.shown.is_some()
+                {
+                    live_display(&job.display_id, &job.summary(*job_id, failure.as_deref()), true);
+                }
+                return;
+            }
+            E::StageSubmitted { job_id, stage } => {
+                let Some(job) = jobs.get_mut(job_id) else { return };
+                job.stages += 1;
+                job.stage = Some((stage.stage_id, stage.name.clone()));
+                job.tasks_total = stage.num_tasks;
+                job.tasks_done = 0;
+                job.all_tasks += stage.num_tasks;
+                (*job_id, job)
+            }
+            E::TaskEnd { stage_id, metrics, .. } => {
+                let Some((job_id, job)) =
+                    jobs.iter_mut().find(|(_, j)| j.stage.as_ref().is_some_and(|(id, _)| id == stage_id))
+                else {
+                    return;
+                };
+                job.tasks_done += 1;
+                job.rows += metrics.records_read;
+                (*job_id, job)
+            }
+            _ => return,
+        };
+        let due = match job.shown {
+            None => now.duration_since(job.started) >= PROGRESS_DELAY,
+            Some(last) => now.duration_since(last) >= PROGRESS_INTERVAL,
+        };
+        if due {
+            live_display(&job.display_id, &job.bar(job_id), job.shown.is_some());
+            job.shown = Some(now);
+        }
+    }
+}
+
 /// Tells the kernel that an action failed, so that the cell ends in error even if the user's code goes on.
 pub(crate) fn report_failure(error: &Error) {
     if !in_kernel() {

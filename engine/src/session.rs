@@ -308,7 +308,7 @@ impl SessionBuilder {
         for dir in [&shuffle_dir, &block_dir] {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
         }
-        Ok(Session {
+        let session = Session {
             ctx: Arc::new(SessionContext {
                 app_name: self.app_name,
                 master: self.master,
@@ -324,7 +324,11 @@ impl SessionBuilder {
                 sql: std::sync::OnceLock::new(),
                 local_dir,
             }),
-        })
+        };
+        if crate::notebook::in_kernel() {
+            session.add_listener(Arc::new(crate::notebook::Progress::default()));
+        }
+        Ok(session)
     }
 
     /// Returns the active session if there is one (its settings win, as in Spark), or builds one and makes it

@@ -371,6 +371,14 @@ impl<T: Data> Rdd<T> {
         to_debug_string(&*self.node)
     }
 
+    /// The notebook form of the RDD (evcxr calls this on a cell's final value): its lineage, as
+    /// [`to_debug_string`](Rdd::to_debug_string) prints it. Nothing runs.
+    pub fn evcxr_display(&self) {
+        let lineage = self.to_debug_string();
+        let html = format!("<pre>{}</pre>", crate::notebook::html_escape(&lineage));
+        crate::notebook::emit(&[("text/plain", lineage), ("text/html", html)]);
+    }
+
     // ---- persistence ----
 
     /// Keeps computed partitions at `level` (Spark's `persist`). Lazy: partitions are stored as the next action
