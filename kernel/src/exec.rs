@@ -5,12 +5,13 @@
 //! (`flint_engine::notebook`) report panics and job failures as Flint-private MIME blocks, so a cell that panicked
 //! or whose job failed replies `error` deterministically, without parsing stderr.
 
+use crate::magics::{self, Cell};
 use crate::slot;
 use crossbeam_channel::{Receiver, Sender, select};
 use jupyter_protocol::messaging::{DisplayData, Stdio, Transient, UpdateDisplayData};
 use jupyter_protocol::{
-    ErrorOutput, ExecuteInput, ExecuteReply, ExecuteResult, ExecutionCount, JupyterMessage, JupyterMessageContent,
-    Media, ReplyError, ReplyStatus, Status, StreamContent,
+    CompleteReply, ErrorOutput, ExecuteInput, ExecuteReply, ExecuteResult, ExecutionCount, InspectReply,
+    JupyterMessage, JupyterMessageContent, Media, ReplyError, ReplyStatus, Status, StreamContent,
 };
 use serde_json::{Map, Value};
 use std::io::Write;
@@ -130,7 +131,8 @@ impl Executor {
         });
     }
 
-    /// Queues an execute request; its reply and `idle` status are sent when it has run.
+    /// Queues an execute, complete or inspect request; its reply and `idle` status are sent when it has run (a
+    /// completion waits for the running cell, whose variables it may need).
     pub fn submit(&self, request: JupyterMessage) {
         let _ = self.jobs.send(request);
     }
@@ -185,7 +187,20 @@ fn run(config: ExecConfig, outbox: Outbox, queue: Receiver<JupyterMessage>, chil
     let mut startup_error = preload(&mut context, &prelude, &pump);
     let mut count = 0usize;
     for (cell, request) in (1u64..).zip(queue) {
-        let JupyterMessageContent::ExecuteRequest(execute) = &request.content else { continue };
+        let execute = match &request.content {
+            JupyterMessageContent::ExecuteRequest(execute) => execute,
+            JupyterMessageContent::CompleteRequest(r) => {
+                outbox.reply(complete(&mut context, &r.code, r.cursor_pos), &request);
+                outbox.publish(Status::idle(), &request);
+                continue;
+            }
+            JupyterMessageContent::InspectRequest(r) => {
+                outbox.reply(inspect(&context, &r.code, r.cursor_pos), &request);
+                outbox.publish(Status::idle(), &request);
+                continue;
+            }
+            _ => continue,
+        };
         if !execute.silent && execute.store_history {
             count += 1;
         }
@@ -199,7 +214,13 @@ fn run(config: ExecConfig, outbox: Outbox, queue: Receiver<JupyterMessage>, chil
         running.store(cell, Ordering::SeqCst);
         let outcome = match startup_error.take() {
             Some(message) => error("PreludeError", "the notebook prelude failed", vec![message]),
-            None => evaluate(&mut context, &execute.code),
+            None => match magics::parse(&execute.code) {
+                Ok(Cell::Rust(code)) => evaluate(&mut context, &code),
+                Ok(Cell::Help) => Outcome::Ok(Map::from_iter(
+                    ["text/markdown", "text/plain"].map(|mime| (mime.to_string(), Value::String(magics::HELP.into()))),
+                )),
+                Err(message) => error("UsageError", message.clone(), vec![message]),
+            },
         };
         running.store(0, Ordering::SeqCst);
         pump.fence();
@@ -208,6 +229,53 @@ fn run(config: ExecConfig, outbox: Outbox, queue: Receiver<JupyterMessage>, chil
             startup_error = preload(&mut context, &prelude, &pump);
         }
         finish(&outbox, &request, count, outcome);
+    }
+}
+
+/// The byte offset of a cursor Jupyter gives in characters (Unicode code points, messaging 5.2+).
+fn byte_offset(code: &str, chars: usize) -> usize {
+    code.char_indices().nth(chars).map_or(code.len(), |(i, _)| i)
+}
+
+fn char_offset(code: &str, bytes: usize) -> usize {
+    code.get(..bytes).map_or_else(|| code.chars().count(), |prefix| prefix.chars().count())
+}
+
+/// evcxr's completions (rust-analyzer's, with the cells' variables in scope) at the cursor.
+fn complete(context: &mut evcxr::CommandContext, code: &str, cursor: usize) -> CompleteReply {
+    let position = byte_offset(code, cursor);
+    match context.completions(code, position) {
+        Ok(found) => CompleteReply {
+            matches: found.completions.into_iter().map(|c| c.code).collect(),
+            cursor_start: char_offset(code, found.start_offset),
+            cursor_end: char_offset(code, found.end_offset),
+            metadata: Map::new(),
+            status: ReplyStatus::Ok,
+            error: None,
+        },
+        // No completion is an answer too: the frontend shows nothing.
+        Err(_) => CompleteReply { cursor_start: cursor, cursor_end: cursor, ..Default::default() },
+    }
+}
+
+/// The identifier around a byte offset.
+fn word_at(code: &str, position: usize) -> &str {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let start = code[..position].char_indices().rev().find(|(_, c)| !is_word(*c)).map_or(0, |(i, c)| i + c.len_utf8());
+    let end = code[position..].find(|c: char| !is_word(c)).map_or(code.len(), |i| position + i);
+    &code[start..end]
+}
+
+/// Shift-Tab on a variable of an earlier cell: its type.
+fn inspect(context: &evcxr::CommandContext, code: &str, cursor: usize) -> InspectReply {
+    let word = word_at(code, byte_offset(code, cursor));
+    match context.variables_and_types().find(|(name, _)| *name == word) {
+        Some((name, ty)) => InspectReply {
+            found: true,
+            data: media(Map::from_iter([("text/plain".to_string(), Value::String(format!("{name}: {ty}")))])),
+            ..Default::default()
+        },
+        None => InspectReply { found: false, ..Default::default() },
     }
 }
 
@@ -441,5 +509,21 @@ impl PumpState {
                 let _ = self.iopub.send(JupyterMessage::new(StreamContent { name, text }, Some(parent)));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_move_between_characters_and_bytes() {
+        let code = "let été = 1; été";
+        assert_eq!(byte_offset(code, 5), 6); // after "let é"
+        assert_eq!(char_offset(code, 6), 5);
+        assert_eq!(byte_offset(code, 100), code.len());
+        assert_eq!(word_at(code, byte_offset(code, 14)), "été");
+        assert_eq!(word_at("a → bc", "a → b".len()), "bc");
+        assert_eq!(word_at("", 0), "");
     }
 }

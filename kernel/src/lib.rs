@@ -6,6 +6,8 @@
 pub mod complete;
 pub mod exec;
 pub mod install;
+pub mod magics;
+pub mod run;
 pub mod server;
 pub mod slot;
 pub mod wire;

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! flint version
+//! flint run [--inplace] NOTEBOOK...
 //! flint kernel install [--user | --sys-prefix | --prefix DIR]
 //! flint kernel run --connection-file FILE
 //! ```
@@ -14,6 +15,8 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   flint version
+  flint run [--inplace] NOTEBOOK...                            execute notebooks through the kernel, one line each
+                                                               (--inplace saves their outputs)
   flint kernel install [--user | --sys-prefix | --prefix DIR]   write the Jupyter kernelspec (default --user) and
                                                                build the kernel's warm slot (once per engine version)
   flint kernel warm                                            build the warm slot only
@@ -97,33 +100,77 @@ fn kernel(args: &[String]) -> ExitCode {
     }
 }
 
-/// `flint kernel run`: copies the warm slot, restarts with the sanitised environment, then serves.
-fn run_kernel(connection_file: &std::path::Path) -> ExitCode {
+/// A kernel's directory, a copy of the warm slot, in a process restarted with the sanitised environment: returns
+/// in that process only (the first one execs it). `warm` builds the slot first when it is missing or stale.
+fn kernel_process(warm: bool) -> Result<(PathBuf, ExecConfig), ExitCode> {
     let source = slot::source_dir();
+    let program = std::env::current_exe().map_err(|e| usage_error(&format!("cannot find this program's path: {e}")))?;
     let run_dir = match std::env::var_os(slot::SANITISED) {
         Some(_) => std::env::var_os("EVCXR_CONFIG_DIR").map(PathBuf::from).unwrap_or_default(),
         None => {
-            let home = match KernelHome::from_env() {
-                Ok(h) => h,
-                Err(e) => return usage_error(&e.to_string()),
-            };
-            let run_dir = match home.new_run(&source) {
-                Ok(d) => d,
-                Err(e) => {
-                    eprintln!("flint kernel: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
+            let home = KernelHome::from_env().map_err(|e| usage_error(&e.to_string()))?;
+            if warm
+                && !matches!(std::process::Command::new(&program).args(["kernel", "warm"]).status(), Ok(s) if s.success())
+            {
+                return Err(ExitCode::FAILURE);
+            }
+            let run_dir = home.new_run(&source).map_err(|e| {
+                eprintln!("flint kernel: {e}");
+                ExitCode::FAILURE
+            })?;
             let e = slot::reexec_sanitised(&run_dir);
             eprintln!("flint kernel: restarting with a clean environment: {e:?}");
-            return ExitCode::FAILURE;
+            return Err(ExitCode::FAILURE);
         }
     };
-    let program = match std::env::current_exe() {
-        Ok(p) => p,
-        Err(e) => return usage_error(&format!("cannot find this program's path: {e}")),
-    };
     let exec = ExecConfig { source, program, control: Some(run_dir.join("control.sock")) };
+    Ok((run_dir, exec))
+}
+
+/// `flint run`: each notebook in a fresh kernel context; one line per notebook; fails if any cell failed.
+fn run_notebooks(args: &[String]) -> ExitCode {
+    let inplace = args.iter().any(|a| a == "--inplace");
+    let notebooks: Vec<&String> = args.iter().filter(|a| *a != "--inplace").collect();
+    if notebooks.is_empty() {
+        return usage_error("run takes one or more notebooks");
+    }
+    let (run_dir, exec) = match kernel_process(true) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let mut failed = 0;
+    for notebook in notebooks {
+        let path = std::path::Path::new(notebook);
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        match flint_kernel::run::run_notebook(exec.clone(), path, inplace) {
+            Ok(run) => match run.failure {
+                None => println!(
+                    "ok   {name} ({:.1} s, {} cells): {}",
+                    run.elapsed.as_secs_f64(),
+                    run.cells,
+                    run.last_line.unwrap_or_default()
+                ),
+                Some((cell, error)) => {
+                    failed += 1;
+                    println!("FAIL {name}: cell {cell}: {error}");
+                }
+            },
+            Err(e) => {
+                failed += 1;
+                println!("FAIL {name}: {e}");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&run_dir);
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// `flint kernel run`: copies the warm slot, restarts with the sanitised environment, then serves.
+fn run_kernel(connection_file: &std::path::Path) -> ExitCode {
+    let (run_dir, exec) = match kernel_process(false) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
     let result = flint_kernel::server::run(connection_file, Some(exec));
     let _ = std::fs::remove_dir_all(&run_dir);
     match result {
@@ -145,6 +192,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("kernel") => kernel(&args[1..]),
+        Some("run") => run_notebooks(&args[1..]),
         _ => usage_error("unknown command"),
     }
 }

@@ -121,7 +121,9 @@ impl Shared {
 /// How a shell or control request is handled.
 fn handle(request: &JupyterMessage, shared: &Shared) -> Handling {
     Handling::Reply(match &request.content {
-        JupyterMessageContent::ExecuteRequest(_) => match &shared.executor {
+        JupyterMessageContent::ExecuteRequest(_)
+        | JupyterMessageContent::CompleteRequest(_)
+        | JupyterMessageContent::InspectRequest(_) => match &shared.executor {
             Some(executor) => {
                 executor.submit(request.clone());
                 return Handling::Queued;

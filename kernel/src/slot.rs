@@ -340,6 +340,17 @@ pub fn new_context(mut child: Command) -> Result<(evcxr::CommandContext, evcxr::
     Ok((evcxr::CommandContext::with_eval_context(eval), outputs))
 }
 
+/// Downloads every package of the workspace's lock file, for every platform. Cells run cargo offline, and evcxr
+/// checks `:dep` lines with `cargo metadata`, which wants the packages of all platforms (Android's included), not
+/// only those a build of this machine downloads. Without the network, the build goes on with what is there.
+fn fetch_dependencies(source: &Path) {
+    let status =
+        Command::new("cargo").args(["fetch", "--locked", "--manifest-path"]).arg(source.join("Cargo.toml")).status();
+    if !matches!(status, Ok(s) if s.success()) {
+        eprintln!("flint: `cargo fetch` failed ({status:?}); building the slot with the packages already downloaded");
+    }
+}
+
 /// Builds the slot (in the sanitised process whose `EVCXR_CONFIG_DIR` is the slot's configuration) unless it is
 /// already built for the current key.
 pub fn build_slot(home: &KernelHome, source: &Path) -> Result<(), SlotError> {
@@ -354,6 +365,7 @@ pub fn build_slot(home: &KernelHome, source: &Path) -> Result<(), SlotError> {
         // Seeds the cell crate's resolution with the workspace's tested versions.
         fs::copy(source.join("Cargo.lock"), &lock).map_err(io_error(&lock))?;
     }
+    fetch_dependencies(source);
     let program = std::env::current_exe().map_err(io_error(Path::new("flint")))?;
     let (mut context, outputs) = new_context(Command::new(program))?;
     // Cargo's output is not streamed by evcxr; the child's own output goes to the log.

@@ -1,7 +1,8 @@
 """A real Jupyter client (jupyter_client) against the Flint kernel: kernelspec install, startup, kernel_info with
 busy/idle on iopub, is_complete, heartbeat, rejection of a message signed with the wrong key, cell execution
-(counts, results, rich DataFrame display, compile errors, panics that keep earlier variables, failed jobs,
-interrupts that cancel a job or kill a runaway loop), shutdown.
+(counts, results, rich DataFrame and RDD display, live job progress, %%sql / %%explain / :help, completions and
+inspection, compile errors, panics that keep earlier variables, failed jobs, interrupts that cancel a job or kill
+a runaway loop), shutdown.
 
     python kernel/tests/protocol.py path/to/flint      (kernel/tests/protocol.rs runs it)
 """
@@ -79,6 +80,14 @@ def check_cells(kc, km):
     reply, outputs = execute(kc, "x + 1")
     assert reply["status"] == "ok" and result_text(outputs) == "43", (reply, outputs)
 
+    # Completions are evcxr's (rust-analyzer's), with the prelude and earlier cells in scope; inspect (Shift-Tab)
+    # gives a variable's type.
+    reply = shell_reply(kc, kc.complete("session.sq", 10), timeout=300)["content"]
+    assert reply["status"] == "ok" and any(m.startswith("sql") for m in reply["matches"]), reply
+    assert (reply["cursor_start"], reply["cursor_end"]) == (8, 10), reply
+    reply = shell_reply(kc, kc.inspect("x + 1", 0), timeout=60)["content"]
+    assert reply["found"] and reply["data"]["text/plain"] == "x: i32", reply
+
     reply, outputs = execute(kc, 'let bad: i32 = "text";')
     assert reply["status"] == "error" and reply["ename"] == "CompileError", reply
     assert "mismatched types" in reply["evalue"], reply
@@ -89,6 +98,38 @@ def check_cells(kc, km):
     data = [m["content"]["data"] for m in outputs if m["msg_type"] == "execute_result"][0]
     assert "<table" in data["text/html"] and "1 row" in data["text/html"], data
     assert data["text/plain"].startswith("+---+---+\n|  a|  b|"), data
+
+    # An RDD shows as its lineage; nothing runs.
+    reply, outputs = execute(kc, "session.parallelize(vec![1, 2, 3], 2).map(|x| x * 2)")
+    assert reply["status"] == "ok" and "ParallelCollectionRDD" in result_text(outputs), (reply, outputs)
+
+    # A job longer than half a second shows a live progress display, replaced by a summary when it ends.
+    reply, outputs = execute(
+        kc,
+        "session.parallelize((0..8u64).collect::<Vec<_>>(), 8)"
+        ".map(|v| { std::thread::sleep(std::time::Duration::from_millis(300)); v }).count()?",
+    )
+    assert reply["status"] == "ok" and result_text(outputs) == "8", (reply, outputs)
+    shown = [m for m in outputs if m["msg_type"] == "display_data"]
+    assert len(shown) == 1 and shown[0]["content"]["transient"]["display_id"].startswith("flint-job-"), outputs
+    assert "<progress" in shown[0]["content"]["data"]["text/html"], shown
+    updates = [m for m in outputs if m["msg_type"] == "update_display_data"]
+    assert updates and "1 stage, 8 tasks, 8 rows" in updates[-1]["content"]["data"]["text/plain"], outputs
+
+    # %%sql runs its statements on the session and shows the last result; %%explain prints the plans; :help lists
+    # Flint's commands.
+    reply, outputs = execute(
+        kc, "%%sql\nCREATE OR REPLACE TEMP VIEW t AS SELECT 1 AS a UNION ALL SELECT 2;\nSELECT sum(a) AS total FROM t"
+    )
+    assert reply["status"] == "ok", (reply, outputs)
+    assert "|    3|" in result_text(outputs), outputs
+    reply, outputs = execute(kc, "%%explain\nSELECT a FROM t WHERE a > 1")
+    streams = "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream")
+    assert reply["status"] == "ok" and "== Physical Plan ==" in streams, (reply, outputs)
+    reply, outputs = execute(kc, ":help")
+    assert reply["status"] == "ok" and "%%sql" in result_text(outputs), (reply, outputs)
+    reply, outputs = execute(kc, "%%sql\n")
+    assert reply["status"] == "error" and reply["ename"] == "UsageError", reply
 
     # A failed job ends the cell in error with the engine's message.
     reply, outputs = execute(kc, 'session.sql("SELECT nope FROM range(3)")?.count()?;')
