@@ -61,6 +61,24 @@ impl fmt::Debug for SessionContext {
 pub(crate) struct SqlState {
     pub(crate) runtime: tokio::runtime::Runtime,
     pub(crate) ctx: datafusion::prelude::SessionContext,
+    /// In a notebook, the copies of tokio (one per cell) that have run queries of this state (see `block_on`).
+    copies: Mutex<Vec<(usize, EnterFn)>>,
+}
+
+/// Runs a callback inside a runtime's context, as seen by one copy of tokio.
+type EnterFn = fn(&tokio::runtime::Handle, &mut dyn FnMut());
+
+fn enter_this_copy(handle: &tokio::runtime::Handle, f: &mut dyn FnMut()) {
+    let _entered = handle.enter();
+    f()
+}
+
+/// Runs `f` inside the runtime's context of every copy.
+fn within(copies: &[(usize, EnterFn)], handle: &tokio::runtime::Handle, f: &mut dyn FnMut()) {
+    match copies.split_first() {
+        None => f(),
+        Some(((_, enter), rest)) => enter(handle, &mut || within(rest, handle, f)),
+    }
 }
 
 impl SqlState {
@@ -108,12 +126,34 @@ impl SqlState {
                 ctx.register_udaf(f.as_ref().clone().with_aliases([alias]));
             }
         }
-        Ok(SqlState { runtime, ctx })
+        Ok(SqlState { runtime, ctx, copies: Mutex::new(Vec::new()) })
     }
 
     /// Runs a future of the query engine to completion on the runtime (the public API is synchronous).
     pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
-        self.runtime.block_on(future)
+        if !crate::notebook::in_kernel() {
+            return self.runtime.block_on(future);
+        }
+        // Each cell of a notebook links its own copy of tokio, whose runtime context is a per-copy thread-local,
+        // and a DataFrame made by an earlier cell runs that cell's code (its tables and plans are trait objects):
+        // every copy that has run a query of this session enters the runtime's context first. A static's address
+        // tells the copies apart.
+        static COPY: u8 = 0;
+        let key = std::ptr::addr_of!(COPY) as usize;
+        let copies = {
+            let mut copies = self.copies.lock().unwrap_or_else(|e| e.into_inner());
+            if !copies.iter().any(|(k, _)| *k == key) {
+                copies.push((key, enter_this_copy));
+            }
+            copies.clone()
+        };
+        let (mut future, mut output) = (Some(future), None);
+        within(&copies, self.runtime.handle(), &mut || {
+            if let Some(future) = future.take() {
+                output = Some(self.runtime.block_on(future));
+            }
+        });
+        output.expect("`within` runs its callback once")
     }
 }
 

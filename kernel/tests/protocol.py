@@ -131,6 +131,14 @@ def check_cells(kc, km):
     reply, outputs = execute(kc, "%%sql\n")
     assert reply["status"] == "error" and reply["ename"] == "UsageError", reply
 
+    # A DataFrame made by one cell is queried by later ones (each cell links its own copy of the engine).
+    reply, outputs = execute(kc, 'let people = session.read().csv(&datasets::path("fakefriends.csv"))?;')
+    assert reply["status"] == "ok", (reply, outputs)
+    reply, outputs = execute(kc, 'people.filter(col("_c2").cast("int")?.lt(lit(21)))?.select(["_c1"])?.count()?')
+    assert reply["status"] == "ok" and result_text(outputs) == "27", (reply, outputs)
+    reply, outputs = execute(kc, 'people.group_by(["_c2"]).count()?')
+    assert reply["status"] == "ok" and "<table" in outputs[-1]["content"]["data"]["text/html"], (reply, outputs)
+
     # A failed job ends the cell in error with the engine's message.
     reply, outputs = execute(kc, 'session.sql("SELECT nope FROM range(3)")?.count()?;')
     assert reply["status"] == "error", (reply, outputs)
@@ -184,6 +192,10 @@ def main(flint):
                 assert content["status"] == status, (code, content)
             assert shell_reply(kc, kc.is_complete("fn f() {"))["content"]["indent"] == "    "
 
+            # The client's heartbeat thread pings once a second: give it a few pings.
+            deadline = time.monotonic() + 10
+            while not kc.hb_channel.is_beating() and time.monotonic() < deadline:
+                time.sleep(0.2)
             assert kc.hb_channel.is_beating(), "the heartbeat echoes"
 
             # A message signed with another key is dropped: no reply.
