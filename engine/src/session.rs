@@ -129,6 +129,16 @@ impl SqlState {
         Ok(SqlState { runtime, ctx, copies: Mutex::new(Vec::new()) })
     }
 
+    /// Records this copy of the engine (in a notebook, each cell's); a static's address tells the copies apart.
+    fn register_copy(&self) {
+        static COPY: u8 = 0;
+        let key = std::ptr::addr_of!(COPY) as usize;
+        let mut copies = self.copies.lock().unwrap_or_else(|e| e.into_inner());
+        if !copies.iter().any(|(k, _)| *k == key) {
+            copies.push((key, enter_this_copy));
+        }
+    }
+
     /// Runs a future of the query engine to completion on the runtime (the public API is synchronous).
     pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         if !crate::notebook::in_kernel() {
@@ -136,17 +146,9 @@ impl SqlState {
         }
         // Each cell of a notebook links its own copy of tokio, whose runtime context is a per-copy thread-local,
         // and a DataFrame made by an earlier cell runs that cell's code (its tables and plans are trait objects):
-        // every copy that has run a query of this session enters the runtime's context first. A static's address
-        // tells the copies apart.
-        static COPY: u8 = 0;
-        let key = std::ptr::addr_of!(COPY) as usize;
-        let copies = {
-            let mut copies = self.copies.lock().unwrap_or_else(|e| e.into_inner());
-            if !copies.iter().any(|(k, _)| *k == key) {
-                copies.push((key, enter_this_copy));
-            }
-            copies.clone()
-        };
+        // every copy that has touched this session's SQL state enters the runtime's context first.
+        self.register_copy();
+        let copies = self.copies.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let (mut future, mut output) = (Some(future), None);
         within(&copies, self.runtime.handle(), &mut || {
             if let Some(future) = future.take() {
@@ -159,12 +161,18 @@ impl SqlState {
 
 impl SessionContext {
     pub(crate) fn sql_state(&self) -> Result<&SqlState> {
-        if let Some(state) = self.sql.get() {
-            return Ok(state);
+        let state = match self.sql.get() {
+            Some(state) => state,
+            // Another thread may win the race; either state is equivalent.
+            None => {
+                let state = SqlState::new(self.parallelism)?;
+                self.sql.get_or_init(|| state)
+            }
+        };
+        if crate::notebook::in_kernel() {
+            state.register_copy();
         }
-        let state = SqlState::new(self.parallelism)?;
-        // Another thread may have won the race; either state is equivalent.
-        Ok(self.sql.get_or_init(|| state))
+        Ok(state)
     }
 
     /// Runs `f` on the session's task pool. In a notebook, each cell links its own copy of rayon, whose worker

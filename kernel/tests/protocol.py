@@ -136,6 +136,14 @@ def check_cells(kc, km):
     assert reply["status"] == "ok", (reply, outputs)
     reply, outputs = execute(kc, 'people.filter(col("_c2").cast("int")?.lt(lit(21)))?.select(["_c1"])?.count()?')
     assert reply["status"] == "ok" and result_text(outputs) == "27", (reply, outputs)
+    reply, outputs = execute(
+        kc,
+        'let named = session.read().option("inferSchema", "true").csv(&datasets::path("fakefriends.csv"))?'
+        '.to_df(["id", "name", "age", "friends"])?;',
+    )
+    assert reply["status"] == "ok", (reply, outputs)
+    reply, outputs = execute(kc, 'named.filter(col("age").lt(lit(21)))?.select(["name", "age"])?')
+    assert reply["status"] == "ok" and "27 rows" in outputs[-1]["content"]["data"]["text/html"], (reply, outputs)
     reply, outputs = execute(kc, 'people.group_by(["_c2"]).count()?')
     assert reply["status"] == "ok" and "<table" in outputs[-1]["content"]["data"]["text/html"], (reply, outputs)
 
