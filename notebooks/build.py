@@ -3,7 +3,8 @@
     python notebooks/build.py            # then: flint run --inplace notebooks/*.ipynb  (or nbconvert --execute)
 
 Each lab ends with a cell printing its answer on a line starting with `RÉPONSE`; the notebook test
-(tests/notebooks/run_notebooks.py) checks those lines against datasets/reference/day1_expected.json.
+(tests/notebooks/run_notebooks.py) checks those lines against datasets/reference/day1_expected.json and
+day2_expected.json.
 """
 import json
 import os
@@ -152,6 +153,162 @@ lance une tâche par partition. `to_debug_string` montre la lignée, comme `toDe
         md("Le `reduce_by_key` introduit un shuffle : la lignée a deux étapes. La première agrège localement "
            "(combinaison côté map), la seconde fusionne."),
         code("let n = comptes.count()?;\nprintln!(\"RÉPONSE partitions={} mots={}\", comptes.num_partitions(), n);"),
+    ],    "jour2-01-dataframes": [
+        md("# Jour 2 — Les DataFrames\n" + INTRO + """
+Un **DataFrame** est une table distribuée avec un schéma : des colonnes nommées et typées. Les transformations
+(`select`, `filter`, `group_by`…) restent paresseuses ; `show()` et `collect()` sont des actions. On reprend le
+nombre moyen d'amis par âge, cette fois sans écrire d'analyse de lignes."""),
+        code("let personnes = session.read().option(\"inferSchema\", \"true\")\n"
+             "    .csv(&datasets::path(\"fakefriends.csv\"))?\n"
+             "    .to_df([\"id\", \"nom\", \"age\", \"amis\"])?;\n"
+             "personnes.print_schema();"),
+        code("personnes.filter(col(\"age\").lt(lit(21)))?.select([\"nom\", \"age\"])?"),
+        md("## Agrégation par âge\n`group_by(..).agg(..)` calcule un agrégat par groupe ; `round(.., 2)` arrondit "
+           "comme Spark (au plus proche, les moitiés vers le haut)."),
+        code("let par_age = personnes.group_by([\"age\"])\n"
+             "    .agg([round(avg(\"amis\"), 2).alias(\"amis_moyens\")])?\n"
+             "    .sort([\"age\"])?;\n"
+             "par_age.show_n(5, false)?;"),
+        md("## Réponse"),
+        code("let premiers: Vec<(i32, f64)> = par_age.take(5)?.iter()\n"
+             "    .map(|r| Ok((r.get_as::<i32>(\"age\")?, r.get_as::<f64>(\"amis_moyens\")?)))\n"
+             "    .collect::<Result<_>>()?;\n"
+             "println!(\"RÉPONSE ages={} premiers={:?}\", par_age.count()?, premiers);"),
+    ],
+    "jour2-02-sql": [
+        md("# Jour 2 — Spark SQL\n" + INTRO + """
+Un DataFrame enregistré comme **vue temporaire** s'interroge en SQL avec `session.sql`, qui rend un DataFrame.
+Une cellule qui commence par `%%sql` exécute directement sa requête et affiche le résultat."""),
+        code("let personnes = session.read().option(\"inferSchema\", \"true\")\n"
+             "    .csv(&datasets::path(\"fakefriends.csv\"))?\n"
+             "    .to_df([\"id\", \"nom\", \"age\", \"amis\"])?;\n"
+             "personnes.create_or_replace_temp_view(\"personnes\")?;"),
+        code("let ados = session.sql(\"SELECT nom, age FROM personnes WHERE age BETWEEN 13 AND 19 ORDER BY age, nom\")?;\n"
+             "ados"),
+        md("## Une cellule `%%sql`"),
+        code("%%sql\nSELECT age, count(*) AS n, round(avg(amis), 1) AS amis_moyens\nFROM personnes\n"
+             "GROUP BY age\nORDER BY n DESC, age\nLIMIT 5"),
+        md("## Réponse"),
+        code("let noms: Vec<String> = ados.take(5)?.iter().map(|r| r.get_as::<String>(\"nom\")).collect::<Result<_>>()?;\n"
+             "println!(\"RÉPONSE ados={} plus_jeunes={:?}\", ados.count()?, noms);"),
+    ],
+    "jour2-03-udf": [
+        md("# Jour 2 — Fonctions définies par l'utilisateur (UDF)\n" + INTRO + """
+Une **UDF** applique une fonction Rust à chaque ligne. `udf(nom, closure)` la crée ; elle s'utilise dans les
+expressions des DataFrames, et en SQL une fois enregistrée avec `session.register_udf`."""),
+        code("let personnes = session.read().option(\"inferSchema\", \"true\")\n"
+             "    .csv(&datasets::path(\"fakefriends.csv\"))?\n"
+             "    .to_df([\"id\", \"nom\", \"age\", \"amis\"])?;\n"
+             "let decennie = udf(\"decennie\", |age: i64| age / 10 * 10);"),
+        code("let par_decennie = personnes.with_column(\"decennie\", decennie.call([\"age\"]))?\n"
+             "    .group_by([\"decennie\"]).count()?\n"
+             "    .sort([\"decennie\"])?;\n"
+             "par_decennie"),
+        md("## La même UDF en SQL"),
+        code("session.register_udf(&decennie)?;\npersonnes.create_or_replace_temp_view(\"personnes\")?;\n"
+             "session.sql(\"SELECT decennie(age) AS d, max(amis) AS record FROM personnes GROUP BY d ORDER BY d\")?"),
+        md("## Réponse"),
+        code("let comptes: Vec<(i64, i64)> = par_decennie.collect()?.iter()\n"
+             "    .map(|r| Ok((r.get_as::<i64>(\"decennie\")?, r.get_as::<i64>(\"count\")?)))\n"
+             "    .collect::<Result<_>>()?;\n"
+             "println!(\"RÉPONSE {:?}\", comptes);"),
+    ],
+    "jour2-04-variables-diffusees": [
+        md("# Jour 2 — Variables diffusées : les films les plus populaires\n" + INTRO + """
+Pour afficher le titre des films les plus notés, on pourrait joindre `film.item`. Ici, la table des titres est
+petite : on la **diffuse** (`session.broadcast`) une fois à toutes les tâches, et une UDF la consulte."""),
+        code("use std::collections::HashMap;\n"
+             "let titres: HashMap<i64, String> = std::fs::read_to_string(datasets::path(\"film.item\"))\n"
+             "    .map_err(|e| Error::Io { action: \"reading\", path: datasets::path(\"film.item\").into(), source: e })?\n"
+             "    .lines()\n"
+             "    .filter_map(|l| { let mut c = l.split('|'); Some((c.next()?.parse().ok()?, c.next()?.to_string())) })\n"
+             "    .collect();\n"
+             "let titres = session.broadcast(titres);\n"
+             "titres.value().len()"),
+        code("let titre = udf(\"titre\", move |film: i64| titres.value().get(&film).cloned());\n"
+             "let notes = session.read().option(\"sep\", \"\\t\").option(\"inferSchema\", \"true\")\n"
+             "    .csv(&datasets::path(\"film.data\"))?\n"
+             "    .to_df([\"utilisateur\", \"film\", \"note\", \"horodatage\"])?;\n"
+             "let populaires = notes.group_by([\"film\"]).count()?\n"
+             "    .order_by([col(\"count\").desc(), col(\"film\").asc()])?\n"
+             "    .limit(5)?\n"
+             "    .with_column(\"titre\", titre.call([\"film\"]))?;\n"
+             "populaires"),
+        md("## Réponse"),
+        code("let lignes = populaires.collect()?;\n"
+             "let films: Vec<String> = lignes.iter()\n"
+             "    .map(|r| Ok(format!(\"{}:{}\", r.get_as::<i32>(\"film\")?, r.get_as::<i64>(\"count\")?)))\n"
+             "    .collect::<Result<_>>()?;\n"
+             "println!(\"RÉPONSE {} premier={}\", films.join(\" \"), lignes[0].get_as::<String>(\"titre\")?);"),
+    ],
+    "jour2-05-accumulateurs": [
+        md("# Jour 2 — Accumulateurs : compter les lignes mal formées\n" + INTRO + """
+`film-malformed.data` contient quelques lignes abîmées. Un **accumulateur** compte celles qu'on écarte pendant le
+calcul : les tâches ajoutent, seul le pilote lit la valeur, une fois l'action terminée."""),
+        code("fn note(ligne: &str) -> Option<u8> {\n"
+             "    let champs: Vec<&str> = ligne.split('\\t').collect();\n"
+             "    if champs.len() != 4 { return None; }\n"
+             "    champs[0].parse::<u64>().ok()?;\n    champs[1].parse::<u64>().ok()?;\n    champs[3].parse::<u64>().ok()?;\n"
+             "    champs[2].parse::<u8>().ok().filter(|n| (1..=5).contains(n))\n}"),
+        code("let mal_formees = session.long_accumulator(\"lignes mal formées\");\n"
+             "let compteur = mal_formees.clone();\n"
+             "let notes = session.text_file(&datasets::path(\"film-malformed.data\"), 2)?.flat_map(move |l| {\n"
+             "    let n = note(&l);\n    if n.is_none() { compteur.add(1); }\n    n\n});\n"
+             "let mut histogramme: Vec<(u8, u64)> = notes.count_by_value()?.into_iter().collect();\n"
+             "histogramme.sort();\n"
+             "println!(\"lignes mal formées : {}\", mal_formees.value());"),
+        md("## Réponse"),
+        code("println!(\"RÉPONSE mal_formees={} histogramme={:?}\", mal_formees.value(), histogramme);"),
+    ],
+    "jour2-06-persistance": [
+        md("# Jour 2 — Persistance : `cache()`\n" + INTRO + """
+Sans persistance, chaque action relit le fichier et refait toute la lignée. Avec `cache()` (ou
+`persist(StorageLevel::MEMORY_ONLY)`), la première action garde les partitions calculées et la seconde les relit
+depuis le cache. Les métriques des tâches le montrent : lignes lues et partitions servies par le cache."""),
+        code("let journal = EventLog::new();\nsession.add_listener(journal.clone());\n"
+             "let notes = session.text_file(&datasets::path(\"film.data\"), 2)?\n"
+             "    .flat_map(|l| l.split('\\t').nth(2).and_then(|n| n.parse::<u32>().ok()))\n"
+             "    .cache();\n"
+             "fn bilan(journal: &EventLog) -> TaskMetrics {\n"
+             "    journal.completed_stages().into_iter().fold(TaskMetrics::default(), |mut t, (_, m)| { t.merge(&m); t })\n}"),
+        code("journal.clear();\nlet nombre = notes.count()?;\nlet premiere = bilan(&journal);\n"
+             "println!(\"count = {nombre} : {} lignes lues, {} partitions du cache\", premiere.records_read, premiere.cache_hits);"),
+        code("journal.clear();\nlet somme = notes.sum()?;\nlet seconde = bilan(&journal);\n"
+             "println!(\"sum = {somme} : {} lignes lues, {} partitions du cache\", seconde.records_read, seconde.cache_hits);"),
+        md("## Réponse"),
+        code("println!(\"RÉPONSE lignes={} lues_1={} lues_2={} cache_2={}\", nombre, premiere.records_read,\n"
+             "    seconde.records_read, seconde.cache_hits);"),
+    ],
+    "jour2-07-graphiques": [
+        md("# Jour 2 — Graphiques : `df.plot()`\n" + INTRO + """
+Comme `df.plot` de Spark 4, `df.plot()` dessine un DataFrame avec Plotly : `bar`, `barh`, `line`, `area`,
+`scatter`, `pie` sur les premières lignes (1000 au plus), `hist`, `box_plot` et `kde` sur toutes les lignes.
+JupyterLab affiche le graphique interactif ; ailleurs, une image SVG le remplace."""),
+        code("let notes = session.read().option(\"sep\", \"\\t\").option(\"inferSchema\", \"true\")\n"
+             "    .csv(&datasets::path(\"film.data\"))?\n"
+             "    .to_df([\"utilisateur\", \"film\", \"note\", \"horodatage\"])?;\n"
+             "let histogramme = notes.group_by([\"note\"]).count()?.sort([\"note\"])?;\n"
+             "histogramme.plot().bar(\"note\", &[\"count\"])?"),
+        code("let personnes = session.read().option(\"inferSchema\", \"true\")\n"
+             "    .csv(&datasets::path(\"fakefriends.csv\"))?\n"
+             "    .to_df([\"id\", \"nom\", \"age\", \"amis\"])?;\n"
+             "let par_age = personnes.group_by([\"age\"]).agg([avg(\"amis\").alias(\"amis_moyens\")])?.sort([\"age\"])?;\n"
+             "par_age.plot().line(\"age\", &[\"amis_moyens\"])?"),
+        md("## Distributions : histogramme, boîte à moustaches, densité"),
+        code("personnes.plot().hist(&[\"age\"], 5)?"),
+        code("personnes.plot().box_plot(&[\"amis\"])?"),
+        code("personnes.plot().kde(&[\"age\"], None, 100)?"),
+        md("## Réponse\nLes effectifs de l'histogramme des âges, recalculés avec un filtre par classe."),
+        code("let bornes = personnes.agg([min(\"age\").alias(\"lo\"), max(\"age\").alias(\"hi\")])?.take(1)?;\n"
+             "let (bas, haut) = (bornes[0].get_as::<i32>(\"lo\")? as f64, bornes[0].get_as::<i32>(\"hi\")? as f64);\n"
+             "let largeur = (haut - bas) / 5.0;\n"
+             "let mut effectifs = Vec::new();\n"
+             "for i in 0..5 {\n"
+             "    let (a, b) = (bas + largeur * i as f64, bas + largeur * (i + 1) as f64);\n"
+             "    let dans = if i == 4 { col(\"age\").geq(lit(a)).and(col(\"age\").leq(lit(b))) }\n"
+             "               else { col(\"age\").geq(lit(a)).and(col(\"age\").lt(lit(b))) };\n"
+             "    effectifs.push(personnes.filter(dans)?.count()?);\n}\n"
+             "println!(\"RÉPONSE notes={} ages={:?}\", histogramme.count()?, effectifs);"),
     ],
 }
 

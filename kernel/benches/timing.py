@@ -1,0 +1,56 @@
+"""Times the Flint kernel as a notebook user meets it, through a real Jupyter client (jupyter_client): kernel
+ready, the first cell (a DataFrame), trivial cells, an RDD closure and a SQL query over the 100k ratings, a
+completion. Prints one line per figure (median of the repeated cells).
+
+    python kernel/benches/timing.py           # the installed kernel `flint` (flint kernel install --sys-prefix)
+"""
+import statistics
+import time
+
+from jupyter_client import KernelManager
+
+
+def run(kc, code, timeout=600):
+    started = time.monotonic()
+    msg_id = kc.execute(code)
+    while True:
+        msg = kc.get_shell_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") == msg_id:
+            break
+    assert msg["content"]["status"] == "ok", msg["content"]
+    return time.monotonic() - started
+
+
+def main():
+    km = KernelManager(kernel_name="flint")
+    started = time.monotonic()
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=600)
+    print(f"kernel ready (kernel_info answered): {time.monotonic() - started:.2f} s")
+    first = run(kc, 'let df = session.sql("SELECT 1 AS a")?; df.count()?')
+    print(f"first cell (prelude, rust-analyzer's first pass, a DataFrame): {first:.2f} s")
+    trivial = [run(kc, f"{i} + 1") for i in range(5)]
+    print(f"trivial cell: {statistics.median(trivial):.2f} s (median of 5)")
+    setup = 'let notes = session.text_file(&datasets::path("film.data"), 2)?;'
+    run(kc, setup)
+    rdd = [
+        run(kc, "notes.flat_map(|l| l.split('\\t').nth(2).and_then(|n| n.parse::<u8>().ok())).count_by_value()?.len()")
+        for _ in range(3)
+    ]
+    print(f"RDD closure over the 100k ratings: {statistics.median(rdd):.2f} s (median of 3)")
+    run(kc, 'session.read().option("sep", "\\t").csv(&datasets::path("film.data"))?.create_or_replace_temp_view("r")?;')
+    sql = [run(kc, 'session.sql("SELECT _c2, count(*) FROM r GROUP BY _c2")?.count()?') for _ in range(3)]
+    print(f"SQL over the 100k ratings: {statistics.median(sql):.2f} s (median of 3)")
+    started = time.monotonic()
+    msg_id = kc.complete("session.sq", 10)
+    while kc.get_shell_msg(timeout=600)["parent_header"].get("msg_id") != msg_id:
+        pass
+    print(f"completion: {time.monotonic() - started:.2f} s")
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+if __name__ == "__main__":
+    main()
