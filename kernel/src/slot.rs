@@ -211,17 +211,21 @@ impl SlotKey {
         } else if self.flint != other.flint {
             "another version of flint"
         } else {
-            "other engine or mllib sources"
+            "other engine or mllib sources (changed, or checked out again)"
         }
     }
 }
 
-/// Hashes the paths and contents of the source files under `path` (skipping `target` directories and benchmarks'
-/// data), in a stable order.
+/// Hashes the paths, modification times and contents of the source files under `path` (skipping `target`
+/// directories and benchmarks' data), in a stable order. Times count because cargo's freshness checks use them: in
+/// a fresh clone every source is newer than the slot's build, and a slot keyed on contents alone would have every
+/// kernel recompile the engine in its copy.
 fn hash_tree(path: &Path, hasher: &mut Sha256) -> Result<(), SlotError> {
     let meta = fs::metadata(path).map_err(io_error(path))?;
     if meta.is_file() {
         hasher.update(path.to_string_lossy().as_bytes());
+        let modified = meta.modified().ok().and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok());
+        hasher.update(modified.unwrap_or_default().as_nanos().to_le_bytes());
         hasher.update(fs::read(path).map_err(io_error(path))?);
         return Ok(());
     }
