@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::arrow::record_batch::RecordBatch;
 use plotly::common::{Fill, Mode, Orientation, Title};
 use plotly::layout::{Axis, Layout};
 use plotly::{Bar, BoxPlot, Pie, Plot, Scatter};
@@ -77,17 +78,42 @@ impl DataFrame {
     }
 }
 
-/// The values of one column as doubles (nulls and values that are not numbers left out), or as text.
-fn column(df: &DataFrame, name: &str, as_text: bool) -> Result<(Vec<String>, Vec<f64>)> {
-    let batches = df.select([name])?.collect_batches()?;
-    let (mut text, mut numbers) = (Vec::new(), Vec::new());
-    for batch in batches {
-        let array = batch.column(0);
-        if as_text {
-            let strings = cast(array, &DataType::Utf8)?;
+/// The named columns (each once), collected in one query.
+struct Columns {
+    names: Vec<String>,
+    batches: Vec<RecordBatch>,
+}
+
+impl Columns {
+    fn collect(df: &DataFrame, names: &[&str]) -> Result<Columns> {
+        let mut unique: Vec<String> = Vec::with_capacity(names.len());
+        for name in names {
+            if !unique.iter().any(|u| u == name) {
+                unique.push(name.to_string());
+            }
+        }
+        let batches = df.select(unique.iter().map(String::as_str).collect::<Vec<_>>())?.collect_batches()?;
+        Ok(Columns { names: unique, batches })
+    }
+
+    /// One column's values as text (nulls as `null`).
+    fn text(&self, name: &str) -> Result<Vec<String>> {
+        let index = self.index(name);
+        let mut text = Vec::new();
+        for batch in &self.batches {
+            let strings = cast(batch.column(index), &DataType::Utf8)?;
             let strings = strings.as_string::<i32>();
             text.extend((0..strings.len()).map(|i| if strings.is_null(i) { "null" } else { strings.value(i) }.into()));
-        } else {
+        }
+        Ok(text)
+    }
+
+    /// One column's values as doubles (NaN for nulls); the column must be numeric.
+    fn numbers(&self, name: &str) -> Result<Vec<f64>> {
+        let index = self.index(name);
+        let mut numbers = Vec::new();
+        for batch in &self.batches {
+            let array = batch.column(index);
             if !array.data_type().is_numeric() {
                 return Err(Error::param(
                     name,
@@ -97,8 +123,12 @@ fn column(df: &DataFrame, name: &str, as_text: bool) -> Result<(Vec<String>, Vec
             let doubles = cast(array, &DataType::Float64)?;
             numbers.extend(doubles.as_primitive::<Float64Type>().iter().map(|v| v.unwrap_or(f64::NAN)));
         }
+        Ok(numbers)
     }
-    Ok((text, numbers))
+
+    fn index(&self, name: &str) -> usize {
+        self.names.iter().position(|n| n == name).unwrap_or_default()
+    }
 }
 
 impl PlotAccessor<'_> {
@@ -106,12 +136,11 @@ impl PlotAccessor<'_> {
         if ys.is_empty() {
             return Err(Error::param("y", "name at least one column to draw"));
         }
-        let head = self.df.limit(MAX_ROWS)?;
-        let (labels, _) = column(&head, x, true)?;
+        let columns = Columns::collect(&self.df.limit(MAX_ROWS)?, &[&[x], ys].concat())?;
+        let labels = columns.text(x)?;
         let mut series = Vec::with_capacity(ys.len());
         for y in ys {
-            let (_, values) = column(&head, y, false)?;
-            series.push(Series { name: y.to_string(), x: labels.clone(), y: values });
+            series.push(Series { name: y.to_string(), x: labels.clone(), y: columns.numbers(y)? });
         }
         Ok(Chart::new(kind, format!("{} by {x}", ys.join(", ")), series, Some(x)))
     }
@@ -211,10 +240,10 @@ impl PlotAccessor<'_> {
         if columns.is_empty() {
             return Err(Error::param("columns", "name at least one numeric column"));
         }
+        let collected = Columns::collect(self.df, columns)?;
         let mut out = Vec::with_capacity(columns.len());
         for name in columns {
-            let (_, values) = column(self.df, name, false)?;
-            let values: Vec<f64> = values.into_iter().filter(|v| !v.is_nan()).collect();
+            let values: Vec<f64> = collected.numbers(name)?.into_iter().filter(|v| !v.is_nan()).collect();
             if values.is_empty() {
                 return Err(Error::param(name, format!("`{name}` has no values to draw")));
             }
