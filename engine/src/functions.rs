@@ -632,6 +632,20 @@ pub fn isnull(c: impl Into<Column>) -> Column {
     c.into().is_null()
 }
 
+/// Whether the value is NaN (Spark's `isnan`; false for null).
+pub fn isnan(c: impl Into<Column>) -> Column {
+    let c = c.into();
+    let name = format!("isnan({})", c.expr.schema_name());
+    named(f::coalesce(vec![f::isnan(c.expr), df_lit(false)]), name)
+}
+
+/// Logical negation (Spark's `not`, `~` in PySpark).
+pub fn not(c: impl Into<Column>) -> Column {
+    let c = c.into();
+    let name = format!("(NOT {})", c.expr.schema_name());
+    named(datafusion::logical_expr::not(c.expr), name)
+}
+
 /// Window function: 1, 2, 3… within the window partition.
 pub fn row_number() -> Column {
     named(datafusion::functions_window::expr_fn::row_number(), "row_number()".into())

@@ -31,6 +31,7 @@ pub(crate) mod show;
 mod stat;
 mod udaf;
 mod udf;
+pub mod udt;
 mod udtf;
 mod window;
 mod writer;

@@ -344,6 +344,9 @@ pub(crate) fn format_value(column: &dyn Array, row: usize) -> String {
         DataType::FixedSizeList(_, _) => format_array(&column.as_fixed_size_list().value(row)),
         DataType::ListView(_) => format_array(&column.as_list_view::<i32>().value(row)),
         DataType::LargeListView(_) => format_array(&column.as_list_view::<i64>().value(row)),
+        DataType::Struct(_) if super::udt::is_vector_type(column.data_type()) => {
+            super::udt::format_vector(column.as_struct(), row)
+        }
         DataType::Struct(_) => {
             let fields = column.as_struct().columns().iter().map(|field| format_value(field.as_ref(), row));
             format!("{{{}}}", fields.collect::<Vec<_>>().join(", "))
@@ -411,7 +414,7 @@ fn plain_decimal(unscaled: &str, scale: i8) -> String {
 
 /// Java's `Double.toString`: the shortest decimal that reads back as the same double (JDK 19+ semantics), laid out
 /// as a plain decimal with at least one fractional digit when `1e-3 <= |v| < 1e7`, else as `d.dddE±n`.
-fn java_double_to_string(v: f64) -> String {
+pub(crate) fn java_double_to_string(v: f64) -> String {
     java_to_string(v)
 }
 
@@ -640,6 +643,8 @@ fn write_children_tree(out: &mut String, prefix: &str, data_type: &DataType) {
         return;
     }
     match data_type {
+        // A vector prints as one line, as Spark prints a user-defined type.
+        DataType::Struct(_) if super::udt::is_vector_type(data_type) => {}
         DataType::Struct(fields) => {
             for field in fields {
                 write_field_tree(out, prefix, field);
@@ -697,6 +702,7 @@ pub(crate) fn spark_type_name(data_type: &DataType) -> String {
         | DataType::FixedSizeList(element, _)
         | DataType::ListView(element)
         | DataType::LargeListView(element) => format!("array<{}>", spark_type_name(element.data_type())),
+        DataType::Struct(_) if super::udt::is_vector_type(data_type) => "vector".to_string(),
         DataType::Struct(fields) => {
             let fields: Vec<String> =
                 fields.iter().map(|f| format!("{}:{}", f.name(), spark_type_name(f.data_type()))).collect();
@@ -727,6 +733,7 @@ pub(crate) fn spark_json_type_name(data_type: &DataType) -> String {
         | DataType::FixedSizeList(_, _)
         | DataType::ListView(_)
         | DataType::LargeListView(_) => "array".to_string(),
+        DataType::Struct(_) if super::udt::is_vector_type(data_type) => "vector".to_string(),
         DataType::Struct(_) => "struct".to_string(),
         DataType::Map(_, _) => "map".to_string(),
         DataType::Dictionary(_, values) => spark_json_type_name(values),

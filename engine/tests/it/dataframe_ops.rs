@@ -480,3 +480,60 @@ fn plots_are_plotly_figures_of_the_rows() -> TestResult {
     assert!(df.plot().line("day", &["nope"]).is_err());
     Ok(())
 }
+
+#[test]
+fn isnan_and_not_follow_spark() -> TestResult {
+    // Spark: isnan(NaN) = true, isnan(1.0) = false, isnan(NULL) = false; NOT flips a boolean, NOT NULL is NULL.
+    let s = session(2);
+    let df = s.sql("SELECT CAST(x AS DOUBLE) AS x FROM VALUES ('NaN'), ('1.0'), (NULL) AS t(x)")?;
+    let out = df.select([col("x"), isnan(col("x")), not(isnan(col("x")))])?;
+    assert_eq!(out.columns(), vec!["x", "isnan(x)", "(NOT isnan(x))"]);
+    let rows = out.collect()?;
+    let flags: Vec<(bool, Option<bool>)> = rows
+        .iter()
+        .map(|r| Ok((r.get_as::<bool>("isnan(x)")?, r.get_as::<Option<bool>>("(NOT isnan(x))")?)))
+        .collect::<Result<_>>()?;
+    assert_eq!(flags, vec![(true, Some(false)), (false, Some(true)), (false, Some(true))]);
+    Ok(())
+}
+
+#[test]
+fn vector_columns_show_and_print_as_sparks() -> TestResult {
+    use arrow::array::{Array, ArrayRef, Float64Array, Int8Array, Int32Array, ListArray, StructArray};
+    use arrow::buffer::OffsetBuffer;
+    use flint_engine::dataframe::udt::{is_vector_type, vector_type};
+    let DataType::Struct(fields) = vector_type() else { panic!("a struct") };
+    let list = |i: usize| match fields[i].data_type() {
+        DataType::List(f) => f.clone(),
+        other => panic!("{other}"),
+    };
+    // Row 0 dense [1.0, 0.5]; row 1 sparse (3, [0, 2], [1.0, 3.0]) — Spark's VectorUDT layout.
+    let indices = ListArray::new(
+        list(2),
+        OffsetBuffer::new(vec![0, 0, 2].into()),
+        Arc::new(Int32Array::from(vec![0, 2])),
+        Some(vec![false, true].into()),
+    );
+    let values = ListArray::new(
+        list(3),
+        OffsetBuffer::new(vec![0, 2, 4].into()),
+        Arc::new(Float64Array::from(vec![1.0, 0.5, 1.0, 3.0])),
+        None,
+    );
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int8Array::from(vec![1, 0])),
+        Arc::new(Int32Array::from(vec![None, Some(3)])),
+        Arc::new(indices),
+        Arc::new(values),
+    ];
+    let vectors = StructArray::new(fields.clone(), columns, None);
+    assert!(is_vector_type(vectors.data_type()));
+    let schema = Arc::new(Schema::new(vec![Field::new("features", vector_type(), true)]));
+    let batch = arrow::record_batch::RecordBatch::try_new(schema, vec![Arc::new(vectors)])?;
+    let df = session(2).create_dataframe_from_batches(vec![batch])?;
+    let shown = df.show_string(20, 20, false)?;
+    assert!(shown.contains("|          [1.0,0.5]|") && shown.contains("|(3,[0,2],[1.0,3.0])|"), "{shown}");
+    assert_eq!(df.schema_string(), "root\n |-- features: vector (nullable = true)\n");
+    assert_eq!(df.dtypes(), vec![("features".to_string(), "vector".to_string())]);
+    Ok(())
+}
