@@ -25,6 +25,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use flint_engine::notebook::{DISPLAY_MARKER, ERROR_MIME, PANIC_MIME};
 
+/// How often an interrupt repeats its cancel while the interrupted cell runs.
+const CANCEL_REPEAT: Duration = Duration::from_millis(200);
+
 /// Where the executor sends what it produces.
 #[derive(Debug, Clone)]
 pub struct Outbox {
@@ -112,21 +115,28 @@ impl Executor {
 
     /// Interrupts the running cell: the engine cancels its jobs (they fail with `Cancelled` at the next task or
     /// record boundary); a cell still running after `grace` (a loop in user code) has its process killed.
+    ///
+    /// The cancel is repeated through the grace period: an interrupt that lands while the cell is still compiling,
+    /// or between two jobs, must also stop the job that starts next.
     pub fn interrupt(&self, grace: Duration) {
         let cell = self.running.load(Ordering::SeqCst);
         if cell == 0 {
             return;
         }
-        if let Ok(mut control) = self.control.lock()
-            && let Some(stream) = control.as_mut()
-        {
-            let _ = stream.write_all(b"cancel\n");
-        }
         let executor = self.clone();
         let _ = std::thread::Builder::new().name("flint-interrupt".into()).spawn(move || {
-            std::thread::sleep(grace);
-            if executor.running.load(Ordering::SeqCst) == cell {
-                executor.kill();
+            let deadline = std::time::Instant::now() + grace;
+            while executor.running.load(Ordering::SeqCst) == cell {
+                if std::time::Instant::now() >= deadline {
+                    executor.kill();
+                    break;
+                }
+                if let Ok(mut control) = executor.control.lock()
+                    && let Some(stream) = control.as_mut()
+                {
+                    let _ = stream.write_all(b"cancel\n");
+                }
+                std::thread::sleep(CANCEL_REPEAT);
             }
         });
     }
