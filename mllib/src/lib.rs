@@ -1,5 +1,63 @@
-//! Flint MLlib: linear algebra, statistics, estimators and models on engine data.
+//! # Flint MLlib
 //!
-//! A skeleton for now; the algorithms come with issue 5.
+//! Spark's machine-learning library on Flint's engine: local linear algebra, statistics, and estimators that fit
+//! on RDDs and DataFrames and score them, batch or streaming.
+//!
+//! ## Layers
+//! ```text
+//!  linalg        Vector (dense | sparse), DenseMatrix, SparseMatrix, decompositions    (imports nothing of engine)
+//!  distributed   RowMatrix over an Rdd<Vector>: Gramian, covariance, SVD, principal components
+//!  stat          column summaries, Pearson/Spearman correlation, chi-square tests
+//!  regression    LabeledPoint
+//!  clustering    KMeans (k-means‖ initialisation, parallel Lloyd iterations)
+//!  feature       VectorAssembler
+//!  frame         vector columns in DataFrames (Spark's VectorUDT layout), scoring functions
+//!  pipeline      Estimator, Transformer, Pipeline
+//!  recommendation  ALS (blocked, parallel alternating least squares)
+//! ```
+//! Every distributed computation is an aggregation over the engine's partitions (one task per partition on
+//! the session's pool); only small `n × n` results come back to the driver, where [`linalg`] finishes.
+//!
+//! ## Quick start
+//! ```
+//! use flint_engine::prelude::*;
+//! use flint_mllib::distributed::RowMatrix;
+//! use flint_mllib::linalg::Vectors;
+//!
+//! let session = Session::builder().master("local[2]").build()?;
+//! let rows = session.parallelize(
+//!     vec![Vectors::dense(vec![2.0, 0.0]), Vectors::dense(vec![0.0, 1.0]), Vectors::dense(vec![-2.0, -1.0])],
+//!     2,
+//! );
+//! let (pc, explained) = RowMatrix::new(rows).compute_principal_components_and_explained_variance(1)?;
+//! assert_eq!(pc.num_rows(), 2);
+//! assert!(explained.to_array()[0] > 0.5);
+//! # Ok::<(), flint_mllib::Error>(())
+//! ```
 
+mod blocks;
+pub mod clustering;
+pub mod distributed;
+mod error;
+pub mod feature;
+pub mod frame;
+pub mod linalg;
+pub mod pipeline;
+pub mod recommendation;
+pub mod regression;
+pub mod stat;
+
+pub use error::{Error, Result};
 pub use flint_engine;
+
+/// Everything a lab needs from MLlib: `use flint_mllib::prelude::*;`.
+pub mod prelude {
+    pub use crate::clustering::{DistanceMeasure, InitMode, KMeans, KMeansModel};
+    pub use crate::distributed::{RowMatrix, SingularValueDecomposition};
+    pub use crate::feature::{HandleInvalid, VectorAssembler};
+    pub use crate::linalg::{DenseMatrix, SparseMatrix, Vector, Vectors};
+    pub use crate::pipeline::{Estimator, Pipeline, PipelineModel, Transformer};
+    pub use crate::recommendation::{Als, AlsModel, ColdStartStrategy, Rating};
+    pub use crate::regression::LabeledPoint;
+    pub use crate::stat::{ChiSqTestResult, CorrelationMethod, MultivariateStatisticalSummary, Statistics};
+}

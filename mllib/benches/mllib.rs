@@ -1,0 +1,99 @@
+//! MLlib benchmark: prints the figures issue 5 asks for (run with `cargo bench -p flint-mllib --bench mllib`;
+//! an argument such as `kmeans` or `pca` picks the figures to measure).
+//!
+//! Data: 1M rows × 20 features around 10 centres (seeded; written once to `datasets/generated/blobs-1m-20.f64`
+//! as little-endian doubles, row after row, so that `mllib/benches/sklearn_bench.py` times scikit-learn on the
+//! very same numbers). Each figure is the median wall time of 3 runs on `local[*]`, the data already in an
+//! RDD of vectors (as a lab has it after loading), with the model quality printed beside it.
+
+use flint_engine::prelude::*;
+use flint_mllib::clustering::KMeans;
+use flint_mllib::distributed::RowMatrix;
+use flint_mllib::linalg::{Vector, Vectors};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+const ROWS: usize = 1_000_000;
+const COLS: usize = 20;
+const CENTERS: usize = 10;
+const RUNS: usize = 3;
+
+/// Standard normal draws by Box–Muller (the bench needs no distribution crate).
+fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    let (u, v): (f64, f64) = (rng.r#gen::<f64>().max(f64::MIN_POSITIVE), rng.r#gen());
+    (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+}
+
+fn blobs() -> std::io::Result<Vec<f64>> {
+    let path = datasets::dir().join("generated").join(format!("blobs-1m-{COLS}.f64"));
+    if let Ok(mut f) = std::fs::File::open(&path) {
+        let mut bytes = Vec::with_capacity(ROWS * COLS * 8);
+        f.read_to_end(&mut bytes)?;
+        if bytes.len() == ROWS * COLS * 8 {
+            return Ok(bytes.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default())).collect());
+        }
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+    let centers: Vec<Vec<f64>> =
+        (0..CENTERS).map(|_| (0..COLS).map(|_| rng.gen_range(-10.0..10.0)).collect()).collect();
+    let mut data = Vec::with_capacity(ROWS * COLS);
+    for r in 0..ROWS {
+        let c = &centers[r % CENTERS];
+        data.extend(c.iter().map(|m| m + normal(&mut rng)));
+    }
+    std::fs::create_dir_all(path.parent().unwrap_or(&path))?;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    for x in &data {
+        f.write_all(&x.to_le_bytes())?;
+    }
+    f.flush()?;
+    drop(f);
+    std::fs::rename(&tmp, &path)?;
+    Ok(data)
+}
+
+fn median<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::with_capacity(RUNS);
+    let mut last = None;
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        last = Some(f());
+        times.push(started.elapsed());
+    }
+    times.sort();
+    (times[RUNS / 2], last.expect("at least one run"))
+}
+
+fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
+    let data = blobs()?;
+    let session = Session::builder().app_name("bench-mllib").master("local[*]").build()?;
+    let rows: Vec<Vector> = data.chunks_exact(COLS).map(|r| Vectors::dense(r.to_vec())).collect();
+    let rdd = session.parallelize(rows, session.default_parallelism()).cache();
+    rdd.count()?;
+    println!("flint mllib benchmark on local[{}], {ROWS} rows × {COLS} features", session.default_parallelism());
+    if wanted("kmeans") {
+        let (t, model) = median(|| KMeans::new().k(CENTERS).seed(1).fit_rdd(&rdd));
+        let model = model?;
+        println!(
+            "kmeans k=10 (k-means||, max 20 iter)  {:8.3} s   cost {:.6e}   {} iterations",
+            t.as_secs_f64(),
+            model.training_cost(),
+            model.summary().num_iter
+        );
+    }
+    if wanted("pca") {
+        let (t, pca) = median(|| RowMatrix::new(rdd.clone()).compute_principal_components_and_explained_variance(5));
+        let (_, explained) = pca?;
+        println!(
+            "pca k=5                               {:8.3} s   explained {:?}",
+            t.as_secs_f64(),
+            explained.to_array()
+        );
+    }
+    Ok(())
+}

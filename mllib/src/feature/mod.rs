@@ -1,0 +1,5 @@
+//! Feature transformers: assembling columns into vectors.
+
+mod vector_assembler;
+
+pub use vector_assembler::{HandleInvalid, VectorAssembler};

@@ -1,0 +1,251 @@
+//! Vectors in DataFrames: the vector column type (Spark's `VectorUDT`, laid out by
+//! `flint_engine::dataframe::udt`), conversions between Arrow arrays and [`Vector`]s, and the scalar functions
+//! through which models score DataFrames, lazily, batch by batch, so that the same `transform` serves batch
+//! queries and streaming micro-batches.
+
+use crate::error::{Error, Result};
+use crate::linalg::{Vector, Vectors};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int8Array, Int32Array, ListArray, StructArray};
+use arrow::buffer::{NullBuffer, OffsetBuffer};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int8Type, Int32Type};
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use flint_engine::dataframe::udt::{is_vector_type, vector_type};
+use flint_engine::prelude::*;
+use ndarray::Array1;
+use std::sync::Arc;
+
+fn vector_fields() -> Fields {
+    match vector_type() {
+        DataType::Struct(fields) => fields,
+        _ => Fields::empty(),
+    }
+}
+
+fn list_field(fields: &Fields, i: usize) -> Arc<Field> {
+    match fields[i].data_type() {
+        DataType::List(f) => Arc::clone(f),
+        _ => Arc::new(Field::new_list_field(DataType::Null, true)),
+    }
+}
+
+/// A column of vectors (nulls for `None`), in Spark's layout.
+pub fn vectors_to_array(vectors: &[Option<Vector>]) -> ArrayRef {
+    let fields = vector_fields();
+    let n = vectors.len();
+    let (mut kinds, mut sizes, mut valid) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut idx_offsets, mut idx, mut idx_valid) = (vec![0i32], Vec::new(), Vec::with_capacity(n));
+    let (mut val_offsets, mut vals, mut val_valid) = (vec![0i32], Vec::new(), Vec::with_capacity(n));
+    for v in vectors {
+        let (kind, size, indices) = match v {
+            None => (0i8, None, None),
+            Some(Vector::Dense(_)) => (1, None, None),
+            Some(Vector::Sparse(s)) => (0, Some(s.dim() as i32), Some(s.indices())),
+        };
+        kinds.push(kind);
+        sizes.push(size);
+        valid.push(v.is_some());
+        if let Some(indices) = indices {
+            idx.extend(indices.iter().map(|&i| i as i32));
+        }
+        idx_valid.push(indices.is_some());
+        idx_offsets.push(idx.len() as i32);
+        if let Some(v) = v {
+            vals.extend_from_slice(v.active_values());
+        }
+        val_valid.push(v.is_some());
+        val_offsets.push(vals.len() as i32);
+    }
+    let indices = ListArray::new(
+        list_field(&fields, 2),
+        OffsetBuffer::new(idx_offsets.into()),
+        Arc::new(Int32Array::from(idx)),
+        Some(NullBuffer::from(idx_valid)),
+    );
+    let values = ListArray::new(
+        list_field(&fields, 3),
+        OffsetBuffer::new(val_offsets.into()),
+        Arc::new(Float64Array::from(vals)),
+        Some(NullBuffer::from(val_valid)),
+    );
+    let columns: Vec<ArrayRef> =
+        vec![Arc::new(Int8Array::from(kinds)), Arc::new(Int32Array::from(sizes)), Arc::new(indices), Arc::new(values)];
+    Arc::new(StructArray::new(fields, columns, Some(NullBuffer::from(valid))))
+}
+
+/// The vectors of a column: a vector column, or an array column of numbers (each row a dense vector). `what`
+/// names the column in errors.
+pub fn array_to_vectors(array: &dyn Array, what: &str) -> Result<Vec<Option<Vector>>> {
+    let data_type = array.data_type();
+    if is_vector_type(data_type) {
+        let s = array.as_struct();
+        let kinds = s.column(0).as_primitive::<Int8Type>();
+        let sizes = s.column(1).as_primitive::<Int32Type>();
+        let (indices, values) = (s.column(2).as_list::<i32>(), s.column(3).as_list::<i32>());
+        return (0..s.len())
+            .map(|row| {
+                if s.is_null(row) {
+                    return Ok(None);
+                }
+                let vals: Vec<f64> = if values.is_null(row) {
+                    Vec::new()
+                } else {
+                    values.value(row).as_primitive::<Float64Type>().values().to_vec()
+                };
+                if kinds.value(row) == 1 {
+                    return Ok(Some(Vectors::dense(vals)));
+                }
+                let idx: Vec<usize> = if indices.is_null(row) {
+                    Vec::new()
+                } else {
+                    indices.value(row).as_primitive::<Int32Type>().values().iter().map(|&i| i.max(0) as usize).collect()
+                };
+                let size = if sizes.is_null(row) { 0 } else { sizes.value(row).max(0) as usize };
+                Vectors::sparse(size, idx, vals)
+                    .map(Some)
+                    .map_err(|e| Error::data("vector column", format!("column `{what}`, row {row}: {e}")))
+            })
+            .collect();
+    }
+    let element = match data_type {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => f.data_type().clone(),
+        other => {
+            return Err(Error::data(
+                "vector column",
+                format!(
+                    "column `{what}` must hold vectors (as VectorAssembler makes) or arrays of numbers, but it is \
+                     {other}"
+                ),
+            ));
+        }
+    };
+    if !element.is_numeric() {
+        return Err(Error::data("vector column", format!("column `{what}` is an array of {element}, not of numbers")));
+    }
+    let target = DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)));
+    let lists = cast(array, &target).map_err(|e| Error::data("vector column", format!("column `{what}`: {e}")))?;
+    let lists = lists.as_list::<i32>();
+    (0..lists.len())
+        .map(|row| {
+            if lists.is_null(row) {
+                return Ok(None);
+            }
+            let values = lists.value(row);
+            let values = values.as_primitive::<Float64Type>();
+            if values.null_count() > 0 {
+                return Err(Error::data(
+                    "vector column",
+                    format!("column `{what}`, row {row}: the array holds a null"),
+                ));
+            }
+            Ok(Some(Vector::Dense(Array1::from(values.values().to_vec()))))
+        })
+        .collect()
+}
+
+/// The training vectors of a DataFrame column, as an RDD with the session's parallelism. The query runs once
+/// (in parallel); a null or malformed row is an error naming the column and row.
+pub(crate) fn training_vectors(df: &DataFrame, column: &str, algorithm: &'static str) -> Result<Rdd<Vector>> {
+    let batches = df.select([column])?.collect_batches()?;
+    let mut vectors = Vec::new();
+    let mut row = 0usize;
+    for batch in &batches {
+        for v in array_to_vectors(batch.column(0).as_ref(), column)? {
+            vectors.push(v.ok_or_else(|| {
+                Error::data(
+                    algorithm,
+                    format!("column `{column}` is null in row {row}; remove or fill such rows first"),
+                )
+            })?);
+            row += 1;
+        }
+    }
+    let session = df.session();
+    Ok(session.parallelize(vectors, session.default_parallelism()))
+}
+
+type Kernel = dyn Fn(&[ArrayRef], usize) -> Result<ArrayRef> + Send + Sync;
+
+/// A scalar function over whole Arrow columns, applied batch by batch; its kernel gets the argument columns and
+/// the row count.
+struct ColumnFunction {
+    name: String,
+    signature: Signature,
+    output: DataType,
+    kernel: Arc<Kernel>,
+}
+
+impl std::fmt::Debug for ColumnFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ColumnFunction({})", self.name)
+    }
+}
+
+impl PartialEq for ColumnFunction {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && Arc::ptr_eq(&self.kernel, &other.kernel)
+    }
+}
+
+impl Eq for ColumnFunction {}
+
+impl std::hash::Hash for ColumnFunction {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for ColumnFunction {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> datafusion::error::Result<DataType> {
+        Ok(self.output.clone())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::error::Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let columns =
+            args.args.into_iter().map(|a| a.into_array(rows)).collect::<datafusion::error::Result<Vec<_>>>()?;
+        let out =
+            (self.kernel)(&columns, rows).map_err(|e| datafusion::error::DataFusionError::Execution(e.to_string()))?;
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+/// A column computed by `kernel` from the columns `args` (each argument any type; the kernel checks them).
+pub(crate) fn column_function(
+    name: &str,
+    args: Vec<Column>,
+    output: DataType,
+    kernel: impl Fn(&[ArrayRef], usize) -> Result<ArrayRef> + Send + Sync + 'static,
+) -> Column {
+    let signature = if args.len() == 1 {
+        Signature::any(1, Volatility::Immutable)
+    } else {
+        Signature::variadic_any(Volatility::Immutable)
+    };
+    let f = ColumnFunction { name: name.to_string(), signature, output, kernel: Arc::new(kernel) };
+    let udf = ScalarUDF::new_from_impl(f);
+    Column::from(udf.call(args.iter().map(|c| c.expr().clone()).collect()))
+}
+
+/// A column computed from the vector column `input` by `kernel`, which gets a batch of vectors (nulls as `None`)
+/// and returns the output array of the same length.
+pub(crate) fn map_vectors(
+    name: &str,
+    input: &str,
+    output: DataType,
+    kernel: impl Fn(&[Option<Vector>]) -> Result<ArrayRef> + Send + Sync + 'static,
+) -> Column {
+    let what = input.to_string();
+    column_function(name, vec![col(input)], output, move |columns, _| {
+        let vectors = array_to_vectors(columns[0].as_ref(), &what)?;
+        kernel(&vectors)
+    })
+}

@@ -1,0 +1,8 @@
+//! MLlib's integration tests: one binary (link once), one module per area. Reference figures come from
+//! `datasets/reference/mllib_stat.py` (scikit-learn, SciPy, NumPy) and `datasets/reference/als_reference.py`
+//! (PySpark); versions are in the JSON files they write.
+
+mod als;
+mod common;
+mod kmeans;
+mod stat;
