@@ -315,13 +315,13 @@ pub fn source_dir() -> PathBuf {
 }
 
 /// What every kernel runs before the first cell, and the slot is built with: the engine and mllib as path
-/// dependencies of the cell crate, the prelude in scope, and a ready `session`.
+/// dependencies of the cell crate, both preludes in scope, and a ready `session`.
 pub fn prelude(source: &Path) -> String {
     let dep = |name: &str| {
         format!(":dep flint-{name} = {{ path = {} }}\n", toml_string(&source.join(name).display().to_string()))
     };
     format!(
-        "{}{}use flint_engine::prelude::*;\nuse flint_engine::notebook::{{eprintln, println}};\nflint_engine::notebook::install();\nlet session = Session::builder().app_name(\"flint-notebook\").get_or_create()?;\n",
+        "{}{}use flint_engine::prelude::*;\nuse flint_mllib::prelude::*;\nuse flint_engine::notebook::{{eprintln, println}};\nflint_engine::notebook::install();\nlet session = Session::builder().app_name(\"flint-notebook\").get_or_create()?;\n",
         dep("engine"),
         dep("mllib"),
     )

@@ -98,6 +98,14 @@ def check(name, answer):
     if name == "jour2-07-graphiques":
         expected = f"notes={len(day1['ratings_histogram'])} ages={day2['age_histogram']}"
         return None if answer == expected else f"expected {expected!r}"
+    if name == "jour3-01-mllib":
+        ml, als = reference("mllib_stat_expected.json"), reference("als_expected.json")
+        m = re.fullmatch(r"cout=(\S+) variance=(.*) rmse=(\S+)", answer)
+        ok = m is not None and close(float(m[1]), ml["iris_kmeans"]["inertia"])
+        ok = ok and close(json.loads(m[2]), ml["iris_pca"]["explained_variance_ratio"])
+        ok = ok and float(m[3]) <= als["spark_rmse_mean"] + 0.005
+        return None if ok else (f"expected cout={ml['iris_kmeans']['inertia']}, variance "
+                                f"{ml['iris_pca']['explained_variance_ratio']}, rmse <= {als['spark_rmse_mean']} + 0.005")
     return "no reference for this notebook"
 
 
