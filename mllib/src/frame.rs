@@ -164,6 +164,38 @@ pub(crate) fn training_vectors(df: &DataFrame, column: &str, algorithm: &'static
     Ok(session.parallelize(vectors, session.default_parallelism()))
 }
 
+/// Labeled training points from a features column and a numeric label column (a null in either is an error
+/// naming the row).
+pub(crate) fn training_points(
+    df: &DataFrame,
+    features: &str,
+    label: &str,
+    algorithm: &'static str,
+) -> Result<Rdd<crate::regression::LabeledPoint>> {
+    let batches = df.select([features, label])?.collect_batches()?;
+    let mut points = Vec::new();
+    let mut row = 0usize;
+    for batch in &batches {
+        let labels = cast(batch.column(1), &DataType::Float64)
+            .map_err(|e| Error::data(algorithm, format!("label column `{label}` is not numeric: {e}")))?;
+        let labels = labels.as_primitive::<Float64Type>();
+        for (i, v) in array_to_vectors(batch.column(0).as_ref(), features)?.into_iter().enumerate() {
+            match (v, labels.is_null(i)) {
+                (Some(v), false) => points.push(crate::regression::LabeledPoint::new(labels.value(i), v)),
+                _ => {
+                    return Err(Error::data(
+                        algorithm,
+                        format!("row {row} has a null `{features}` or `{label}`; remove or fill such rows first"),
+                    ));
+                }
+            }
+            row += 1;
+        }
+    }
+    let session = df.session();
+    Ok(session.parallelize(points, session.default_parallelism()))
+}
+
 type Kernel = dyn Fn(&[ArrayRef], usize) -> Result<ArrayRef> + Send + Sync;
 
 /// A scalar function over whole Arrow columns, applied batch by batch; its kernel gets the argument columns and

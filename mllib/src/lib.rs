@@ -8,7 +8,7 @@
 //!  linalg        Vector (dense | sparse), DenseMatrix, SparseMatrix, decompositions    (imports nothing of engine)
 //!  distributed   RowMatrix over an Rdd<Vector>: Gramian, covariance, SVD, principal components
 //!  stat          column summaries, Pearson/Spearman correlation, chi-square tests
-//!  regression    LabeledPoint
+//!  regression    LabeledPoint, LinearRegression (Spark's normal-equation solver, elastic net)
 //!  clustering    KMeans (k-means‖ initialisation, parallel Lloyd iterations)
 //!  feature       VectorAssembler
 //!  frame         vector columns in DataFrames (Spark's VectorUDT layout), scoring functions
@@ -58,6 +58,6 @@ pub mod prelude {
     pub use crate::linalg::{DenseMatrix, SparseMatrix, Vector, Vectors};
     pub use crate::pipeline::{Estimator, Pipeline, PipelineModel, Transformer};
     pub use crate::recommendation::{Als, AlsModel, ColdStartStrategy, Rating};
-    pub use crate::regression::LabeledPoint;
+    pub use crate::regression::{LabeledPoint, LinearRegression, LinearRegressionModel};
     pub use crate::stat::{ChiSqTestResult, CorrelationMethod, MultivariateStatisticalSummary, Statistics};
 }

@@ -5,4 +5,5 @@
 mod als;
 mod common;
 mod kmeans;
+mod regression;
 mod stat;

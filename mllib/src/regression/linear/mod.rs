@@ -1,0 +1,253 @@
+//! Linear least-squares regression (Spark's `LinearRegression`) with L2, L1 and elastic-net regularisation.
+
+mod normal;
+
+use crate::error::{Error, Result};
+use crate::frame::{map_vectors, training_points};
+use crate::linalg::Vector;
+use crate::pipeline::{Estimator, Transformer};
+use crate::regression::LabeledPoint;
+use arrow::array::{ArrayRef, Float64Array};
+use arrow::datatypes::DataType;
+use flint_engine::prelude::*;
+use ndarray::Array1;
+use normal::{Moments, Penalty};
+use std::sync::Arc;
+
+/// Linear regression; a builder of hyperparameters with Spark's names and defaults.
+///
+/// ```
+/// use flint_engine::prelude::*;
+/// use flint_mllib::linalg::Vectors;
+/// use flint_mllib::regression::{LabeledPoint, LinearRegression};
+///
+/// let session = Session::builder().master("local[2]").build()?;
+/// // y = 1 + 2x, exactly.
+/// let points = (0..10).map(|x| LabeledPoint::new(1.0 + 2.0 * x as f64, Vectors::dense(vec![x as f64]))).collect();
+/// let model = LinearRegression::new().fit_rdd(&session.parallelize(points, 2))?;
+/// assert!((model.coefficients().to_array()[0] - 2.0).abs() < 1e-12 && (model.intercept() - 1.0).abs() < 1e-12);
+/// assert!(model.summary().r2 > 0.999_999);
+/// # Ok::<(), flint_mllib::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LinearRegression {
+    reg_param: f64,
+    elastic_net_param: f64,
+    fit_intercept: bool,
+    standardization: bool,
+    features_col: String,
+    label_col: String,
+    prediction_col: String,
+}
+
+impl Default for LinearRegression {
+    fn default() -> Self {
+        LinearRegression {
+            reg_param: 0.0,
+            elastic_net_param: 0.0,
+            fit_intercept: true,
+            standardization: true,
+            features_col: "features".into(),
+            label_col: "label".into(),
+            prediction_col: "prediction".into(),
+        }
+    }
+}
+
+impl LinearRegression {
+    /// Ordinary least squares with an intercept (Spark's defaults: `reg_param` 0, `elastic_net_param` 0,
+    /// `fit_intercept` and `standardization` true).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The regularisation strength `λ` (default 0).
+    pub fn reg_param(mut self, reg_param: f64) -> Self {
+        self.reg_param = reg_param;
+        self
+    }
+
+    /// The L1 share `α` of the penalty: 0 is ridge (default), 1 is lasso.
+    pub fn elastic_net_param(mut self, alpha: f64) -> Self {
+        self.elastic_net_param = alpha;
+        self
+    }
+
+    /// Whether to fit an intercept (default true).
+    pub fn fit_intercept(mut self, fit: bool) -> Self {
+        self.fit_intercept = fit;
+        self
+    }
+
+    /// Whether the penalty applies to standardised coefficients (default true); the coefficients are always
+    /// returned on the original scale.
+    pub fn standardization(mut self, standardize: bool) -> Self {
+        self.standardization = standardize;
+        self
+    }
+
+    /// The feature vector column (default `features`).
+    pub fn features_col(mut self, name: &str) -> Self {
+        self.features_col = name.to_string();
+        self
+    }
+
+    /// The label column (default `label`).
+    pub fn label_col(mut self, name: &str) -> Self {
+        self.label_col = name.to_string();
+        self
+    }
+
+    /// The column `transform` adds (default `prediction`).
+    pub fn prediction_col(mut self, name: &str) -> Self {
+        self.prediction_col = name.to_string();
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        const ALG: &str = "LinearRegression";
+        if !(self.reg_param >= 0.0 && self.reg_param.is_finite()) {
+            return Err(Error::param(
+                ALG,
+                "reg_param",
+                format!("must be finite and non-negative, got {}", self.reg_param),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.elastic_net_param) {
+            return Err(Error::param(
+                ALG,
+                "elastic_net_param",
+                format!("must be in [0, 1], got {}", self.elastic_net_param),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Fits on an RDD of labeled points (Spark's normal-equation solver: exact, one pass over the data).
+    pub fn fit_rdd(&self, points: &Rdd<LabeledPoint>) -> Result<LinearRegressionModel> {
+        self.validate()?;
+        let (_, d) = crate::regression::labeled_point::check_points(points, "LinearRegression")?;
+        let moments = Moments::of(points, d)?;
+        let penalty = Penalty {
+            reg_param: self.reg_param,
+            elastic_net_param: self.elastic_net_param,
+            fit_intercept: self.fit_intercept,
+            standardization: self.standardization,
+        };
+        let (coefficients, intercept) = normal::solve(&moments, penalty)?;
+        let mut model = LinearRegressionModel {
+            coefficients: Arc::new(coefficients),
+            intercept,
+            summary: LinearRegressionSummary::default(),
+            features_col: self.features_col.clone(),
+            prediction_col: self.prediction_col.clone(),
+        };
+        model.summary = model.evaluate_rdd(points, self.fit_intercept)?;
+        Ok(model)
+    }
+}
+
+impl Estimator for LinearRegression {
+    type Model = LinearRegressionModel;
+
+    /// Fits on the `features` and `label` columns of a DataFrame.
+    fn fit(&self, df: &DataFrame) -> Result<LinearRegressionModel> {
+        self.validate()?;
+        self.fit_rdd(&training_points(df, &self.features_col, &self.label_col, "LinearRegression")?)
+    }
+}
+
+/// Training metrics (Spark's `LinearRegressionTrainingSummary`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinearRegressionSummary {
+    /// The number of training rows.
+    pub num_instances: u64,
+    /// Root mean squared error.
+    pub root_mean_squared_error: f64,
+    /// Mean squared error.
+    pub mean_squared_error: f64,
+    /// Mean absolute error.
+    pub mean_absolute_error: f64,
+    /// Coefficient of determination (through the origin when no intercept is fitted, as Spark).
+    pub r2: f64,
+    /// The variance the predictions explain, `Σ(ŷ − ȳ)²/n`.
+    pub explained_variance: f64,
+}
+
+/// A fitted linear model.
+#[derive(Debug, Clone)]
+pub struct LinearRegressionModel {
+    coefficients: Arc<Array1<f64>>,
+    intercept: f64,
+    summary: LinearRegressionSummary,
+    features_col: String,
+    prediction_col: String,
+}
+
+impl LinearRegressionModel {
+    /// The coefficients, one per feature.
+    pub fn coefficients(&self) -> Vector {
+        Vector::Dense(self.coefficients.as_ref().clone())
+    }
+
+    /// The intercept (0 when none was fitted).
+    pub fn intercept(&self) -> f64 {
+        self.intercept
+    }
+
+    /// The training summary.
+    pub fn summary(&self) -> &LinearRegressionSummary {
+        &self.summary
+    }
+
+    /// The prediction for one feature vector.
+    pub fn predict(&self, x: &Vector) -> Result<f64> {
+        if x.size() != self.coefficients.len() {
+            return Err(Error::data(
+                "LinearRegressionModel",
+                format!("the model has {} features, the point has {}", self.coefficients.len(), x.size()),
+            ));
+        }
+        Ok(x.dot_dense(&self.coefficients) + self.intercept)
+    }
+
+    /// Regression metrics of the model on labeled points (one pass).
+    fn evaluate_rdd(&self, points: &Rdd<LabeledPoint>, fit_intercept: bool) -> Result<LinearRegressionSummary> {
+        let model = self.clone();
+        // (n, Σ(y−ŷ)², Σ|y−ŷ|, Σy, Σy², Σŷ, Σŷ²)
+        let sums = points
+            .map(move |p| {
+                let yhat = p.features.dot_dense(&model.coefficients) + model.intercept;
+                let r = p.label - yhat;
+                [1.0, r * r, r.abs(), p.label, p.label * p.label, yhat, yhat * yhat]
+            })
+            .fold([0.0; 7], |a, b| std::array::from_fn(|i| a[i] + b[i]))?;
+        let [n, sse, sae, sy, syy, sp, spp] = sums;
+        let y_mean = sy / n;
+        let sst = if fit_intercept { syy - n * y_mean * y_mean } else { syy };
+        Ok(LinearRegressionSummary {
+            num_instances: n as u64,
+            root_mean_squared_error: (sse / n).sqrt(),
+            mean_squared_error: sse / n,
+            mean_absolute_error: sae / n,
+            r2: 1.0 - sse / sst,
+            // Σ(ŷ − ȳ)² = Σŷ² − 2ȳΣŷ + nȳ²
+            explained_variance: (spp - 2.0 * y_mean * sp + n * y_mean * y_mean) / n,
+        })
+    }
+}
+
+impl Transformer for LinearRegressionModel {
+    /// Adds the `prediction` column (a double), lazily.
+    fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
+        let model = self.clone();
+        let column = map_vectors("linear_regression_predict", &self.features_col, DataType::Float64, move |vs| {
+            let out = vs
+                .iter()
+                .map(|v| v.as_ref().map(|v| model.predict(v)).transpose())
+                .collect::<Result<Vec<Option<f64>>>>()?;
+            Ok(Arc::new(Float64Array::from(out)) as ArrayRef)
+        });
+        Ok(df.with_column(&self.prediction_col, column)?)
+    }
+}
