@@ -1,5 +1,5 @@
 //! Vectors in DataFrames: the vector column type (Spark's `VectorUDT`, laid out by
-//! `flint_engine::dataframe::udt`), conversions between Arrow arrays and [`Vector`]s, and the scalar functions
+//! `flint_engine::dataframe::udt`), conversions between Arrow arrays and [`Vector`]s, and the Arrow UDFs
 //! through which models score DataFrames, lazily, batch by batch, so that the same `transform` serves batch
 //! queries and streaming micro-batches.
 
@@ -9,7 +9,7 @@ use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int8Array, Int32Array
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Fields, Float64Type, Int8Type, Int32Type};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use flint_engine::dataframe::arrow_udf;
 use flint_engine::dataframe::udt::{is_vector_type, vector_type};
 use flint_engine::prelude::*;
 use ndarray::Array1;
@@ -196,60 +196,6 @@ pub(crate) fn training_points(
     Ok(session.parallelize(points, session.default_parallelism()))
 }
 
-type Kernel = dyn Fn(&[ArrayRef], usize) -> Result<ArrayRef> + Send + Sync;
-
-/// A scalar function over whole Arrow columns, applied batch by batch; its kernel gets the argument columns and
-/// the row count.
-struct ColumnFunction {
-    name: String,
-    signature: Signature,
-    output: DataType,
-    kernel: Arc<Kernel>,
-}
-
-impl std::fmt::Debug for ColumnFunction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ColumnFunction({})", self.name)
-    }
-}
-
-impl PartialEq for ColumnFunction {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && Arc::ptr_eq(&self.kernel, &other.kernel)
-    }
-}
-
-impl Eq for ColumnFunction {}
-
-impl std::hash::Hash for ColumnFunction {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
-
-impl ScalarUDFImpl for ColumnFunction {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> datafusion::error::Result<DataType> {
-        Ok(self.output.clone())
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::error::Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let columns =
-            args.args.into_iter().map(|a| a.into_array(rows)).collect::<datafusion::error::Result<Vec<_>>>()?;
-        let out =
-            (self.kernel)(&columns, rows).map_err(|e| datafusion::error::DataFusionError::Execution(e.to_string()))?;
-        Ok(ColumnarValue::Array(out))
-    }
-}
-
 /// A column computed by `kernel` from the columns `args` (each argument any type; the kernel checks them).
 pub(crate) fn column_function(
     name: &str,
@@ -257,14 +203,7 @@ pub(crate) fn column_function(
     output: DataType,
     kernel: impl Fn(&[ArrayRef], usize) -> Result<ArrayRef> + Send + Sync + 'static,
 ) -> Column {
-    let signature = if args.len() == 1 {
-        Signature::any(1, Volatility::Immutable)
-    } else {
-        Signature::variadic_any(Volatility::Immutable)
-    };
-    let f = ColumnFunction { name: name.to_string(), signature, output, kernel: Arc::new(kernel) };
-    let udf = ScalarUDF::new_from_impl(f);
-    Column::from(udf.call(args.iter().map(|c| c.expr().clone()).collect()))
+    arrow_udf(name, output, move |columns, rows| kernel(columns, rows).map_err(|e| e.to_string())).call(args)
 }
 
 /// A column computed from the vector column `input` by `kernel`, which gets a batch of vectors (nulls as `None`)

@@ -44,7 +44,7 @@ pub use plot::{Chart, PlotAccessor};
 pub use reader::DataFrameReader;
 pub use row::{FromValue, Row};
 pub use udaf::{Udaf, udaf};
-pub use udf::{SqlValue, Udf, UdfArg, UdfFn, UdfResult, udf};
+pub use udf::{SqlValue, Udf, UdfArg, UdfFn, UdfResult, arrow_udf, udf};
 pub use udtf::{Udtf, UdtfFn, UdtfRow, udtf};
 pub use window::{Window, WindowSpec};
 pub use writer::{DataFrameWriter, SaveMode};

@@ -202,16 +202,41 @@ impl fmt::Debug for Udf {
     }
 }
 
-struct ClosureUdf {
+/// A UDF from a closure: `udf("double_it", |x: f64| x * 2.0)`.
+pub fn udf<Args, F: UdfFn<Args>>(name: &str, f: F) -> Udf {
+    let types = F::arg_types();
+    let kernel = f.kernel();
+    let return_type = F::return_type();
+    let rt = return_type.clone();
+    // The exact signature lets DataFusion coerce arguments while planning; the cast covers what it left.
+    let typed = move |columns: &[ArrayRef], rows: usize| -> std::result::Result<ArrayRef, String> {
+        let mut cast_columns = Vec::with_capacity(columns.len());
+        for (array, want) in columns.iter().zip(&types) {
+            cast_columns.push(if array.data_type() == want {
+                Arc::clone(array)
+            } else {
+                cast(array, want).map_err(|e| e.to_string())?
+            });
+        }
+        let out = kernel(&cast_columns, rows);
+        Ok(if out.len() == rows { out } else { new_null_array(&rt, rows) })
+    };
+    let signature = Signature::exact(F::arg_types(), Volatility::Immutable);
+    arrow_udf_with(name, signature, return_type, typed)
+}
+
+type ArrowKernel = dyn Fn(&[ArrayRef], usize) -> std::result::Result<ArrayRef, String> + Send + Sync;
+
+struct ArrowUdf {
     name: String,
     signature: Signature,
     return_type: DataType,
-    kernel: Arc<Kernel>,
+    kernel: Arc<ArrowKernel>,
 }
 
-closure_identity!(ClosureUdf, s => name: s.name, closure: &s.kernel);
+closure_identity!(ArrowUdf, s => name: s.name, closure: &s.kernel);
 
-impl ScalarUDFImpl for ClosureUdf {
+impl ScalarUDFImpl for ArrowUdf {
     fn name(&self) -> &str {
         &self.name
     }
@@ -226,26 +251,58 @@ impl ScalarUDFImpl for ClosureUdf {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::error::Result<ColumnarValue> {
         let rows = args.number_rows;
-        let types = match &self.signature.type_signature {
-            datafusion::logical_expr::TypeSignature::Exact(t) => t.clone(),
-            _ => Vec::new(),
-        };
-        let mut columns = Vec::with_capacity(args.args.len());
-        for (arg, want) in args.args.into_iter().zip(types) {
-            let array = arg.into_array(rows)?;
-            let array = if array.data_type() == &want { array } else { cast(&array, &want)? };
-            columns.push(array);
-        }
+        let columns =
+            args.args.into_iter().map(|a| a.into_array(rows)).collect::<datafusion::error::Result<Vec<_>>>()?;
         let kernel = Arc::clone(&self.kernel);
-        let out = catch_panic(&self.name, || kernel(&columns, rows))?;
-        Ok(ColumnarValue::Array(if out.len() == rows { out } else { new_null_array(&self.return_type, rows) }))
+        let out = catch_panic(&self.name, || kernel(&columns, rows))?.map_err(DataFusionError::Execution)?;
+        if out.len() != rows || out.data_type() != &self.return_type {
+            return Err(DataFusionError::Execution(format!(
+                "UDF `{}` returned {} values of type {} for {rows} rows of type {}",
+                self.name,
+                out.len(),
+                out.data_type(),
+                self.return_type
+            )));
+        }
+        Ok(ColumnarValue::Array(out))
     }
 }
 
-/// A UDF from a closure: `udf("double_it", |x: f64| x * 2.0)`.
-pub fn udf<Args, F: UdfFn<Args>>(name: &str, f: F) -> Udf {
-    let signature = Signature::exact(F::arg_types(), Volatility::Immutable);
-    let inner = ClosureUdf { name: name.to_string(), signature, return_type: F::return_type(), kernel: f.kernel() };
+/// A vectorised UDF over whole Arrow columns (Spark 4.1's `arrow_udf`): the closure gets a batch's argument
+/// columns (any types; it checks them) and the row count, and returns the result column; an `Err` fails the
+/// query with its message. This is how MLlib's models score DataFrames batch by batch.
+///
+/// ```
+/// use datafusion::arrow::array::{ArrayRef, AsArray, Int64Array};
+/// use datafusion::arrow::datatypes::{DataType, Int64Type};
+/// use flint_engine::dataframe::arrow_udf;
+/// use flint_engine::prelude::*;
+/// use std::sync::Arc;
+///
+/// let session = Session::builder().master("local[2]").build()?;
+/// let twice = arrow_udf("twice", DataType::Int64, |columns, _rows| {
+///     let x = columns[0].as_primitive::<Int64Type>();
+///     Ok(Arc::new(x.iter().map(|v| v.map(|v| 2 * v)).collect::<Int64Array>()) as ArrayRef)
+/// });
+/// let rows = session.range_df(3)?.select([twice.call([col("id")]).alias("y")])?.collect()?;
+/// assert_eq!(rows[2].get_as::<i64>("y")?, 4);
+/// # Ok::<(), flint_engine::Error>(())
+/// ```
+pub fn arrow_udf(
+    name: &str,
+    return_type: DataType,
+    f: impl Fn(&[ArrayRef], usize) -> std::result::Result<ArrayRef, String> + Send + Sync + 'static,
+) -> Udf {
+    arrow_udf_with(name, Signature::variadic_any(Volatility::Immutable), return_type, f)
+}
+
+fn arrow_udf_with(
+    name: &str,
+    signature: Signature,
+    return_type: DataType,
+    f: impl Fn(&[ArrayRef], usize) -> std::result::Result<ArrayRef, String> + Send + Sync + 'static,
+) -> Udf {
+    let inner = ArrowUdf { name: name.to_string(), signature, return_type, kernel: Arc::new(f) };
     Udf { udf: Arc::new(ScalarUDF::new_from_impl(inner)) }
 }
 

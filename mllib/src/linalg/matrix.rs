@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 use sprs::CsMat;
 use std::fmt;
 
+/// An error unless an operand's size is the one the operation needs.
+fn same_size(op: &str, expected: usize, found: usize) -> Result<()> {
+    if expected == found { Ok(()) } else { Err(LinalgError::DimensionMismatch { op: op.into(), expected, found }) }
+}
+
 /// A dense local matrix of `f64`.
 ///
 /// ```
@@ -95,25 +100,13 @@ impl DenseMatrix {
 
     /// The product `self × other`.
     pub fn multiply(&self, other: &DenseMatrix) -> Result<DenseMatrix> {
-        if self.num_cols() != other.num_rows() {
-            return Err(LinalgError::DimensionMismatch {
-                op: "matrix multiply".into(),
-                expected: self.num_cols(),
-                found: other.num_rows(),
-            });
-        }
+        same_size("matrix multiply", self.num_cols(), other.num_rows())?;
         Ok(DenseMatrix { values: self.values.dot(&other.values) })
     }
 
     /// The product `self × v`.
     pub fn multiply_vector(&self, v: &Vector) -> Result<Vector> {
-        if self.num_cols() != v.size() {
-            return Err(LinalgError::DimensionMismatch {
-                op: "matrix-vector multiply".into(),
-                expected: self.num_cols(),
-                found: v.size(),
-            });
-        }
+        same_size("matrix-vector multiply", self.num_cols(), v.size())?;
         let out: Array1<f64> = match v {
             Vector::Dense(d) => self.values.dot(d),
             Vector::Sparse(s) => {
@@ -233,13 +226,7 @@ impl SparseMatrix {
 
     /// The product `self × v`.
     pub fn multiply_vector(&self, v: &Vector) -> Result<Vector> {
-        if self.num_cols() != v.size() {
-            return Err(LinalgError::DimensionMismatch {
-                op: "matrix-vector multiply".into(),
-                expected: self.num_cols(),
-                found: v.size(),
-            });
-        }
+        same_size("matrix-vector multiply", self.num_cols(), v.size())?;
         let x = v.to_dense_array();
         let mut out = Array1::zeros(self.num_rows());
         for (j, col) in self.values.outer_iterator().enumerate() {
@@ -252,13 +239,7 @@ impl SparseMatrix {
 
     /// The product `self × other` with a dense matrix.
     pub fn multiply(&self, other: &DenseMatrix) -> Result<DenseMatrix> {
-        if self.num_cols() != other.num_rows() {
-            return Err(LinalgError::DimensionMismatch {
-                op: "matrix multiply".into(),
-                expected: self.num_cols(),
-                found: other.num_rows(),
-            });
-        }
+        same_size("matrix multiply", self.num_cols(), other.num_rows())?;
         let mut out = Array2::zeros((self.num_rows(), other.num_cols()));
         for (j, col) in self.values.outer_iterator().enumerate() {
             for (i, a) in col.iter() {
