@@ -9,6 +9,7 @@ import time
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
+from sklearn.linear_model import LinearRegression
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PATH = os.path.join(HERE, "..", "..", "datasets", "generated", "blobs-1m-20.f64")
@@ -27,6 +28,9 @@ def main():
     x = np.fromfile(PATH, dtype="<f8").reshape(-1, 20)
     t, km = median(lambda: KMeans(n_clusters=10, n_init=1, random_state=1, algorithm="lloyd").fit(x))
     print(f"sklearn kmeans k=10        {t:8.3f} s   inertia {km.inertia_:.6e}   {km.n_iter_} iterations")
+    y = x @ (np.arange(1, 21) / 10.0) + np.sin(np.arange(len(x)))
+    t, lr = median(lambda: LinearRegression().fit(x, y))
+    print(f"sklearn linear regression  {t:8.3f} s   r2 {lr.score(x, y):.6f}")
     t, pca = median(lambda: PCA(n_components=5).fit(x))
     print(f"sklearn pca k=5            {t:8.3f} s   explained {pca.explained_variance_ratio_.tolist()}")
 
