@@ -41,12 +41,8 @@ CASES = [
 
 def export_diabetes():
     from sklearn.datasets import load_diabetes
-    path = os.path.join(DATA, "diabetes.csv")
-    d = load_diabetes()
-    with open(path, "w") as f:
-        for row, y in zip(d.data, d.target):
-            f.write(",".join(repr(float(v)) for v in row) + f",{float(y)!r}\n")
-    return path
+    from bundled import export
+    return export(load_diabetes(), "diabetes")
 
 
 def load():

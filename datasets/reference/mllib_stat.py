@@ -38,12 +38,8 @@ DATA = os.path.dirname(HERE)
 
 
 def export_iris():
-    path = os.path.join(DATA, "iris.csv")
-    iris = load_iris()
-    with open(path, "w") as f:
-        for row, label in zip(iris.data, iris.target):
-            f.write(",".join(repr(float(v)) for v in row) + f",{int(label)}\n")
-    return path
+    from bundled import export
+    return export(load_iris(), "iris")
 
 
 def load(path):
