@@ -324,29 +324,29 @@ s'affichent comme dans Spark, un `VectorAssembler` en fait une colonne `features
         md("## Statistiques des colonnes et corrélations"),
         code("let lignes = iris.rdd::<(f64, f64, f64, f64, i32)>()?\n"
              "    .map(|(a, b, c, d, _)| Vectors::dense(vec![a, b, c, d]));\n"
-             "let resume = Statistics::col_stats(&lignes)?;\n"
+             "let resume: MultivariateStatisticalSummary = Statistics::col_stats(&lignes)?;\n"
              "println!(\"moyennes {}\\nvariances {}\", resume.mean()?, resume.variance()?);\n"
              "Statistics::corr(&lignes, CorrelationMethod::Spearman)?"),
         md("## Analyse en composantes principales"),
-        code("let (composantes, variance) = RowMatrix::new(lignes.clone())\n"
+        code("let (composantes, variance): (DenseMatrix, Vector) = RowMatrix::new(lignes.clone())\n"
              "    .compute_principal_components_and_explained_variance(2)?;\n"
              "println!(\"variance expliquée {variance}\");\ncomposantes"),
         md("## k-means\nDépart fixé (les lignes 0, 50 et 100) pour comparer avec scikit-learn ; sans `initial_centers`, "
            "l'initialisation est k-means‖ comme dans Spark."),
-        code("let departs = lignes.collect()?;\n"
+        code("let departs: Vec<Vector> = lignes.collect()?;\n"
              "let kmeans = KMeans::new().k(3).max_iter(300).tol(0.0)\n"
              "    .initial_centers(vec![departs[0].clone(), departs[50].clone(), departs[100].clone()]);\n"
-             "let modele = kmeans.fit(&vecteurs)?;\n"
+             "let modele: KMeansModel = kmeans.fit(&vecteurs)?;\n"
              "let cout = modele.training_cost();\n"
              "modele.transform(&vecteurs)?.group_by([\"prediction\", \"espece\"]).count()?.order_by([\"prediction\", \"espece\"])?"),
         md("## ALS : films recommandés\nUne note sur cinq (ligne `i` avec `i % 5 == 0`) est mise de côté pour mesurer l'erreur."),
-        code("let lues = session.text_file(datasets::path(\"film.data\"), 4)?.zip_with_index()?;\n"
+        code("// Les types sont écrits : le noyau garde les variables d'une cellule à l'autre et doit les connaître.\nlet lues: Rdd<(String, u64)> = session.text_file(datasets::path(\"film.data\"), 4)?.zip_with_index()?;\n"
              "fn note(ligne: &str) -> Option<Rating> {\n"
              "    let f: Vec<&str> = ligne.split('\\t').collect();\n"
              "    Some(Rating::new(f.first()?.parse().ok()?, f.get(1)?.parse().ok()?, f.get(2)?.parse().ok()?))\n}\n"
              "let entrainement = lues.flat_map(|(l, i)| if i % 5 != 0 { note(&l) } else { None }).cache();\n"
-             "let test = lues.flat_map(|(l, i)| if i % 5 == 0 { note(&l) } else { None }).collect()?;\n"
-             "let als = Als::new().rank(10).max_iter(10).reg_param(0.1).seed(1).fit_rdd(&entrainement)?;\n"
+             "let test: Vec<Rating> = lues.flat_map(|(l, i)| if i % 5 == 0 { note(&l) } else { None }).collect()?;\n"
+             "let als: AlsModel = Als::new().rank(10).max_iter(10).reg_param(0.1).seed(1).fit_rdd(&entrainement)?;\n"
              "let erreurs: Vec<f64> = test.iter().filter_map(|r| als.predict(r.user, r.product).map(|p| p - r.rating)).collect();\n"
              "let rmse = (erreurs.iter().map(|e| e * e).sum::<f64>() / erreurs.len() as f64).sqrt();\n"
              "als.recommend_products(1, 5)?"),
