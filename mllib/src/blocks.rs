@@ -54,6 +54,22 @@ impl Block {
         }
     }
 
+    /// `Xᵀ R` for an `m × k` array `R`: an `n × k` array (the gradient of a linear model's loss).
+    pub(crate) fn transpose_dot(&self, r: &Array2<f64>) -> Array2<f64> {
+        match self {
+            Block::Dense(a) => a.t().dot(r),
+            Block::Sparse(m) => {
+                let mut out = Array2::zeros((m.cols(), r.ncols()));
+                for (i, row) in m.outer_iterator().enumerate() {
+                    for (j, x) in row.iter() {
+                        out.row_mut(j).scaled_add(*x, &r.row(i));
+                    }
+                }
+                out
+            }
+        }
+    }
+
     /// `acc += w · row r`.
     pub(crate) fn add_row_to(&self, r: usize, w: f64, mut acc: ArrayViewMut1<'_, f64>) {
         match self {
@@ -208,4 +224,40 @@ pub(crate) fn to_blocks(rows: &Rdd<Vector>, algorithm: &'static str, check: RowC
         })
         .persist(StorageLevel::MEMORY_AND_DISK)?;
     Ok(Blocks { rdd, rows: count, dim })
+}
+
+/// The rows of one partition with their labels.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct LabeledBlock {
+    pub(crate) x: Block,
+    pub(crate) y: Vec<f64>,
+}
+
+/// Validated, blocked and cached labeled points.
+#[derive(Debug)]
+pub(crate) struct LabeledBlocks {
+    pub(crate) rdd: Rdd<Shared<LabeledBlock>>,
+    pub(crate) rows: u64,
+    pub(crate) dim: usize,
+}
+
+impl Drop for LabeledBlocks {
+    fn drop(&mut self) {
+        self.rdd.unpersist();
+    }
+}
+
+/// Checks labeled points (one job) and caches them as one labeled block per partition.
+pub(crate) fn to_labeled_blocks(
+    points: &Rdd<crate::regression::LabeledPoint>,
+    algorithm: &'static str,
+) -> Result<LabeledBlocks> {
+    let (rows, dim) = crate::regression::check_points(points, algorithm)?;
+    let rdd = points
+        .map_partitions(move |it| {
+            let (y, x): (Vec<f64>, Vec<Vector>) = it.map(|p| (p.label, p.features)).unzip();
+            std::iter::once(Shared(Arc::new(LabeledBlock { x: Block::from_rows(&x, dim), y })))
+        })
+        .persist(StorageLevel::MEMORY_AND_DISK)?;
+    Ok(LabeledBlocks { rdd, rows, dim })
 }

@@ -9,6 +9,7 @@
 //!  distributed   RowMatrix over an Rdd<Vector>: Gramian, covariance, SVD, principal components
 //!  stat          column summaries, Pearson/Spearman correlation, chi-square tests
 //!  regression    LabeledPoint, LinearRegression (Spark's normal-equation solver, elastic net)
+//!  classification  LogisticRegression (binomial and multinomial; L-BFGS / OWL-QN)
 //!  clustering    KMeans (k-means‖ initialisation, parallel Lloyd iterations)
 //!  feature       VectorAssembler
 //!  frame         vector columns in DataFrames (Spark's VectorUDT layout), scoring functions
@@ -36,12 +37,14 @@
 //! ```
 
 mod blocks;
+pub mod classification;
 pub mod clustering;
 pub mod distributed;
 mod error;
 pub mod feature;
 pub mod frame;
 pub mod linalg;
+mod optim;
 pub mod pipeline;
 pub mod recommendation;
 pub mod regression;
@@ -52,6 +55,7 @@ pub use flint_engine;
 
 /// Everything a lab needs from MLlib: `use flint_mllib::prelude::*;`.
 pub mod prelude {
+    pub use crate::classification::{LogisticRegression, LogisticRegressionModel};
     pub use crate::clustering::{DistanceMeasure, InitMode, KMeans, KMeansModel};
     pub use crate::distributed::{RowMatrix, SingularValueDecomposition};
     pub use crate::feature::{HandleInvalid, VectorAssembler};

@@ -3,6 +3,7 @@
 //! (PySpark); versions are in the JSON files they write.
 
 mod als;
+mod classification;
 mod common;
 mod kmeans;
 mod regression;

@@ -126,7 +126,7 @@ impl LinearRegression {
     /// Fits on an RDD of labeled points (Spark's normal-equation solver: exact, one pass over the data).
     pub fn fit_rdd(&self, points: &Rdd<LabeledPoint>) -> Result<LinearRegressionModel> {
         self.validate()?;
-        let (_, d) = crate::regression::labeled_point::check_points(points, "LinearRegression")?;
+        let (_, d) = crate::regression::check_points(points, "LinearRegression")?;
         let moments = Moments::of(points, d)?;
         let penalty = Penalty {
             reg_param: self.reg_param,

@@ -1,0 +1,130 @@
+//! The log-loss of a linear model and its gradient over cached labeled blocks, in the space Spark optimises in:
+//! features divided by their standard deviations and, with an intercept, centred. Centring decouples the intercept
+//! from the coefficients (on breast_cancer it cut L-BFGS from ~180 iterations to Spark's ~30); it is virtual — the
+//! means are folded into the intercept and the gradient — so sparse rows stay sparse.
+
+use crate::blocks::{LabeledBlock, LabeledBlocks};
+use crate::error::Result;
+use ndarray::{Array1, Array2, Axis};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The parameters as the optimiser sees them: `k` rows of `d` standardised coefficients, then `k` intercepts
+/// (`k` = 1 for the binomial model, the number of classes for the multinomial one).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    pub(crate) k: usize,
+    pub(crate) d: usize,
+    pub(crate) intercept: bool,
+}
+
+impl Shape {
+    pub(crate) fn len(&self) -> usize {
+        self.k * self.d + if self.intercept { self.k } else { 0 }
+    }
+
+    /// The coefficients (`k × d`) and intercepts of a parameter vector.
+    pub(crate) fn split(&self, theta: &Array1<f64>) -> (Array2<f64>, Array1<f64>) {
+        let w = Array2::from_shape_fn((self.k, self.d), |(c, j)| theta[c * self.d + j]);
+        let b = if self.intercept {
+            Array1::from_iter((0..self.k).map(|c| theta[self.k * self.d + c]))
+        } else {
+            Array1::zeros(self.k)
+        };
+        (w, b)
+    }
+}
+
+/// How the optimiser's space relates to the rows: `z = (x - mean) * inv_std` (`inv_std` 0 for constant columns).
+#[derive(Debug, Clone)]
+pub(crate) struct Scaling {
+    pub(crate) mean: Array1<f64>,
+    pub(crate) inv_std: Array1<f64>,
+}
+
+impl Scaling {
+    /// The coefficients and intercepts on raw rows of the model `w·z + b`.
+    pub(crate) fn to_raw(&self, w: &Array2<f64>, b: &Array1<f64>) -> (Array2<f64>, Array1<f64>) {
+        let w_raw = w * &self.inv_std.view().insert_axis(Axis(0));
+        let b_raw = b - &w_raw.dot(&self.mean);
+        (w_raw, b_raw)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Sums {
+    loss: f64,
+    /// ∂loss/∂(w/σ) for each class and feature, as `d × k`.
+    grad_w: Array2<f64>,
+    grad_b: Array1<f64>,
+}
+
+/// `log(1 + eˣ)` without overflow.
+pub(crate) fn softplus(x: f64) -> f64 {
+    if x > 0.0 { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() }
+}
+
+fn add_block(mut s: Sums, block: &LabeledBlock, w_eff: &Array2<f64>, b: &Array1<f64>, binomial: bool) -> Sums {
+    let mut margins = block.x.dot_rows(w_eff);
+    margins += &b.view().insert_axis(Axis(0));
+    // Residuals (prediction minus truth) per row and class, overwriting the margins.
+    for (mut row, &y) in margins.rows_mut().into_iter().zip(&block.y) {
+        if binomial {
+            let m = row[0];
+            s.loss += softplus(m) - y * m;
+            row[0] = 1.0 / (1.0 + (-m).exp()) - y;
+        } else {
+            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = row.iter().map(|m| (m - max).exp()).sum();
+            let lse = max + sum.ln();
+            let label = y as usize;
+            s.loss += lse - row[label];
+            for (c, m) in row.iter_mut().enumerate() {
+                *m = (*m - lse).exp() - if c == label { 1.0 } else { 0.0 };
+            }
+        }
+    }
+    s.grad_w += &block.x.transpose_dot(&margins);
+    s.grad_b += &margins.sum_axis(Axis(0));
+    s
+}
+
+/// The mean log-loss and its gradient with respect to `theta` (standardised coefficients, then intercepts).
+///
+/// `theta` holds the coefficients of `(x - mean) / std` and the intercepts of that centred model.
+pub(crate) fn loss_and_gradient(
+    blocks: &LabeledBlocks,
+    shape: Shape,
+    scaling: &Scaling,
+    theta: &Array1<f64>,
+) -> Result<(f64, Array1<f64>)> {
+    let (w, b) = shape.split(theta);
+    // The same model on raw rows: coefficients w/σ, intercepts shifted by the centring.
+    let (w_eff, b_raw) = scaling.to_raw(&w, &b);
+    let w_eff = Arc::new(w_eff);
+    let b = Arc::new(b_raw);
+    let binomial = shape.k == 1;
+    let zero = Sums { loss: 0.0, grad_w: Array2::zeros((shape.d, shape.k)), grad_b: Array1::zeros(shape.k) };
+    let sums = blocks.rdd.aggregate(
+        zero,
+        move |s, block| add_block(s, &block.0, &w_eff, &b, binomial),
+        |mut a, o| {
+            a.loss += o.loss;
+            a.grad_w += &o.grad_w;
+            a.grad_b += &o.grad_b;
+            a
+        },
+    )?;
+    let n = blocks.rows as f64;
+    let mut grad = Array1::zeros(shape.len());
+    for c in 0..shape.k {
+        for j in 0..shape.d {
+            let centred = sums.grad_w[(j, c)] - scaling.mean[j] * sums.grad_b[c];
+            grad[c * shape.d + j] = centred * scaling.inv_std[j] / n;
+        }
+        if shape.intercept {
+            grad[shape.k * shape.d + c] = sums.grad_b[c] / n;
+        }
+    }
+    Ok((sums.loss / n, grad))
+}

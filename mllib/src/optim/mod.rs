@@ -1,0 +1,7 @@
+//! Optimisers for the estimators whose objective has no closed form: L-BFGS, and OWL-QN when an L1 term makes
+//! the objective non-differentiable at zero (as Spark uses Breeze's). The objective's value and gradient come from
+//! one distributed pass per evaluation; the optimiser itself runs on the driver.
+
+mod lbfgs;
+
+pub(crate) use lbfgs::Lbfgs;
