@@ -9,8 +9,11 @@
 //! Linear regression uses the same rows with the label `yᵢ = Σⱼ (j+1)/10 · xᵢⱼ + sin(i)`; ALS uses the course
 //! ratings with every fifth line held out (as `datasets/reference/als_reference.py`), rank 10, 10 iterations,
 //! `reg_param` 0.1 — Spark's figures for the same fit are in `datasets/reference/als_expected.json`.
+//! Logistic regression (Spark's defaults: no regularisation, `tol` 1e-6, 100 iterations at most) uses the label
+//! `1` where `Σⱼ (j+1)/10 · xᵢⱼ + 5 sin(i)` is above its mean over the rows.
 
 use flint_engine::prelude::*;
+use flint_mllib::classification::LogisticRegression;
 use flint_mllib::clustering::KMeans;
 use flint_mllib::distributed::RowMatrix;
 use flint_mllib::linalg::{Vector, Vectors};
@@ -92,17 +95,19 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             model.summary().num_iter
         );
     }
-    if wanted("linear") {
+    let weighted = |r: &[f64]| r.iter().enumerate().map(|(j, x)| (j + 1) as f64 / 10.0 * x).sum::<f64>();
+    let labeled = |label: &dyn Fn(usize, &[f64]) -> f64| -> Result<Rdd<LabeledPoint>> {
         let points: Vec<LabeledPoint> = data
             .chunks_exact(COLS)
             .enumerate()
-            .map(|(i, r)| {
-                let y = r.iter().enumerate().map(|(j, x)| (j + 1) as f64 / 10.0 * x).sum::<f64>() + (i as f64).sin();
-                LabeledPoint::new(y, Vectors::dense(r.to_vec()))
-            })
+            .map(|(i, r)| LabeledPoint::new(label(i, r), Vectors::dense(r.to_vec())))
             .collect();
         let points = session.parallelize(points, session.default_parallelism()).cache();
         points.count()?;
+        Ok(points)
+    };
+    if wanted("linear") {
+        let points = labeled(&|i, r| weighted(r) + (i as f64).sin())?;
         let (t, model) = median(|| LinearRegression::new().fit_rdd(&points));
         let model = model?;
         println!(
@@ -110,6 +115,20 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             t.as_secs_f64(),
             model.summary().r2,
             model.summary().root_mean_squared_error
+        );
+    }
+    if wanted("logistic") {
+        let margin = |i: usize, r: &[f64]| weighted(r) + 5.0 * (i as f64).sin();
+        let mean = data.chunks_exact(COLS).enumerate().map(|(i, r)| margin(i, r)).sum::<f64>() / ROWS as f64;
+        let points = labeled(&|i, r| if margin(i, r) > mean { 1.0 } else { 0.0 })?;
+        let (t, model) = median(|| LogisticRegression::new().fit_rdd(&points));
+        let model = model?;
+        println!(
+            "logistic regression (L-BFGS)          {:8.3} s   auc {:.6}   accuracy {:.6}   {} iterations",
+            t.as_secs_f64(),
+            model.summary().area_under_roc,
+            model.summary().accuracy,
+            model.summary().total_iterations
         );
     }
     if wanted("als") {
