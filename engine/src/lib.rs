@@ -53,7 +53,7 @@ pub mod functions;
 mod memory;
 mod moments;
 pub mod notebook;
-mod output;
+pub mod output;
 pub mod partitioner;
 pub mod rdd;
 pub mod scheduler;

@@ -1,8 +1,51 @@
 //! Atomic output: a write stages its files in a hidden directory next to the target and commits by renaming, so
-//! readers never see a partial dataset (used by `save_as_text_file` and `df.write()`).
+//! readers never see a partial dataset (used by `save_as_text_file`, `df.write()` and MLlib's model saving).
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
+
+/// A directory written atomically: fill [`StagedDir::path`], then [`StagedDir::commit`] renames it into place.
+/// Dropped without a commit, the staged files are removed and the target is untouched.
+///
+/// ```
+/// let root = tempfile::tempdir()?;
+/// let target = root.path().join("model");
+/// let staged = flint_engine::output::StagedDir::new(&target)?;
+/// std::fs::write(staged.path().join("part-00000"), "{}")?;
+/// assert!(!target.exists());
+/// staged.commit(false)?;
+/// assert!(target.join("part-00000").is_file() && target.join("_SUCCESS").is_file());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct StagedDir {
+    staging: tempfile::TempDir,
+    target: PathBuf,
+}
+
+impl StagedDir {
+    /// Stages a write of `target` in a hidden sibling directory.
+    pub fn new(target: impl AsRef<Path>) -> Result<Self> {
+        let target = target.as_ref().to_path_buf();
+        Ok(StagedDir { staging: staging_dir(&target, "flint")?, target })
+    }
+
+    /// Where to write the files.
+    pub fn path(&self) -> &Path {
+        self.staging.path()
+    }
+
+    /// Marks the directory complete (`_SUCCESS`) and renames it to the target; an existing target is replaced
+    /// when `overwrite` is set (the old one stays readable if the replacement fails) and is an error otherwise.
+    pub fn commit(self, overwrite: bool) -> Result<()> {
+        let exists = self.target.exists();
+        if exists && !overwrite {
+            return Err(Error::PathExists { path: self.target });
+        }
+        let staged = seal(self.staging)?;
+        if exists { commit_replace(&staged, &self.target) } else { commit_new(&staged, &self.target) }
+    }
+}
 
 /// A hidden staging directory next to `target` (created with its parent if needed): `.{name}.{tag}-XXXX`.
 pub(crate) fn staging_dir(target: &Path, tag: &str) -> Result<tempfile::TempDir> {

@@ -29,6 +29,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A model could not be saved or loaded: missing or corrupt files, another model's class, a newer format.
+    #[error("model at `{path}`: {message}")]
+    Persistence {
+        /// The file or directory concerned.
+        path: std::path::PathBuf,
+        /// What was wrong, and what was expected.
+        message: String,
+    },
+
     /// Local linear algebra failed.
     #[error(transparent)]
     Linalg(#[from] LinalgError),

@@ -13,6 +13,7 @@
 //!  clustering    KMeans (k-means‖ initialisation, parallel Lloyd iterations)
 //!  feature       VectorAssembler
 //!  frame         vector columns in DataFrames (Spark's VectorUDT layout), scoring functions
+//!  persistence   save/load of models in Spark's layout (metadata JSON + Parquet)
 //!  pipeline      Estimator, Transformer, Pipeline
 //!  recommendation  ALS (blocked, parallel alternating least squares)
 //! ```
@@ -45,6 +46,7 @@ pub mod feature;
 pub mod frame;
 pub mod linalg;
 mod optim;
+pub mod persistence;
 pub mod pipeline;
 pub mod recommendation;
 pub mod regression;
@@ -60,6 +62,7 @@ pub mod prelude {
     pub use crate::distributed::{RowMatrix, SingularValueDecomposition};
     pub use crate::feature::{HandleInvalid, VectorAssembler};
     pub use crate::linalg::{DenseMatrix, SparseMatrix, Vector, Vectors};
+    pub use crate::persistence::{MlReadable, MlWritable};
     pub use crate::pipeline::{Estimator, Pipeline, PipelineModel, Transformer};
     pub use crate::recommendation::{Als, AlsModel, ColdStartStrategy, Rating};
     pub use crate::regression::{LabeledPoint, LinearRegression, LinearRegressionModel};

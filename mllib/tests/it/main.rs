@@ -6,5 +6,6 @@ mod als;
 mod classification;
 mod common;
 mod kmeans;
+mod persistence;
 mod regression;
 mod stat;

@@ -9,18 +9,21 @@ mod loss;
 
 use crate::blocks::to_labeled_blocks;
 use crate::error::{Error, Result};
+use crate::evaluation::area_under_roc;
 use crate::frame::{map_vectors, training_points, vectors_to_array};
 use crate::linalg::{DenseMatrix, Vector};
 use crate::optim::Lbfgs;
+use crate::persistence::{Metadata, Persist, Table, matrices_to_array, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
 use crate::stat::MultivariateStatisticalSummary;
-use arrow::array::{ArrayRef, Float64Array};
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, RecordBatch};
 use arrow::datatypes::DataType;
 use flint_engine::dataframe::udt::vector_type;
 use flint_engine::prelude::*;
 use loss::{Scaling, Shape, loss_and_gradient, softplus};
 use ndarray::{Array1, Array2, Axis};
+use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 /// Which model to fit (Spark's `family`).
@@ -450,32 +453,69 @@ impl LogisticRegressionModel {
     }
 }
 
-/// The area under the ROC curve of `(score, label)` pairs (label 1 positive), by the trapezoid rule over the
-/// distinct scores, as Spark's `BinaryClassificationMetrics` without binning.
-pub(crate) fn area_under_roc(mut scored: Vec<(f64, f64)>) -> f64 {
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let positives = scored.iter().filter(|s| s.1 == 1.0).count() as f64;
-    let negatives = scored.len() as f64 - positives;
-    if positives == 0.0 || negatives == 0.0 {
-        return f64::NAN;
+persistable!(LogisticRegressionModel);
+
+/// Spark's layout: `data/` holds one row `numClasses: int, numFeatures: int, interceptVector: vector,
+/// coefficientMatrix: matrix, isMultinomial: boolean`.
+impl Persist for LogisticRegressionModel {
+    const CLASS: &'static str = "org.apache.spark.ml.classification.LogisticRegressionModel";
+
+    fn params(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("threshold".into(), json!(self.threshold));
+        map.insert("family".into(), json!(if self.multinomial { "multinomial" } else { "binomial" }));
+        map.insert("featuresCol".into(), json!(self.features_col));
+        map.insert("predictionCol".into(), json!(self.prediction_col));
+        map.insert("probabilityCol".into(), json!(self.probability_col));
+        map.insert("rawPredictionCol".into(), json!(self.raw_prediction_col));
+        map
     }
-    let (mut tp, mut fp, mut area, mut prev_tpr, mut prev_fpr) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    let mut i = 0;
-    while i < scored.len() {
-        let score = scored[i].0;
-        while i < scored.len() && scored[i].0 == score {
-            if scored[i].1 == 1.0 {
-                tp += 1.0
-            } else {
-                fp += 1.0
-            }
-            i += 1;
+
+    fn data(&self) -> Result<RecordBatch> {
+        table(vec![
+            ("numClasses", Arc::new(Int32Array::from(vec![self.num_classes as i32]))),
+            ("numFeatures", Arc::new(Int32Array::from(vec![self.coefficients.ncols() as i32]))),
+            ("interceptVector", vector_column(&[self.intercept_vector()])),
+            ("coefficientMatrix", matrices_to_array(&[self.coefficient_matrix()])),
+            ("isMultinomial", Arc::new(BooleanArray::from(vec![self.multinomial]))),
+        ])
+    }
+
+    fn from_saved(metadata: &Metadata, data: &Table) -> Result<Self> {
+        let one = |n: usize| if n == 1 { Ok(()) } else { Err(data.error("a logistic model's data is one row")) };
+        let (classes, features) = (data.ints("numClasses")?, data.ints("numFeatures")?);
+        let (intercepts, matrices, multinomial) =
+            (data.vectors("interceptVector")?, data.matrices("coefficientMatrix")?, data.bools("isMultinomial")?);
+        one(classes.len())?;
+        let (m, b) = (&matrices[0], intercepts[0].to_dense_array());
+        let rows = if multinomial[0] { classes[0] as usize } else { 1 };
+        if classes[0] < 2 || m.num_rows() != rows || m.num_cols() as i64 != features[0] || b.len() != rows {
+            return Err(data.error(format!(
+                "a {} model of {} classes and {} features needs a {rows}×{} coefficient matrix and {rows} \
+                 intercepts, found {}×{} and {}",
+                if multinomial[0] { "multinomial" } else { "binomial" },
+                classes[0],
+                features[0],
+                features[0],
+                m.num_rows(),
+                m.num_cols(),
+                b.len()
+            )));
         }
-        let (tpr, fpr) = (tp / positives, fp / negatives);
-        area += (fpr - prev_fpr) * (tpr + prev_tpr) / 2.0;
-        (prev_tpr, prev_fpr) = (tpr, fpr);
+        let coefficients = Array2::from_shape_fn((m.num_rows(), m.num_cols()), |(i, j)| m.get(i, j).unwrap_or(0.0));
+        Ok(LogisticRegressionModel {
+            coefficients: Arc::new(coefficients),
+            intercepts: Arc::new(b),
+            num_classes: classes[0] as usize,
+            multinomial: multinomial[0],
+            threshold: metadata.f64("threshold", 0.5)?,
+            summary: LogisticRegressionSummary::default(),
+            features_col: metadata.string("featuresCol", "features")?,
+            prediction_col: metadata.string("predictionCol", "prediction")?,
+            probability_col: metadata.string("probabilityCol", "probability")?,
+            raw_prediction_col: metadata.string("rawPredictionCol", "rawPrediction")?,
+        })
     }
-    area
 }
 
 impl Transformer for LogisticRegressionModel {
@@ -502,18 +542,5 @@ impl Transformer for LogisticRegressionModel {
             vectors("logistic_probability", LogisticRegressionModel::predict_probability),
         )?;
         Ok(df.with_column(&self.prediction_col, prediction)?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::area_under_roc;
-
-    #[test]
-    fn area_under_roc_by_hand() {
-        // Scores 0.9(+) 0.8(−) 0.7(+) 0.1(−): ROC (0,½) (½,½) (½,1) (1,1) → area ¾.
-        assert_eq!(area_under_roc(vec![(0.9, 1.0), (0.8, 0.0), (0.7, 1.0), (0.1, 0.0)]), 0.75);
-        // A tie between a positive and a negative counts half.
-        assert_eq!(area_under_roc(vec![(0.5, 1.0), (0.5, 0.0)]), 0.5);
     }
 }

@@ -15,12 +15,14 @@ use crate::blocks::{RowCheck, to_blocks};
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_vectors};
 use crate::linalg::Vector;
+use crate::persistence::{Metadata, Persist, Table, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use algorithm::{Centers, assignment_pass, lloyd};
-use arrow::array::{ArrayRef, Int32Array};
+use arrow::array::{ArrayRef, Int32Array, RecordBatch};
 use arrow::datatypes::DataType;
 use flint_engine::prelude::*;
 use params::KMeansParams;
+use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 /// The k-means estimator; a builder of hyperparameters with Spark's names and defaults.
@@ -151,6 +153,56 @@ impl Estimator for KMeans {
     }
 }
 
+persistable!(KMeansModel);
+
+/// Spark's layout: `data/` holds `clusterIdx: int, clusterCenter: vector`, one row per centre.
+impl Persist for KMeansModel {
+    const CLASS: &'static str = "org.apache.spark.ml.clustering.KMeansModel";
+
+    fn params(&self) -> Map<String, Value> {
+        let measure = match self.centers.measure() {
+            DistanceMeasure::Euclidean => "euclidean",
+            DistanceMeasure::Cosine => "cosine",
+        };
+        let mut map = Map::new();
+        map.insert("k".into(), json!(self.k()));
+        map.insert("distanceMeasure".into(), json!(measure));
+        map.insert("featuresCol".into(), json!(self.features_col));
+        map.insert("predictionCol".into(), json!(self.prediction_col));
+        map
+    }
+
+    fn data(&self) -> Result<RecordBatch> {
+        let idx: Vec<i32> = (0..self.k() as i32).collect();
+        table(vec![
+            ("clusterIdx", Arc::new(Int32Array::from(idx))),
+            ("clusterCenter", vector_column(&self.cluster_centers())),
+        ])
+    }
+
+    fn from_saved(metadata: &Metadata, data: &Table) -> Result<Self> {
+        let measure: DistanceMeasure =
+            metadata.string("distanceMeasure", "euclidean")?.parse().map_err(|e| metadata.error(e))?;
+        let mut rows: Vec<(i64, Vector)> =
+            data.ints("clusterIdx")?.into_iter().zip(data.vectors("clusterCenter")?).collect();
+        rows.sort_by_key(|(i, _)| *i);
+        if rows.iter().enumerate().any(|(n, (i, _))| *i != n as i64) {
+            return Err(data.error("`clusterIdx` should number the centres 0, 1, 2, …"));
+        }
+        let d = rows.first().map_or(0, |(_, v)| v.size());
+        if rows.is_empty() || rows.iter().any(|(_, v)| v.size() != d) {
+            return Err(data.error("the centres should be one or more vectors of one size"));
+        }
+        let m = ndarray::Array2::from_shape_fn((rows.len(), d), |(i, j)| rows[i].1.get(j).unwrap_or(0.0));
+        Ok(KMeansModel {
+            centers: Arc::new(Centers::new(m, measure)),
+            summary: KMeansSummary { k: rows.len(), cluster_sizes: Vec::new(), training_cost: f64::NAN, num_iter: 0 },
+            features_col: metadata.string("featuresCol", "features")?,
+            prediction_col: metadata.string("predictionCol", "prediction")?,
+        })
+    }
+}
+
 /// What a fit produced, beyond the centres (Spark's `KMeansSummary`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KMeansSummary {
@@ -174,6 +226,11 @@ pub struct KMeansModel {
 }
 
 impl KMeansModel {
+    /// Whether the model carries its training summary (a loaded model does not, as in Spark).
+    pub fn has_summary(&self) -> bool {
+        self.summary.num_iter > 0 || !self.summary.cluster_sizes.is_empty()
+    }
+
     /// The cluster centres.
     pub fn cluster_centers(&self) -> Vec<Vector> {
         init::to_vectors(&self.centers.m)

@@ -5,13 +5,15 @@ mod normal;
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_points};
 use crate::linalg::Vector;
+use crate::persistence::{Metadata, Persist, Table, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
-use arrow::array::{ArrayRef, Float64Array};
+use arrow::array::{ArrayRef, Float64Array, RecordBatch};
 use arrow::datatypes::DataType;
 use flint_engine::prelude::*;
 use ndarray::Array1;
 use normal::{Moments, Penalty};
+use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 /// Linear regression; a builder of hyperparameters with Spark's names and defaults.
@@ -233,6 +235,47 @@ impl LinearRegressionModel {
             r2: 1.0 - sse / sst,
             // Σ(ŷ − ȳ)² = Σŷ² − 2ȳΣŷ + nȳ²
             explained_variance: (spp - 2.0 * y_mean * sp + n * y_mean * y_mean) / n,
+        })
+    }
+}
+
+persistable!(LinearRegressionModel);
+
+/// Spark's layout: `data/` holds one row `intercept: double, coefficients: vector, scale: double` (`scale` is the
+/// Huber loss's σ, 1 for squared error).
+impl Persist for LinearRegressionModel {
+    const CLASS: &'static str = "org.apache.spark.ml.regression.LinearRegressionModel";
+
+    fn params(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("featuresCol".into(), json!(self.features_col));
+        map.insert("predictionCol".into(), json!(self.prediction_col));
+        map.insert("loss".into(), json!("squaredError"));
+        map
+    }
+
+    fn data(&self) -> Result<RecordBatch> {
+        table(vec![
+            ("intercept", Arc::new(Float64Array::from(vec![self.intercept]))),
+            ("coefficients", vector_column(&[self.coefficients()])),
+            ("scale", Arc::new(Float64Array::from(vec![1.0]))),
+        ])
+    }
+
+    fn from_saved(metadata: &Metadata, data: &Table) -> Result<Self> {
+        if metadata.string("loss", "squaredError")? != "squaredError" {
+            return Err(metadata.error("only squaredError linear models load (Flint has no Huber loss yet)"));
+        }
+        let (intercepts, coefficients) = (data.doubles("intercept")?, data.vectors("coefficients")?);
+        let (Some(&intercept), Some(coefficients), 1) = (intercepts.first(), coefficients.first(), data.rows()) else {
+            return Err(data.error("a linear model's data is one row"));
+        };
+        Ok(LinearRegressionModel {
+            coefficients: Arc::new(coefficients.to_dense_array()),
+            intercept,
+            summary: LinearRegressionSummary::default(),
+            features_col: metadata.string("featuresCol", "features")?,
+            prediction_col: metadata.string("predictionCol", "prediction")?,
         })
     }
 }
