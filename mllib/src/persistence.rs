@@ -85,10 +85,14 @@ pub(crate) trait Persist: Sized {
     const CLASS: &'static str;
     /// The model's parameters by Spark's names (`paramMap`).
     fn params(&self) -> Map<String, Value>;
-    /// The fitted values: one table, written under `data/`.
-    fn data(&self) -> Result<RecordBatch>;
-    /// The model from its metadata and `data/` table.
-    fn from_saved(metadata: &Metadata, data: &Table) -> Result<Self>;
+    /// Fields of the metadata beside the parameters (Spark's `extraMetadata`, e.g. ALS's `rank`).
+    fn extra(&self) -> Map<String, Value> {
+        Map::new()
+    }
+    /// The fitted values: tables by directory name (`data` for most models).
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>>;
+    /// The model from its metadata and tables.
+    fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self>;
 }
 
 /// Implements [`MlWritable`] and [`MlReadable`] for models that implement [`Persist`].
@@ -114,6 +118,20 @@ pub(crate) use persistable;
 pub(crate) struct Metadata {
     path: PathBuf,
     params: Map<String, Value>,
+    fields: Value,
+}
+
+/// The tables of a saved model, read on demand.
+#[derive(Debug)]
+pub(crate) struct Tables {
+    root: PathBuf,
+}
+
+impl Tables {
+    /// The table in directory `name` (`data`, `userFactors`, …).
+    pub(crate) fn get(&self, name: &str) -> Result<Table> {
+        read_table(&self.root.join(name))
+    }
 }
 
 impl Metadata {
@@ -125,6 +143,11 @@ impl Metadata {
     /// A parameter, if saved.
     pub(crate) fn param(&self, name: &str) -> Option<&Value> {
         self.params.get(name)
+    }
+
+    /// A top-level field of the metadata (Spark's `extraMetadata`).
+    pub(crate) fn field(&self, name: &str) -> Option<&Value> {
+        self.fields.get(name)
     }
 
     /// A string parameter, or `default` when it was not saved.
@@ -203,6 +226,20 @@ impl Table {
             .filter(|v| v.null_count() == 0)
             .ok_or_else(|| self.error(format!("column `{name}` should hold booleans, found {}", column.data_type())))?;
         Ok(values.iter().map(|v| v.unwrap_or(false)).collect())
+    }
+
+    /// A column of lists of floats or doubles (ALS's factors), without nulls.
+    pub(crate) fn float_lists(&self, name: &str) -> Result<Vec<Vec<f64>>> {
+        let column = self.column(name)?;
+        let wrong =
+            || self.error(format!("column `{name}` should hold arrays of floats, found {}", column.data_type()));
+        let lists = column.as_list_opt::<i32>().ok_or_else(wrong)?;
+        if lists.null_count() > 0 || !lists.value_type().is_floating() {
+            return Err(wrong());
+        }
+        let values = arrow::compute::cast(lists.values(), &DataType::Float64).map_err(|_| wrong())?;
+        let values = values.as_primitive::<arrow::datatypes::Float64Type>();
+        Ok(lists.offsets().windows(2).map(|w| values.values()[w[0] as usize..w[1] as usize].to_vec()).collect())
     }
 
     /// A column of vectors (Spark's `VectorUDT` layout), without nulls.
@@ -346,7 +383,7 @@ fn write_model<M: Persist>(model: &M, dir: &Path) -> Result<()> {
         .map(|d| d.as_millis() as u64)
         .unwrap_or_default();
     let short = M::CLASS.rsplit('.').next().unwrap_or(M::CLASS);
-    let metadata = json!({
+    let mut metadata = json!({
         "class": M::CLASS,
         "timestamp": timestamp,
         "sparkVersion": SPARK_LAYOUT,
@@ -355,17 +392,23 @@ fn write_model<M: Persist>(model: &M, dir: &Path) -> Result<()> {
         "defaultParamMap": {},
         "flintFormatVersion": FORMAT_VERSION,
     });
+    if let Value::Object(fields) = &mut metadata {
+        fields.extend(model.extra());
+    }
     let meta_dir = dir.join("metadata");
     std::fs::create_dir_all(&meta_dir).map_err(|e| io_error(&meta_dir, "creating", e))?;
     let line = format!("{metadata}\n");
     let part = meta_dir.join("part-00000");
     std::fs::write(&part, line).map_err(|e| io_error(&part, "writing", e))?;
     std::fs::write(meta_dir.join("_SUCCESS"), "").map_err(|e| io_error(&meta_dir, "writing _SUCCESS", e))?;
-    write_table(&dir.join("data"), &model.data()?)
+    for (name, batch) in model.tables()? {
+        write_table(&dir.join(name), &batch)?;
+    }
+    Ok(())
 }
 
 /// Writes one Parquet file and `_SUCCESS` into `dir`.
-pub(crate) fn write_table(dir: &Path, batch: &RecordBatch) -> Result<()> {
+fn write_table(dir: &Path, batch: &RecordBatch) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "creating", e))?;
     let path = dir.join("part-00000.parquet");
     let file = std::fs::File::create(&path).map_err(|e| io_error(&path, "creating", e))?;
@@ -377,7 +420,7 @@ pub(crate) fn write_table(dir: &Path, batch: &RecordBatch) -> Result<()> {
 }
 
 /// Reads every Parquet file of `dir` (Spark may write several parts), in name order, as one table.
-pub(crate) fn read_table(dir: &Path) -> Result<Table> {
+fn read_table(dir: &Path) -> Result<Table> {
     let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, "listing the model's data", e))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -408,7 +451,7 @@ pub(crate) fn read_table(dir: &Path) -> Result<Table> {
 
 /// Reads the metadata of the model at `path` (`metadata/part-00000`, or Spark's `part-00000-<uuid>-c000.txt`),
 /// checking its class and format version.
-pub(crate) fn read_metadata(path: &Path, class: &str) -> Result<Metadata> {
+fn read_metadata(path: &Path, class: &str) -> Result<Metadata> {
     if !path.is_dir() {
         return Err(io_error(path, "loading a model", "no such directory"));
     }
@@ -453,14 +496,13 @@ pub(crate) fn read_metadata(path: &Path, class: &str) -> Result<Metadata> {
             Some(other) => return Err(error(format!("`{key}` should be an object, found {other}"))),
         }
     }
-    Ok(Metadata { path: part, params })
+    Ok(Metadata { path: part, params, fields: meta })
 }
 
 /// Loads the model at `path`.
 pub(crate) fn read_model<M: Persist>(path: &Path) -> Result<M> {
     let metadata = read_metadata(path, M::CLASS)?;
-    let data = read_table(&path.join("data"))?;
-    M::from_saved(&metadata, &data)
+    M::from_saved(&metadata, &Tables { root: path.to_path_buf() })
 }
 
 /// A one-row or many-row table from named columns.

@@ -13,6 +13,7 @@ pub use params::ColdStartStrategy;
 
 use crate::blocks::Shared;
 use crate::error::{Error, Result};
+use crate::persistence::{Metadata, Persist, Table, Tables, persistable};
 use crate::pipeline::{Estimator, Transformer};
 use arrow::array::{Array, ArrayRef, AsArray, Float32Array, Int32Array, ListArray, StructArray};
 use arrow::buffer::OffsetBuffer;
@@ -26,6 +27,7 @@ use params::AlsParams;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 use solver::NormalEquation;
 use std::sync::Arc;
 
@@ -477,6 +479,11 @@ fn top_n(x: ndarray::ArrayView1<'_, f64>, candidates: &Array2<f64>, n: usize) ->
 }
 
 fn factors_frame(session: &Session, ids: &[i32], factors: &Array2<f64>) -> Result<DataFrame> {
+    Ok(session.create_dataframe_from_batches(vec![factors_batch(ids, factors)?])?)
+}
+
+/// Spark's factor table `(id: int, features: array<float>)`: Spark keeps factors in single precision.
+fn factors_batch(ids: &[i32], factors: &Array2<f64>) -> Result<RecordBatch> {
     let values: Vec<f32> = factors.iter().map(|&v| v as f32).collect();
     let rank = factors.ncols() as i32;
     let offsets = OffsetBuffer::new((0..=ids.len() as i32).map(|i| i * rank).collect::<Vec<_>>().into());
@@ -486,10 +493,84 @@ fn factors_frame(session: &Session, ids: &[i32], factors: &Array2<f64>) -> Resul
         Field::new("id", DataType::Int32, false),
         Field::new("features", DataType::List(element), true),
     ]);
-    let batch =
-        RecordBatch::try_new(Arc::new(schema), vec![Arc::new(Int32Array::from(ids.to_vec())), Arc::new(features)])
-            .map_err(|e| Error::data("Als", format!("factor table: {e}")))?;
-    Ok(session.create_dataframe_from_batches(vec![batch])?)
+    RecordBatch::try_new(Arc::new(schema), vec![Arc::new(Int32Array::from(ids.to_vec())), Arc::new(features)])
+        .map_err(|e| Error::data("Als", format!("factor table: {e}")))
+}
+
+/// The ids and factor matrix of a saved factor table, in the model's order (increasing ids).
+fn saved_factors(table: &Table, rank: usize) -> Result<(IdIndex, Array2<f64>)> {
+    let mut rows: Vec<(i64, Vec<f64>)> = table.ints("id")?.into_iter().zip(table.float_lists("features")?).collect();
+    rows.sort_by_key(|(id, _)| *id);
+    if rows.windows(2).any(|w| w[0].0 == w[1].0) || rows.iter().any(|(id, _)| i32::try_from(*id).is_err()) {
+        return Err(table.error("ids should be distinct 32-bit integers"));
+    }
+    if let Some((id, f)) = rows.iter().find(|(_, f)| f.len() != rank) {
+        return Err(table.error(format!("id {id} has {} factors, the model's rank is {rank}", f.len())));
+    }
+    let m = Array2::from_shape_fn((rows.len(), rank), |(i, j)| rows[i].1[j]);
+    Ok((IdIndex::new(rows.iter().map(|(id, _)| *id as i32).collect()), m))
+}
+
+persistable!(AlsModel);
+
+/// Spark's layout: the rank in the metadata, `userFactors/` and `itemFactors/` tables `(id, features)` with
+/// factors in single precision (as Spark holds them, so a loaded model predicts with float factors as Spark).
+impl Persist for AlsModel {
+    const CLASS: &'static str = "org.apache.spark.ml.recommendation.ALSModel";
+
+    fn params(&self) -> Map<String, Value> {
+        let p = &self.params;
+        let cold = match p.cold_start_strategy {
+            ColdStartStrategy::Nan => "nan",
+            ColdStartStrategy::Drop => "drop",
+        };
+        let mut map = Map::new();
+        map.insert("userCol".into(), json!(p.user_col));
+        map.insert("itemCol".into(), json!(p.item_col));
+        map.insert("predictionCol".into(), json!(p.prediction_col));
+        map.insert("coldStartStrategy".into(), json!(cold));
+        map
+    }
+
+    fn extra(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("rank".into(), json!(self.rank));
+        map
+    }
+
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
+        Ok(vec![
+            ("userFactors", factors_batch(&self.users.ids, &self.user_factors)?),
+            ("itemFactors", factors_batch(&self.items.ids, &self.item_factors)?),
+        ])
+    }
+
+    fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
+        let rank = metadata
+            .field("rank")
+            .and_then(Value::as_u64)
+            .filter(|r| *r > 0)
+            .ok_or_else(|| metadata.error("an ALS model's metadata needs a positive `rank`"))?
+            as usize;
+        let (users, user_factors) = saved_factors(&tables.get("userFactors")?, rank)?;
+        let (items, item_factors) = saved_factors(&tables.get("itemFactors")?, rank)?;
+        let params = AlsParams {
+            rank,
+            user_col: metadata.string("userCol", "user")?,
+            item_col: metadata.string("itemCol", "item")?,
+            prediction_col: metadata.string("predictionCol", "prediction")?,
+            cold_start_strategy: metadata.string("coldStartStrategy", "nan")?.parse().map_err(|e| metadata.error(e))?,
+            ..AlsParams::default()
+        };
+        Ok(AlsModel {
+            rank,
+            users: Arc::new(users),
+            items: Arc::new(items),
+            user_factors: Arc::new(user_factors),
+            item_factors: Arc::new(item_factors),
+            params,
+        })
+    }
 }
 
 /// Spark's recommendation table for the sources `which` (indices into `src_ids`/`src`).

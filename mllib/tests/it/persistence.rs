@@ -7,6 +7,7 @@ use flint_mllib::classification::{LogisticRegression, LogisticRegressionModel};
 use flint_mllib::clustering::{KMeans, KMeansModel};
 use flint_mllib::linalg::{Vector, Vectors};
 use flint_mllib::persistence::{MlReadable, MlWritable};
+use flint_mllib::recommendation::{Als, AlsModel, Rating};
 use flint_mllib::regression::{LinearRegression, LinearRegressionModel};
 use std::path::{Path, PathBuf};
 
@@ -47,6 +48,18 @@ fn models_saved_by_spark_load_and_predict_what_spark_predicted() {
         approx::assert_relative_eq!(linear.predict(x).expect("predict"), want, max_relative = 1e-12);
     }
 
+    // Spark predicts with single-precision factors and a single-precision dot product.
+    let als = AlsModel::load(spark_model("als")).expect("Spark's ALS model");
+    assert_eq!(als.rank(), 10);
+    let pairs = models["als"]["pairs"].as_array().expect("pairs");
+    for (pair, want) in pairs.iter().zip(floats(&models["als"]["prediction"])) {
+        let (u, i) = (pair[0].as_i64().expect("user") as i32, pair[1].as_i64().expect("item") as i32);
+        match als.predict(u, i) {
+            Some(got) => approx::assert_relative_eq!(got, want, max_relative = 1e-5, epsilon = 1e-5),
+            None => assert!(want.is_nan(), "Spark knew ({u}, {i})"),
+        }
+    }
+
     for (name, data) in [("logistic_binomial", "breast_cancer"), ("logistic_multinomial", "iris")] {
         let model = LogisticRegressionModel::load(spark_model(name)).expect("Spark's logistic model");
         let probabilities = matrix(&models[name]["probability"]);
@@ -85,6 +98,17 @@ fn flint_models_round_trip_and_pyarrow_reads_their_data() {
     assert_eq!(loaded.coefficient_matrix(), logistic.coefficient_matrix());
     assert_eq!(loaded.intercept_vector(), logistic.intercept_vector());
     assert_eq!(loaded.predict_probability(&x).expect("p"), logistic.predict_probability(&x).expect("p"));
+
+    let ratings: Vec<Rating> = (0..40).map(|k| Rating::new(k % 7, k % 5, 1.0 + (k % 4) as f64)).collect();
+    let als = Als::new().rank(3).seed(2).fit_rdd(&session.parallelize(ratings, 2)).expect("fit");
+    als.save(dir.path().join("als")).expect("save");
+    let loaded = AlsModel::load(dir.path().join("als")).expect("load");
+    for (u, i) in [(0, 0), (3, 4), (6, 2)] {
+        let (got, want) = (loaded.predict(u, i).expect("known"), als.predict(u, i).expect("known"));
+        // Saved in single precision, as Spark keeps factors.
+        approx::assert_relative_eq!(got, want, max_relative = 1e-6);
+    }
+    assert_eq!(loaded.predict(7, 0), None);
 
     // An independent reader: pyarrow sees Spark's column names and the coefficient matrix row-major for Spark's
     // column-major layout.

@@ -13,7 +13,7 @@ use crate::evaluation::area_under_roc;
 use crate::frame::{map_vectors, training_points, vectors_to_array};
 use crate::linalg::{DenseMatrix, Vector};
 use crate::optim::Lbfgs;
-use crate::persistence::{Metadata, Persist, Table, matrices_to_array, persistable, table, vector_column};
+use crate::persistence::{Metadata, Persist, Tables, matrices_to_array, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
 use crate::stat::MultivariateStatisticalSummary;
@@ -471,17 +471,21 @@ impl Persist for LogisticRegressionModel {
         map
     }
 
-    fn data(&self) -> Result<RecordBatch> {
-        table(vec![
-            ("numClasses", Arc::new(Int32Array::from(vec![self.num_classes as i32]))),
-            ("numFeatures", Arc::new(Int32Array::from(vec![self.coefficients.ncols() as i32]))),
-            ("interceptVector", vector_column(&[self.intercept_vector()])),
-            ("coefficientMatrix", matrices_to_array(&[self.coefficient_matrix()])),
-            ("isMultinomial", Arc::new(BooleanArray::from(vec![self.multinomial]))),
-        ])
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
+        Ok(vec![(
+            "data",
+            table(vec![
+                ("numClasses", Arc::new(Int32Array::from(vec![self.num_classes as i32]))),
+                ("numFeatures", Arc::new(Int32Array::from(vec![self.coefficients.ncols() as i32]))),
+                ("interceptVector", vector_column(&[self.intercept_vector()])),
+                ("coefficientMatrix", matrices_to_array(&[self.coefficient_matrix()])),
+                ("isMultinomial", Arc::new(BooleanArray::from(vec![self.multinomial]))),
+            ])?,
+        )])
     }
 
-    fn from_saved(metadata: &Metadata, data: &Table) -> Result<Self> {
+    fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
+        let data = &tables.get("data")?;
         let one = |n: usize| if n == 1 { Ok(()) } else { Err(data.error("a logistic model's data is one row")) };
         let (classes, features) = (data.ints("numClasses")?, data.ints("numFeatures")?);
         let (intercepts, matrices, multinomial) =

@@ -15,7 +15,7 @@ use crate::blocks::{RowCheck, to_blocks};
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_vectors};
 use crate::linalg::Vector;
-use crate::persistence::{Metadata, Persist, Table, persistable, table, vector_column};
+use crate::persistence::{Metadata, Persist, Tables, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use algorithm::{Centers, assignment_pass, lloyd};
 use arrow::array::{ArrayRef, Int32Array, RecordBatch};
@@ -172,15 +172,19 @@ impl Persist for KMeansModel {
         map
     }
 
-    fn data(&self) -> Result<RecordBatch> {
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
         let idx: Vec<i32> = (0..self.k() as i32).collect();
-        table(vec![
-            ("clusterIdx", Arc::new(Int32Array::from(idx))),
-            ("clusterCenter", vector_column(&self.cluster_centers())),
-        ])
+        Ok(vec![(
+            "data",
+            table(vec![
+                ("clusterIdx", Arc::new(Int32Array::from(idx))),
+                ("clusterCenter", vector_column(&self.cluster_centers())),
+            ])?,
+        )])
     }
 
-    fn from_saved(metadata: &Metadata, data: &Table) -> Result<Self> {
+    fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
+        let data = &tables.get("data")?;
         let measure: DistanceMeasure =
             metadata.string("distanceMeasure", "euclidean")?.parse().map_err(|e| metadata.error(e))?;
         let mut rows: Vec<(i64, Vector)> =

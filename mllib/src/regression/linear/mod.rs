@@ -5,7 +5,7 @@ mod normal;
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_points};
 use crate::linalg::Vector;
-use crate::persistence::{Metadata, Persist, Table, persistable, table, vector_column};
+use crate::persistence::{Metadata, Persist, Tables, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
 use arrow::array::{ArrayRef, Float64Array, RecordBatch};
@@ -254,15 +254,19 @@ impl Persist for LinearRegressionModel {
         map
     }
 
-    fn data(&self) -> Result<RecordBatch> {
-        table(vec![
-            ("intercept", Arc::new(Float64Array::from(vec![self.intercept]))),
-            ("coefficients", vector_column(&[self.coefficients()])),
-            ("scale", Arc::new(Float64Array::from(vec![1.0]))),
-        ])
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
+        Ok(vec![(
+            "data",
+            table(vec![
+                ("intercept", Arc::new(Float64Array::from(vec![self.intercept]))),
+                ("coefficients", vector_column(&[self.coefficients()])),
+                ("scale", Arc::new(Float64Array::from(vec![1.0]))),
+            ])?,
+        )])
     }
 
-    fn from_saved(metadata: &Metadata, data: &Table) -> Result<Self> {
+    fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
+        let data = &tables.get("data")?;
         if metadata.string("loss", "squaredError")? != "squaredError" {
             return Err(metadata.error("only squaredError linear models load (Flint has no Huber loss yet)"));
         }
