@@ -13,6 +13,10 @@ Ridge(alpha = nλ/σy) when α = 0, LinearRegression when λ = 0. This script fi
 (tol 1e-12) and with PySpark, checks that they agree (1e-4 relative: with L1, Spark's OWL-QN stops near 1e-5 of the optimum),
 and writes both to datasets/reference/linear_regression_expected.json.
 
+Spark's "l-bfgs" solver minimises the same form with *sample* standard deviations (ddof = 1) for σy and σⱼ
+(the normal solver's are population ones), so those references ("sklearn_lbfgs", confirmed by PySpark with
+solver="l-bfgs") use ddof = 1 in the same mapping.
+
 Made with: scikit-learn 1.9.1, NumPy 2.4.6, PySpark 4.0.1 on OpenJDK 17, CPython 3.11.7:
     ~/.cache/flint/sklearn-venv/bin/python datasets/reference/linear_regression.py   (scikit-learn part)
     ~/.cache/flint/pyspark-venv/bin/python datasets/reference/linear_regression.py --spark   (adds Spark's)
@@ -50,11 +54,11 @@ def load():
     return rows[:, :-1], rows[:, -1]
 
 
-def sklearn_fit(x, y, lam, alpha, standardize, intercept):
+def sklearn_fit(x, y, lam, alpha, standardize, intercept, ddof=0):
     from sklearn.linear_model import ElasticNet, LinearRegression, Ridge
     n = len(y)
-    sigma_y = y.std()
-    sigma = x.std(axis=0) if standardize else np.ones(x.shape[1])
+    sigma_y = y.std(ddof=ddof) if intercept else np.sqrt(((y - y.mean()) ** 2).sum() / (n - ddof))
+    sigma = x.std(axis=0, ddof=ddof) if standardize else np.ones(x.shape[1])
     xs = x / sigma
     if lam == 0.0:
         m = LinearRegression(fit_intercept=intercept).fit(xs, y)
@@ -67,11 +71,11 @@ def sklearn_fit(x, y, lam, alpha, standardize, intercept):
     return (m.coef_ / sigma).tolist(), float(m.intercept_)
 
 
-def spark_fit(spark, x, y, lam, alpha, standardize, intercept):
+def spark_fit(spark, x, y, lam, alpha, standardize, intercept, solver="normal"):
     from pyspark.ml.linalg import Vectors
     from pyspark.ml.regression import LinearRegression
     df = spark.createDataFrame([(float(t), Vectors.dense(r.tolist())) for r, t in zip(x, y)], ["label", "features"])
-    m = LinearRegression(solver="normal", regParam=lam, elasticNetParam=alpha, standardization=standardize,
+    m = LinearRegression(solver=solver, regParam=lam, elasticNetParam=alpha, standardization=standardize,
                          fitIntercept=intercept, tol=1e-12, maxIter=10_000).fit(df)
     return m.coefficients.toArray().tolist(), float(m.intercept), m.summary.rootMeanSquaredError, m.summary.r2
 
@@ -96,9 +100,16 @@ def main():
             ref = np.array(case["sklearn"]["coefficients"] + [case["sklearn"]["intercept"]])
             got = np.array(coef + [b])
             assert np.allclose(got, ref, rtol=1e-4, atol=1e-6), (name, got, ref)
+            coef, b, rmse, r2 = spark_fit(spark, x, y, lam, alpha, standardize, intercept, "l-bfgs")
+            case["spark_lbfgs"] = {"coefficients": coef, "intercept": b, "rmse": rmse, "r2": r2}
+            ref = np.array(case["sklearn_lbfgs"]["coefficients"] + [case["sklearn_lbfgs"]["intercept"]])
+            got = np.array(coef + [b])
+            assert np.allclose(got, ref, rtol=1e-4, atol=1e-6), (name, "l-bfgs", got, ref)
         else:
             coef, b = sklearn_fit(x, y, lam, alpha, standardize, intercept)
             case["sklearn"] = {"coefficients": coef, "intercept": b}
+            coef, b = sklearn_fit(x, y, lam, alpha, standardize, intercept, ddof=1)
+            case["sklearn_lbfgs"] = {"coefficients": coef, "intercept": b}
     with open(OUT, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

@@ -11,6 +11,7 @@
 //!  regression    LabeledPoint, LinearRegression (Spark's normal-equation solver, elastic net)
 //!  classification  LogisticRegression (binomial and multinomial; L-BFGS / OWL-QN)
 //!  clustering    KMeans (k-means‖ initialisation, parallel Lloyd iterations)
+//!  evaluation    evaluators: regression, binary and multiclass classification, clustering (silhouette)
 //!  feature       VectorAssembler
 //!  frame         vector columns in DataFrames (Spark's VectorUDT layout), scoring functions
 //!  persistence   save/load of models in Spark's layout (metadata JSON + Parquet)
@@ -42,6 +43,7 @@ pub mod classification;
 pub mod clustering;
 pub mod distributed;
 mod error;
+pub mod evaluation;
 pub mod feature;
 pub mod frame;
 pub mod linalg;
@@ -60,6 +62,10 @@ pub mod prelude {
     pub use crate::classification::{LogisticRegression, LogisticRegressionModel};
     pub use crate::clustering::{DistanceMeasure, InitMode, KMeans, KMeansModel};
     pub use crate::distributed::{RowMatrix, SingularValueDecomposition};
+    pub use crate::evaluation::{
+        BinaryClassificationEvaluator, ClusteringEvaluator, Evaluator, MulticlassClassificationEvaluator,
+        RegressionEvaluator,
+    };
     pub use crate::feature::{HandleInvalid, VectorAssembler};
     pub use crate::linalg::{DenseMatrix, SparseMatrix, Vector, Vectors};
     pub use crate::persistence::{MlReadable, MlWritable};

@@ -48,9 +48,12 @@ pub trait MlReadable: Sized {
     fn load(path: impl AsRef<Path>) -> Result<Self>;
 }
 
+/// Writes a model's files into a (staging) directory.
+type WriteFiles<'a> = Box<dyn Fn(&Path) -> Result<()> + 'a>;
+
 /// Options of a save (Spark's `MLWriter`).
 pub struct MlWriter<'a> {
-    write: Box<dyn Fn(&Path) -> Result<()> + 'a>,
+    write: WriteFiles<'a>,
     overwrite: bool,
 }
 

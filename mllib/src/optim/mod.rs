@@ -2,6 +2,8 @@
 //! the objective non-differentiable at zero (as Spark uses Breeze's). The objective's value and gradient come from
 //! one distributed pass per evaluation; the optimiser itself runs on the driver.
 
+mod glm;
 mod lbfgs;
 
-pub(crate) use lbfgs::Lbfgs;
+pub(crate) use glm::{Loss, Penalized, Scaling, Shape, softplus};
+pub(crate) use lbfgs::{Lbfgs, Minimum};

@@ -5,4 +5,4 @@ mod linear;
 
 pub use labeled_point::LabeledPoint;
 pub(crate) use labeled_point::check_points;
-pub use linear::{LinearRegression, LinearRegressionModel, LinearRegressionSummary};
+pub use linear::{LinearRegression, LinearRegressionModel, LinearRegressionSummary, Solver};

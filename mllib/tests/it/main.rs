@@ -5,6 +5,7 @@
 mod als;
 mod classification;
 mod common;
+mod evaluation;
 mod kmeans;
 mod persistence;
 mod regression;

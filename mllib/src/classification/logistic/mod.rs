@@ -5,14 +5,12 @@
 //! The objective, as Spark's: the mean log-loss plus `λ(α‖w̃‖₁ + (1−α)/2‖w̃‖²)`, where `w̃ⱼ = wⱼσⱼ` (σⱼ the
 //! feature's sample standard deviation) with `standardization`, `wⱼ` without; intercepts are not penalised.
 
-mod loss;
-
 use crate::blocks::to_labeled_blocks;
 use crate::error::{Error, Result};
 use crate::evaluation::area_under_roc;
 use crate::frame::{map_vectors, training_points, vectors_to_array};
 use crate::linalg::{DenseMatrix, Vector};
-use crate::optim::Lbfgs;
+use crate::optim::{Loss, Penalized, Scaling, Shape, softplus};
 use crate::persistence::{Metadata, Persist, Tables, matrices_to_array, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
@@ -21,7 +19,6 @@ use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, RecordBatch
 use arrow::datatypes::DataType;
 use flint_engine::dataframe::udt::vector_type;
 use flint_engine::prelude::*;
-use loss::{Scaling, Shape, loss_and_gradient, softplus};
 use ndarray::{Array1, Array2, Axis};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -239,13 +236,9 @@ impl LogisticRegression {
         let shape = Shape { k, d, intercept: self.fit_intercept };
         let std = summary.variance()?.to_dense_array().mapv(f64::sqrt);
         let inv_std = std.mapv(|s| if s > 0.0 { 1.0 / s } else { 0.0 });
-        let scale: Array1<f64> =
-            if self.standardization { std.mapv(|s| if s > 0.0 { 1.0 } else { 0.0 }) } else { inv_std.clone() };
         // Centring only makes sense beside an intercept that absorbs it.
         let mean = if self.fit_intercept { summary.mean()?.to_dense_array() } else { Array1::zeros(d) };
-        let scaling = Scaling { mean, inv_std };
-        let l2 = (1.0 - self.elastic_net_param) * self.reg_param;
-        let l1 = self.elastic_net_param * self.reg_param;
+        let scaling = Scaling { mean, inv_std, label_mean: 0.0, label_scale: 1.0 };
         let mut theta = Array1::zeros(shape.len());
         let n = blocks.rows as f64;
         if self.fit_intercept {
@@ -261,18 +254,18 @@ impl LogisticRegression {
                 theta[d] = (count(1) / count(0)).ln();
             }
         }
-        let penalty_weights: Array1<f64> =
-            (0..shape.len()).map(|i| if i < k * d { scale[i % d] } else { 0.0 }).collect();
-        let sq = penalty_weights.mapv(|s| s * s);
-        let objective = |t: &Array1<f64>| -> Result<(f64, Array1<f64>)> {
-            let (loss, mut grad) = loss_and_gradient(&blocks, shape, &scaling, t)?;
-            let reg = 0.5 * l2 * t.iter().zip(&sq).map(|(x, s)| x * x * s).sum::<f64>();
-            grad.zip_mut_with(&(t * &sq), |g, v| *g += l2 * v);
-            Ok((loss + reg, grad))
+        let problem = Penalized {
+            loss: if multinomial { Loss::Softmax } else { Loss::Logistic },
+            shape,
+            scaling,
+            reg_param: self.reg_param,
+            elastic_net_param: self.elastic_net_param,
+            standardization: self.standardization,
+            max_iter: self.max_iter,
+            tol: self.tol,
         };
-        let optimizer =
-            Lbfgs { max_iter: self.max_iter, tol: self.tol, memory: 10, l1: (l1 > 0.0).then(|| &penalty_weights * l1) };
-        let minimum = optimizer.minimize(objective, theta)?;
+        let minimum = problem.minimize(&blocks, theta)?;
+        let scaling = problem.scaling;
         let (w_std, b_centred) = shape.split(&minimum.x);
         let (mut w, mut b) = scaling.to_raw(&w_std, &b_centred);
         if multinomial {

@@ -1,5 +1,6 @@
 //! Linear least-squares regression (Spark's `LinearRegression`) with L2, L1 and elastic-net regularisation.
 
+mod lbfgs;
 mod normal;
 
 use crate::error::{Error, Result};
@@ -15,6 +16,39 @@ use ndarray::Array1;
 use normal::{Moments, Penalty};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
+
+/// How [`LinearRegression`] finds its coefficients (Spark's `solver`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Solver {
+    /// `normal` up to 4096 features, `l-bfgs` beyond (Spark's default and rule).
+    #[default]
+    Auto,
+    /// The normal equations from one pass of moments (Spark's `WeightedLeastSquares`): exact.
+    Normal,
+    /// L-BFGS (OWL-QN with L1) over the cached rows, one pass per evaluation; `max_iter` and `tol` apply.
+    LBfgs,
+}
+
+impl std::str::FromStr for Solver {
+    type Err = Error;
+
+    /// Spark's names: `auto`, `normal`, `l-bfgs`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Solver::Auto),
+            "normal" => Ok(Solver::Normal),
+            "l-bfgs" => Ok(Solver::LBfgs),
+            _ => Err(Error::param(
+                "LinearRegression",
+                "solver",
+                format!("`{s}` is not a solver: use auto, normal or l-bfgs"),
+            )),
+        }
+    }
+}
+
+/// Spark's limit for the normal solver under `auto` (`WeightedLeastSquares.MAX_NUM_FEATURES`).
+const MAX_NORMAL_FEATURES: usize = 4096;
 
 /// Linear regression; a builder of hyperparameters with Spark's names and defaults.
 ///
@@ -33,6 +67,9 @@ use std::sync::Arc;
 /// ```
 #[derive(Debug, Clone)]
 pub struct LinearRegression {
+    solver: Solver,
+    max_iter: usize,
+    tol: f64,
     reg_param: f64,
     elastic_net_param: f64,
     fit_intercept: bool,
@@ -45,6 +82,9 @@ pub struct LinearRegression {
 impl Default for LinearRegression {
     fn default() -> Self {
         LinearRegression {
+            solver: Solver::Auto,
+            max_iter: 100,
+            tol: 1e-6,
             reg_param: 0.0,
             elastic_net_param: 0.0,
             fit_intercept: true,
@@ -61,6 +101,24 @@ impl LinearRegression {
     /// `fit_intercept` and `standardization` true).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The solver (default [`Solver::Auto`]).
+    pub fn solver(mut self, solver: Solver) -> Self {
+        self.solver = solver;
+        self
+    }
+
+    /// The largest number of L-BFGS iterations (default 100; the normal solver ignores it).
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+
+    /// L-BFGS convergence tolerance, Spark's rule (default 1e-6; the normal solver ignores it).
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
     }
 
     /// The regularisation strength `λ` (default 0).
@@ -115,6 +173,9 @@ impl LinearRegression {
                 format!("must be finite and non-negative, got {}", self.reg_param),
             ));
         }
+        if !(self.tol >= 0.0 && self.tol.is_finite()) {
+            return Err(Error::param(ALG, "tol", format!("must be finite and non-negative, got {}", self.tol)));
+        }
         if !(0.0..=1.0).contains(&self.elastic_net_param) {
             return Err(Error::param(
                 ALG,
@@ -125,18 +186,26 @@ impl LinearRegression {
         Ok(())
     }
 
-    /// Fits on an RDD of labeled points (Spark's normal-equation solver: exact, one pass over the data).
+    /// Fits on an RDD of labeled points.
     pub fn fit_rdd(&self, points: &Rdd<LabeledPoint>) -> Result<LinearRegressionModel> {
         self.validate()?;
         let (_, d) = crate::regression::check_points(points, "LinearRegression")?;
-        let moments = Moments::of(points, d)?;
         let penalty = Penalty {
             reg_param: self.reg_param,
             elastic_net_param: self.elastic_net_param,
             fit_intercept: self.fit_intercept,
             standardization: self.standardization,
         };
-        let (coefficients, intercept) = normal::solve(&moments, penalty)?;
+        let normal = match self.solver {
+            Solver::Auto => d <= MAX_NORMAL_FEATURES,
+            Solver::Normal => true,
+            Solver::LBfgs => false,
+        };
+        let (coefficients, intercept) = if normal {
+            normal::solve(&Moments::of(points, d)?, penalty)?
+        } else {
+            lbfgs::solve(points, penalty, self.max_iter, self.tol)?
+        };
         let mut model = LinearRegressionModel {
             coefficients: Arc::new(coefficients),
             intercept,
