@@ -13,6 +13,7 @@
 //!  clustering    KMeans (k-means‖ initialisation, parallel Lloyd iterations)
 //!  evaluation    evaluators: regression, binary and multiclass classification, clustering (silhouette)
 //!  feature       VectorAssembler
+//!                StandardScaler, MinMaxScaler, StringIndexer, IndexToString, OneHotEncoder, PCA
 //!  frame         vector columns in DataFrames (Spark's VectorUDT layout), scoring functions
 //!  persistence   save/load of models in Spark's layout (metadata JSON + Parquet)
 //!  pipeline      Estimator, Transformer, Pipeline
@@ -67,6 +68,10 @@ pub mod prelude {
         RegressionEvaluator,
     };
     pub use crate::feature::{HandleInvalid, VectorAssembler};
+    pub use crate::feature::{
+        IndexToString, MinMaxScaler, MinMaxScalerModel, OneHotEncoder, OneHotEncoderModel, Pca, PcaModel,
+        StandardScaler, StandardScalerModel, StringIndexer, StringIndexerModel, StringOrderType,
+    };
     pub use crate::linalg::{DenseMatrix, SparseMatrix, Vector, Vectors};
     pub use crate::persistence::{MlReadable, MlWritable};
     pub use crate::pipeline::{Estimator, Pipeline, PipelineModel, Transformer};

@@ -6,6 +6,7 @@ mod als;
 mod classification;
 mod common;
 mod evaluation;
+mod feature;
 mod kmeans;
 mod persistence;
 mod regression;

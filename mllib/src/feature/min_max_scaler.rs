@@ -1,0 +1,230 @@
+//! `MinMaxScaler` (Spark's): each feature rescaled linearly from its training range onto `[min, max]`.
+//!
+//! For learners that want bounded inputs; the training extremes come from one pass of the column summary, which
+//! skips NaN, and the transform keeps NaN as NaN, as Spark (and scikit-learn) do.
+
+use super::columns::{check_output_absent, check_vector_input};
+use crate::error::{Error, Result};
+use crate::frame::{map_vectors, training_vectors, vectors_to_array};
+use crate::linalg::{Vector, Vectors};
+use crate::pipeline::{Estimator, Transformer};
+use crate::stat::Statistics;
+use flint_engine::dataframe::udt::vector_type;
+use flint_engine::prelude::*;
+use std::sync::Arc;
+
+const ALG: &str = "MinMaxScaler";
+
+/// Rescales each feature of a vector column to `[min, max]` (Spark's names and defaults: 0 and 1):
+/// `(x − Eₘᵢₙ) / (Eₘₐₓ − Eₘᵢₙ) · (max − min) + min`, with `Eₘᵢₙ`, `Eₘₐₓ` the feature's training extremes. A
+/// constant feature maps to `(max + min) / 2`, as Spark (scikit-learn maps it to `min`). Each output vector is
+/// stored dense or sparse, whichever is smaller (Spark's `compressed`).
+///
+/// ```
+/// use flint_engine::prelude::*;
+/// use flint_mllib::feature::{MinMaxScaler, VectorAssembler};
+/// use flint_mllib::pipeline::{Estimator, Transformer};
+///
+/// let session = Session::builder().master("local[2]").build()?;
+/// let df = session.create_dataframe(vec![(1.0, 7.0), (3.0, 7.0), (5.0, 7.0)], &["a", "b"])?;
+/// let df = VectorAssembler::new(["a", "b"], "features").transform(&df)?;
+/// let model = MinMaxScaler::new().input_col("features").output_col("scaled").min(-1.0).fit(&df)?;
+/// assert_eq!(model.original_min().to_array(), vec![1.0, 7.0]);
+/// assert_eq!(model.original_max().to_array(), vec![5.0, 7.0]);
+/// let text = model.transform(&df)?.select(["scaled"])?.show_string(20, 0, false)?;
+/// // Onto [-1, 1]; the constant feature goes to the middle of the range, 0.0. The all-zero row is stored sparse.
+/// assert!(text.contains("|[-1.0,0.0]|") && text.contains("|(2,[],[]) |") && text.contains("|[1.0,0.0] |"), "{text}");
+/// # Ok::<(), flint_mllib::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MinMaxScaler {
+    input_col: Option<String>,
+    output_col: Option<String>,
+    min: f64,
+    max: f64,
+}
+
+impl Default for MinMaxScaler {
+    fn default() -> Self {
+        MinMaxScaler { input_col: None, output_col: None, min: 0.0, max: 1.0 }
+    }
+}
+
+impl MinMaxScaler {
+    /// Spark's defaults: the range `[0, 1]`; the columns must be set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The vector column to rescale.
+    pub fn input_col(mut self, name: &str) -> Self {
+        self.input_col = Some(name.to_string());
+        self
+    }
+
+    /// The column the model adds.
+    pub fn output_col(mut self, name: &str) -> Self {
+        self.output_col = Some(name.to_string());
+        self
+    }
+
+    /// The lower bound of the output range (default 0; must be below `max`).
+    pub fn min(mut self, min: f64) -> Self {
+        self.min = min;
+        self
+    }
+
+    /// The upper bound of the output range (default 1).
+    pub fn max(mut self, max: f64) -> Self {
+        self.max = max;
+        self
+    }
+
+    fn validate(&self) -> Result<(String, String)> {
+        let input = self.input_col.clone().ok_or_else(|| Error::param(ALG, "input_col", "not set"))?;
+        let output = self.output_col.clone().ok_or_else(|| Error::param(ALG, "output_col", "not set"))?;
+        if !(self.min.is_finite() && self.max.is_finite()) {
+            return Err(Error::param(
+                ALG,
+                if self.min.is_finite() { "max" } else { "min" },
+                format!("the range must be finite, got [{}, {}]", self.min, self.max),
+            ));
+        }
+        if self.min >= self.max {
+            return Err(Error::param(ALG, "min", format!("min = {} must be below max = {}", self.min, self.max)));
+        }
+        Ok((input, output))
+    }
+}
+
+impl Estimator for MinMaxScaler {
+    type Model = MinMaxScalerModel;
+
+    /// Finds each feature's training minimum and maximum in one pass (NaN skipped). A null row, vectors of
+    /// different sizes, an empty column or a feature with no value but NaN is an error naming the column.
+    fn fit(&self, df: &DataFrame) -> Result<MinMaxScalerModel> {
+        let (input, output) = self.validate()?;
+        check_vector_input(df, &input, ALG)?;
+        check_output_absent(df, &output, ALG)?;
+        let rows = training_vectors(df, &input, ALG)?;
+        let summary = Statistics::col_stats(&rows).map_err(|e| Error::data(ALG, format!("column `{input}`: {e}")))?;
+        if summary.count() == 0 {
+            return Err(Error::data(ALG, format!("column `{input}` has no rows to fit on")));
+        }
+        let (lo, hi) = (summary.min()?, summary.max()?);
+        for (j, (a, b)) in lo.to_array().iter().zip(hi.to_array()).enumerate() {
+            if a > &b {
+                return Err(Error::data(ALG, format!("feature {j} of column `{input}` has no value other than NaN")));
+            }
+        }
+        Ok(MinMaxScalerModel::new(lo, hi, self.min, self.max, input, output))
+    }
+}
+
+/// A fitted [`MinMaxScaler`]: the training extremes of each feature.
+#[derive(Debug, Clone)]
+pub struct MinMaxScalerModel {
+    original_min: Vector,
+    original_max: Vector,
+    min: f64,
+    max: f64,
+    /// `(max − min) / (Eₘₐₓ − Eₘᵢₙ)`, zero for a constant feature, as Spark's `scaleArray`.
+    factors: Vec<f64>,
+    lower: Vec<f64>,
+    input_col: String,
+    output_col: String,
+}
+
+impl MinMaxScalerModel {
+    fn new(original_min: Vector, original_max: Vector, min: f64, max: f64, input: String, output: String) -> Self {
+        let lower = original_min.to_array();
+        let factors = lower
+            .iter()
+            .zip(original_max.to_array())
+            .map(|(a, b)| {
+                let range = b - a;
+                if range != 0.0 { (max - min) / range } else { 0.0 }
+            })
+            .collect();
+        MinMaxScalerModel { original_min, original_max, min, max, factors, lower, input_col: input, output_col: output }
+    }
+
+    /// The training minimum of each feature (Spark's `originalMin`).
+    pub fn original_min(&self) -> &Vector {
+        &self.original_min
+    }
+
+    /// The training maximum of each feature (Spark's `originalMax`).
+    pub fn original_max(&self) -> &Vector {
+        &self.original_max
+    }
+
+    /// Reads another vector column.
+    pub fn input_col(mut self, name: &str) -> Self {
+        self.input_col = name.to_string();
+        self
+    }
+
+    /// Writes another output column.
+    pub fn output_col(mut self, name: &str) -> Self {
+        self.output_col = name.to_string();
+        self
+    }
+
+    /// Rescales one vector (NaN stays NaN), stored dense or sparse, whichever is smaller.
+    pub fn rescale(&self, v: &Vector) -> Result<Vector> {
+        let n = self.lower.len();
+        if v.size() != n {
+            return Err(Error::data(
+                "MinMaxScalerModel",
+                format!("the model was fitted on vectors of size {n}, got one of size {}", v.size()),
+            ));
+        }
+        let middle = (self.max + self.min) / 2.0;
+        let values = v
+            .to_array()
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                if x.is_nan() {
+                    x
+                } else if self.factors[i] != 0.0 {
+                    (x - self.lower[i]) * self.factors[i] + self.min
+                } else {
+                    middle
+                }
+            })
+            .collect();
+        Ok(Vectors::dense(values).compressed())
+    }
+}
+
+impl Transformer for MinMaxScalerModel {
+    /// Adds the rescaled vectors (nulls stay null); lazy, batch by batch.
+    fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
+        const MODEL: &str = "MinMaxScalerModel";
+        check_vector_input(df, &self.input_col, MODEL)?;
+        check_output_absent(df, &self.output_col, MODEL)?;
+        let model = Arc::new(self.clone());
+        let what = self.input_col.clone();
+        let n = self.lower.len();
+        let column = map_vectors("min_max_scaler", &self.input_col, vector_type(), move |vectors| {
+            let scaled = vectors
+                .iter()
+                .map(|v| match v {
+                    None => Ok(None),
+                    Some(v) if v.size() != n => Err(Error::data(
+                        MODEL,
+                        format!(
+                            "column `{what}` holds a vector of size {}, but the model was fitted on size {n}",
+                            v.size()
+                        ),
+                    )),
+                    Some(v) => model.rescale(v).map(Some),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(vectors_to_array(&scaled))
+        });
+        Ok(df.with_column(&self.output_col, column)?)
+    }
+}

@@ -1,0 +1,292 @@
+//! `OneHotEncoder` (Spark 3's estimator form): category indices to sparse indicator vectors.
+//!
+//! Linear models need categories as separate 0/1 features, not as one ordinal number; the fit finds how many
+//! categories each column has (the largest index + 1, in one aggregation by the engine), and the model encodes
+//! each index as a sparse vector, so that a column of many categories costs one entry a row.
+
+use super::HandleInvalid;
+use super::columns::{as_doubles, check_numeric_input, check_output_absent, in_out_cols};
+use crate::error::{Error, Result};
+use crate::frame::{column_function, vectors_to_array};
+use crate::linalg::{Vector, Vectors};
+use crate::pipeline::{Estimator, Transformer};
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type};
+use flint_engine::dataframe::udt::vector_type;
+use flint_engine::prelude::*;
+
+const ALG: &str = "OneHotEncoder";
+
+/// Encodes columns of category indices (whole numbers ≥ 0, e.g. a [`StringIndexer`](super::StringIndexer)'s
+/// output) as sparse vectors with a single 1.0 (Spark's `OneHotEncoder`). With `drop_last` (the default) the
+/// last category is left out, so that the encoded columns are not linearly dependent, and encodes as all zeros.
+/// `handle_invalid`: `error` (default) fails on an index the fit did not see; `keep` gives such indices one extra
+/// category, after the others (`skip` is not accepted, as in Spark).
+///
+/// Two differences from Spark: Flint's columns carry no ML attributes, so the number of categories always comes
+/// from the data (Spark prefers a `StringIndexer`'s metadata, which counts its `__unknown` label under `keep`);
+/// and a fractional index is invalid in `transform` too, where Spark truncates it.
+///
+/// ```
+/// use flint_engine::prelude::*;
+/// use flint_mllib::feature::OneHotEncoder;
+/// use flint_mllib::pipeline::{Estimator, Transformer};
+///
+/// let session = Session::builder().master("local[2]").build()?;
+/// let df = session.create_dataframe(vec![(0.0,), (1.0,), (2.0,), (1.0,)], &["index"])?;
+/// let model = OneHotEncoder::new().input_cols(["index"]).output_cols(["vector"]).fit(&df)?;
+/// assert_eq!(model.category_sizes(), [3]);
+/// let text = model.transform(&df)?.select(["vector"])?.show_string(20, 0, false)?;
+/// // Three categories, the last dropped: vectors of size 2.
+/// assert!(text.contains("|(2,[0],[1.0])|") && text.contains("|(2,[],[])    |"), "{text}");
+/// # Ok::<(), flint_mllib::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct OneHotEncoder {
+    input_col: Option<String>,
+    output_col: Option<String>,
+    input_cols: Vec<String>,
+    output_cols: Vec<String>,
+    drop_last: bool,
+    handle_invalid: HandleInvalid,
+}
+
+impl Default for OneHotEncoder {
+    fn default() -> Self {
+        OneHotEncoder {
+            input_col: None,
+            output_col: None,
+            input_cols: Vec::new(),
+            output_cols: Vec::new(),
+            drop_last: true,
+            handle_invalid: HandleInvalid::Error,
+        }
+    }
+}
+
+impl OneHotEncoder {
+    /// Spark's defaults: `drop_last = true`, `handle_invalid = error`; the columns must be set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One column to encode (or use [`input_cols`](Self::input_cols)).
+    pub fn input_col(mut self, name: &str) -> Self {
+        self.input_col = Some(name.to_string());
+        self
+    }
+
+    /// The vector column the model adds for [`input_col`](Self::input_col).
+    pub fn output_col(mut self, name: &str) -> Self {
+        self.output_col = Some(name.to_string());
+        self
+    }
+
+    /// The columns of category indices to encode.
+    pub fn input_cols<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.input_cols = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The vector columns the model adds, one per input column.
+    pub fn output_cols<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.output_cols = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether to leave out the last category (default true).
+    pub fn drop_last(mut self, on: bool) -> Self {
+        self.drop_last = on;
+        self
+    }
+
+    /// `Error` (default) or `Keep` (an extra category for indices not seen in training); `Skip` is refused.
+    pub fn handle_invalid(mut self, how: HandleInvalid) -> Self {
+        self.handle_invalid = how;
+        self
+    }
+
+    fn validate(&self) -> Result<(Vec<String>, Vec<String>)> {
+        if self.handle_invalid == HandleInvalid::Skip {
+            return Err(Error::param(ALG, "handle_invalid", "skip is not accepted: use error or keep"));
+        }
+        in_out_cols(ALG, &self.input_col, &self.output_col, &self.input_cols, &self.output_cols)
+    }
+}
+
+/// The number of categories of each column (largest index + 1), in one aggregation; a null, negative,
+/// fractional or NaN value fails it, naming the column (Spark: "must be indices").
+fn category_sizes(df: &DataFrame, inputs: &[String]) -> Result<Vec<usize>> {
+    let checked: Vec<Column> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let what = name.clone();
+            let check = move |columns: &[ArrayRef], _rows: usize| -> Result<ArrayRef> {
+                let values = as_doubles(&columns[0], &what, ALG)?;
+                for v in values.iter() {
+                    match v {
+                        None => {
+                            return Err(Error::data(
+                                ALG,
+                                format!("column `{what}` holds a null; category indices must be set"),
+                            ));
+                        }
+                        Some(x) if !(x >= 0.0 && x.fract() == 0.0 && x <= f64::from(i32::MAX)) => {
+                            return Err(Error::data(
+                                ALG,
+                                format!("values of column `{what}` must be indices (whole numbers ≥ 0), but got {x}"),
+                            ));
+                        }
+                        Some(_) => {}
+                    }
+                }
+                Ok(std::sync::Arc::new(values) as ArrayRef)
+            };
+            max(column_function("one_hot_check", vec![col(name)], DataType::Float64, check)).alias(&format!("m{i}"))
+        })
+        .collect();
+    let batches = df.agg(checked)?.collect_batches()?;
+    let batch = batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .ok_or_else(|| Error::data(ALG, "the aggregation of the category indices returned no row"))?;
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let m = cast(batch.column(i), &DataType::Float64).map_err(|e| Error::data(ALG, e.to_string()))?;
+            let m = m.as_primitive::<Float64Type>();
+            if m.is_null(0) {
+                return Err(Error::data(ALG, format!("column `{name}` has no rows to fit on")));
+            }
+            Ok(m.value(0) as usize + 1)
+        })
+        .collect()
+}
+
+impl Estimator for OneHotEncoder {
+    type Model = OneHotEncoderModel;
+
+    /// Finds the number of categories of each input column.
+    fn fit(&self, df: &DataFrame) -> Result<OneHotEncoderModel> {
+        let (inputs, outputs) = self.validate()?;
+        for (input, output) in inputs.iter().zip(&outputs) {
+            check_numeric_input(df, input, ALG)?;
+            check_output_absent(df, output, ALG)?;
+        }
+        let sizes = category_sizes(df, &inputs)?;
+        Ok(OneHotEncoderModel {
+            category_sizes: sizes,
+            input_cols: inputs,
+            output_cols: outputs,
+            drop_last: self.drop_last,
+            handle_invalid: self.handle_invalid,
+        })
+    }
+}
+
+/// A fitted [`OneHotEncoder`]: the number of categories of each input column.
+#[derive(Debug, Clone)]
+pub struct OneHotEncoderModel {
+    category_sizes: Vec<usize>,
+    input_cols: Vec<String>,
+    output_cols: Vec<String>,
+    drop_last: bool,
+    handle_invalid: HandleInvalid,
+}
+
+impl OneHotEncoderModel {
+    /// The number of categories of each input column, as seen in training (Spark's `categorySizes`).
+    pub fn category_sizes(&self) -> &[usize] {
+        &self.category_sizes
+    }
+
+    /// Changes `drop_last` for `transform`.
+    pub fn drop_last(mut self, on: bool) -> Self {
+        self.drop_last = on;
+        self
+    }
+
+    /// Changes `handle_invalid` for `transform` (`Error` or `Keep`).
+    pub fn handle_invalid(mut self, how: HandleInvalid) -> Self {
+        self.handle_invalid = how;
+        self
+    }
+
+    /// The size of the output vectors of a column with `categories` categories (Spark's `getConfigedCategorySizes`).
+    fn output_size(&self, categories: usize) -> usize {
+        let keep = self.handle_invalid == HandleInvalid::Keep;
+        match (self.drop_last, keep) {
+            (false, true) => categories + 1,
+            (true, false) => categories.saturating_sub(1),
+            _ => categories,
+        }
+    }
+
+    /// Encodes one index of input column `column` (Spark's encoder, except that a fractional index is invalid
+    /// rather than truncated).
+    pub fn encode(&self, column: usize, index: f64) -> Result<Vector> {
+        const MODEL: &str = "OneHotEncoderModel";
+        let (Some(&categories), Some(name)) = (self.category_sizes.get(column), self.input_cols.get(column)) else {
+            return Err(Error::data(MODEL, format!("there is no input column {column}")));
+        };
+        let valid = index >= 0.0 && index.fract() == 0.0 && index < categories as f64;
+        let position = if valid {
+            index as usize
+        } else if self.handle_invalid == HandleInvalid::Keep {
+            categories
+        } else {
+            let why = if index < 0.0 {
+                "a negative index"
+            } else if index.fract() != 0.0 || index.is_nan() {
+                "not a whole number"
+            } else {
+                "an index not seen in training"
+            };
+            return Err(Error::data(
+                MODEL,
+                format!(
+                    "invalid value {index} in column `{name}` ({why}; the fit saw {categories} categories); set \
+                     handle_invalid to keep to encode such values as an extra category"
+                ),
+            ));
+        };
+        let size = self.output_size(categories);
+        Ok(if position < size {
+            Vectors::sparse(size, vec![position], vec![1.0])?
+        } else {
+            Vectors::sparse(size, Vec::new(), Vec::new())?
+        })
+    }
+}
+
+impl Transformer for OneHotEncoderModel {
+    /// Adds one sparse vector column per input column (a null index gives a null vector, as Spark); lazy, batch
+    /// by batch.
+    fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
+        const MODEL: &str = "OneHotEncoderModel";
+        if self.handle_invalid == HandleInvalid::Skip {
+            return Err(Error::param(MODEL, "handle_invalid", "skip is not accepted: use error or keep"));
+        }
+        for (input, output) in self.input_cols.iter().zip(&self.output_cols) {
+            check_numeric_input(df, input, MODEL)?;
+            check_output_absent(df, output, MODEL)?;
+        }
+        let mut out = df.clone();
+        for (i, (input, output)) in self.input_cols.iter().zip(&self.output_cols).enumerate() {
+            let model = self.clone();
+            let what = input.clone();
+            let kernel = move |columns: &[ArrayRef], _rows: usize| -> Result<ArrayRef> {
+                let values = as_doubles(&columns[0], &what, MODEL)?;
+                let vectors =
+                    values.iter().map(|v| v.map(|x| model.encode(i, x)).transpose()).collect::<Result<Vec<_>>>()?;
+                Ok(vectors_to_array(&vectors))
+            };
+            out =
+                out.with_column(output, column_function("one_hot_encoder", vec![col(input)], vector_type(), kernel))?;
+        }
+        Ok(out)
+    }
+}

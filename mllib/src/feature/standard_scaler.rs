@@ -1,0 +1,227 @@
+//! `StandardScaler` (Spark's): features divided by their sample standard deviation and, optionally, centred.
+//!
+//! Gradient-based learners and distance-based ones (k-means) weigh features by their scale; this puts them on
+//! one. The statistics come from one pass of [`MultivariateStatisticalSummary`](crate::stat::MultivariateStatisticalSummary)
+//! (Spark's `Summarizer`), so they agree with Spark's to the last digits.
+
+use super::columns::{check_output_absent, check_vector_input};
+use crate::error::{Error, Result};
+use crate::frame::{map_vectors, training_vectors, vectors_to_array};
+use crate::linalg::{Vector, Vectors};
+use crate::pipeline::{Estimator, Transformer};
+use crate::stat::Statistics;
+use flint_engine::dataframe::udt::vector_type;
+use flint_engine::prelude::*;
+use std::sync::Arc;
+
+const ALG: &str = "StandardScaler";
+
+/// Standardises a vector column: `(x − mean) / std` per feature, with Spark's names and defaults — `with_std`
+/// on, `with_mean` off (centring would densify sparse vectors). `std` is the sample standard deviation (n − 1);
+/// a feature whose deviation is zero scales to 0.0.
+///
+/// ```
+/// use flint_engine::prelude::*;
+/// use flint_mllib::feature::{StandardScaler, VectorAssembler};
+/// use flint_mllib::pipeline::{Estimator, Transformer};
+///
+/// let session = Session::builder().master("local[2]").build()?;
+/// let df = session.create_dataframe(vec![(1.0, 10.0), (2.0, 10.0), (3.0, 10.0)], &["a", "b"])?;
+/// let df = VectorAssembler::new(["a", "b"], "features").transform(&df)?;
+/// let model = StandardScaler::new().input_col("features").output_col("scaled").with_mean(true).fit(&df)?;
+/// assert_eq!(model.mean().to_array(), vec![2.0, 10.0]);
+/// assert_eq!(model.std().to_array(), vec![1.0, 0.0]);
+/// let text = model.transform(&df)?.select(["scaled"])?.show_string(20, 0, false)?;
+/// // Centred and divided by the sample deviation; the constant feature becomes 0.0.
+/// assert!(text.contains("|[-1.0,0.0]|") && text.contains("|[0.0,0.0] |") && text.contains("|[1.0,0.0] |"), "{text}");
+/// # Ok::<(), flint_mllib::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct StandardScaler {
+    input_col: Option<String>,
+    output_col: Option<String>,
+    with_mean: bool,
+    with_std: bool,
+}
+
+impl Default for StandardScaler {
+    fn default() -> Self {
+        StandardScaler { input_col: None, output_col: None, with_mean: false, with_std: true }
+    }
+}
+
+impl StandardScaler {
+    /// Spark's defaults: `with_mean = false`, `with_std = true`; the columns must be set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The vector column to scale.
+    pub fn input_col(mut self, name: &str) -> Self {
+        self.input_col = Some(name.to_string());
+        self
+    }
+
+    /// The column the model adds.
+    pub fn output_col(mut self, name: &str) -> Self {
+        self.output_col = Some(name.to_string());
+        self
+    }
+
+    /// Whether to subtract the mean (default false; the output is then dense).
+    pub fn with_mean(mut self, on: bool) -> Self {
+        self.with_mean = on;
+        self
+    }
+
+    /// Whether to divide by the standard deviation (default true).
+    pub fn with_std(mut self, on: bool) -> Self {
+        self.with_std = on;
+        self
+    }
+
+    fn columns(&self) -> Result<(String, String)> {
+        let input = self.input_col.clone().ok_or_else(|| Error::param(ALG, "input_col", "not set"))?;
+        let output = self.output_col.clone().ok_or_else(|| Error::param(ALG, "output_col", "not set"))?;
+        Ok((input, output))
+    }
+}
+
+impl Estimator for StandardScaler {
+    type Model = StandardScalerModel;
+
+    /// Computes the mean and sample standard deviation of every feature in one pass. A null row, vectors of
+    /// different sizes, an empty column, or a NaN or infinite value (which would make the statistics undefined)
+    /// is an error naming the column.
+    fn fit(&self, df: &DataFrame) -> Result<StandardScalerModel> {
+        let (input, output) = self.columns()?;
+        check_vector_input(df, &input, ALG)?;
+        check_output_absent(df, &output, ALG)?;
+        let rows = training_vectors(df, &input, ALG)?;
+        let summary = Statistics::col_stats(&rows).map_err(|e| Error::data(ALG, format!("column `{input}`: {e}")))?;
+        if summary.count() == 0 {
+            return Err(Error::data(ALG, format!("column `{input}` has no rows to fit on")));
+        }
+        let mean = summary.mean()?;
+        let std = Vectors::dense(summary.variance()?.to_array().iter().map(|v| v.sqrt()).collect());
+        for (j, (m, s)) in mean.to_array().iter().zip(std.to_array()).enumerate() {
+            if !(m.is_finite() && s.is_finite()) {
+                return Err(Error::data(
+                    ALG,
+                    format!(
+                        "feature {j} of column `{input}` holds NaN or infinite values, so its mean and standard \
+                         deviation are undefined; remove or impute them first"
+                    ),
+                ));
+            }
+        }
+        // Spark multiplies by the reciprocal, zero for a zero deviation.
+        let factors = std.to_array().iter().map(|&s| if s == 0.0 { 0.0 } else { 1.0 / s }).collect();
+        Ok(StandardScalerModel {
+            shift: mean.to_array(),
+            factors,
+            mean,
+            std,
+            input_col: input,
+            output_col: output,
+            with_mean: self.with_mean,
+            with_std: self.with_std,
+        })
+    }
+}
+
+/// A fitted [`StandardScaler`]: the training means and standard deviations.
+#[derive(Debug, Clone)]
+pub struct StandardScalerModel {
+    mean: Vector,
+    std: Vector,
+    /// The mean and the reciprocal deviations, as arrays.
+    shift: Vec<f64>,
+    factors: Vec<f64>,
+    input_col: String,
+    output_col: String,
+    with_mean: bool,
+    with_std: bool,
+}
+
+impl StandardScalerModel {
+    /// The mean of each feature.
+    pub fn mean(&self) -> &Vector {
+        &self.mean
+    }
+
+    /// The sample standard deviation (n − 1) of each feature.
+    pub fn std(&self) -> &Vector {
+        &self.std
+    }
+
+    /// Reads another vector column.
+    pub fn input_col(mut self, name: &str) -> Self {
+        self.input_col = name.to_string();
+        self
+    }
+
+    /// Writes another output column.
+    pub fn output_col(mut self, name: &str) -> Self {
+        self.output_col = name.to_string();
+        self
+    }
+
+    /// Scales one vector as Spark does: with the mean, the result is dense; with the deviation only, a sparse
+    /// vector stays sparse with the same indices.
+    pub fn scale(&self, v: &Vector) -> Result<Vector> {
+        let n = self.mean.size();
+        if v.size() != n {
+            return Err(Error::data(
+                "StandardScalerModel",
+                format!("the model was fitted on vectors of size {n}, got one of size {}", v.size()),
+            ));
+        }
+        let (mean, scale) = (&self.shift, &self.factors);
+        Ok(match (self.with_mean, self.with_std) {
+            (true, true) => {
+                Vectors::dense(v.to_array().iter().enumerate().map(|(i, x)| (x - mean[i]) * scale[i]).collect())
+            }
+            (true, false) => Vectors::dense(v.to_array().iter().enumerate().map(|(i, x)| x - mean[i]).collect()),
+            (false, true) => match v {
+                Vector::Dense(d) => Vectors::dense(d.iter().enumerate().map(|(i, x)| x * scale[i]).collect()),
+                Vector::Sparse(s) => {
+                    let indices = s.indices().to_vec();
+                    let values = v.iter_active().map(|(i, x)| x * scale[i]).collect();
+                    Vectors::sparse(n, indices, values)?
+                }
+            },
+            (false, false) => v.clone(),
+        })
+    }
+}
+
+impl Transformer for StandardScalerModel {
+    /// Adds the scaled vectors (nulls stay null); lazy, batch by batch.
+    fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
+        const MODEL: &str = "StandardScalerModel";
+        check_vector_input(df, &self.input_col, MODEL)?;
+        check_output_absent(df, &self.output_col, MODEL)?;
+        let model = Arc::new(self.clone());
+        let what = self.input_col.clone();
+        let n = self.mean.size();
+        let column = map_vectors("standard_scaler", &self.input_col, vector_type(), move |vectors| {
+            let scaled = vectors
+                .iter()
+                .map(|v| match v {
+                    None => Ok(None),
+                    Some(v) if v.size() != n => Err(Error::data(
+                        MODEL,
+                        format!(
+                            "column `{what}` holds a vector of size {}, but the model was fitted on size {n}",
+                            v.size()
+                        ),
+                    )),
+                    Some(v) => model.scale(v).map(Some),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(vectors_to_array(&scaled))
+        });
+        Ok(df.with_column(&self.output_col, column)?)
+    }
+}
