@@ -10,7 +10,7 @@ use datafusion::functions::expr_fn as f;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::functions_nested::expr_fn as nested;
 use datafusion::logical_expr::{Expr, ExprFunctionExt};
-use datafusion::prelude::{col as df_col, lit as df_lit};
+use datafusion::prelude::lit as df_lit;
 
 /// A column by name; `"*"` is all columns; `"t.c"` a qualified column (Spark's `col`).
 pub fn col(name: &str) -> Column {
@@ -18,8 +18,9 @@ pub fn col(name: &str) -> Column {
         #[allow(deprecated)]
         return Column::new(Expr::Wildcard { qualifier: None, options: Box::default() });
     }
-    // Spark resolves dotted names as table.column; DataFusion's `col` parses the same way.
-    Column::new(df_col(name))
+    // Spark resolves dotted names as table.column; DataFusion parses the same way. Case is kept, as the
+    // session's SQL keeps it (ident normalisation is off), so `col("rawPrediction")` finds Spark ML's columns.
+    Column::new(Expr::Column(datafusion::common::Column::from_qualified_name_ignore_case(name)))
 }
 
 /// Spark's `column`, same as [`col`].

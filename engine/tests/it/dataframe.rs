@@ -383,3 +383,15 @@ fn save_as_table_writes_to_the_warehouse_and_registers_the_table() -> TestResult
     assert!(people(&s)?.write().save_as_table("no way").is_err());
     Ok(())
 }
+
+#[test]
+fn column_names_keep_their_case() -> Result<()> {
+    // Spark ML's columns (`rawPrediction`) and CSV headers (`Name`) are mixed-case; SQL here keeps case too.
+    let session = Session::builder().master("local[1]").build()?;
+    let df = session.create_dataframe(vec![(0.5, 1i64), (-1.0, 2)], &["rawPrediction", "Label"])?;
+    assert_eq!(df.select(["rawPrediction"])?.columns(), vec!["rawPrediction"]);
+    assert_eq!(df.filter(col("rawPrediction").gt(lit(0.0)))?.select([col("Label")])?.count()?, 1);
+    df.create_or_replace_temp_view("scores")?;
+    assert_eq!(session.sql("SELECT Label FROM scores WHERE rawPrediction < 0")?.count()?, 1);
+    Ok(())
+}
