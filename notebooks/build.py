@@ -353,6 +353,40 @@ s'affichent comme dans Spark, un `VectorAssembler` en fait une colonne `features
         md("## Réponse"),
         code("println!(\"RÉPONSE cout={cout:.9} variance={:?} rmse={rmse:.4}\", variance.to_array());"),
     ],
+    "jour3-02-regressions": [
+        md("# Jour 3 — MLlib : régressions linéaire et logistique, évaluation, sauvegarde\n" + INTRO + """
+Les estimateurs se règlent comme dans Spark (`reg_param`, `elastic_net_param`, …), les évaluateurs
+(`RegressionEvaluator`, `BinaryClassificationEvaluator`, …) mesurent un DataFrame de prédictions, et tout modèle
+s'enregistre avec `save` et se relit avec `load`, au format de Spark."""),
+        md("## Régression linéaire : le diabète\nDix mesures centrées-réduites et la progression de la maladie un an après."),
+        code("let mesures = [\"age\", \"sex\", \"bmi\", \"bp\", \"s1\", \"s2\", \"s3\", \"s4\", \"s5\", \"s6\"];\n"
+             "let diabete = session.read().option(\"inferSchema\", \"true\")\n"
+             "    .csv(&datasets::path(\"diabetes.csv\"))?\n"
+             "    .to_df(mesures.iter().copied().chain([\"label\"]))?;\n"
+             "let diabete = VectorAssembler::new(mesures, \"features\").transform(&diabete)?;\n"
+             "let lineaire: LinearRegressionModel = LinearRegression::new().fit(&diabete)?;\n"
+             "let r2 = lineaire.summary().r2;\n"
+             "println!(\"ordonnée à l'origine {:.3}\\ncoefficients {}\", lineaire.intercept(), lineaire.coefficients());\n"
+             "RegressionEvaluator::new().metric_name(\"rmse\").evaluate(&lineaire.transform(&diabete)?)?"),
+        md("## Régression logistique : tumeurs bénignes ou malignes\nTrente mesures par tumeur ; `label` vaut 1 pour une tumeur bénigne."),
+        code("let cancer = session.read().option(\"inferSchema\", \"true\")\n"
+             "    .csv(&datasets::path(\"breast_cancer.csv\"))?.with_column_renamed(\"_c30\", \"label\")?;\n"
+             "let colonnes: Vec<String> = (0..30).map(|i| format!(\"_c{i}\")).collect();\n"
+             "let cancer = VectorAssembler::new(colonnes.iter().map(String::as_str), \"features\").transform(&cancer)?;\n"
+             "let logistique: LogisticRegressionModel = LogisticRegression::new().reg_param(0.01).fit(&cancer)?;\n"
+             "let exactitude = logistique.summary().accuracy;\n"
+             "let scores = logistique.transform(&cancer)?;\n"
+             "println!(\"aire sous la courbe ROC {:.4}\", BinaryClassificationEvaluator::new().evaluate(&scores)?);\n"
+             "scores.select([\"label\", \"probability\", \"prediction\"])?"),
+        md("## Sauvegarder et relire un modèle\nLe répertoire suit la disposition de Spark (`metadata/` en JSON, `data/` en Parquet)."),
+        code("let dossier = std::env::temp_dir().join(\"flint-modele-cancer\");\n"
+             "logistique.write().overwrite().save(&dossier)?;\n"
+             "let relu: LogisticRegressionModel = LogisticRegressionModel::load(&dossier)?;\n"
+             "let identiques = relu.coefficient_matrix() == logistique.coefficient_matrix();\n"
+             "println!(\"relu depuis {} : mêmes coefficients = {identiques}\", dossier.display());"),
+        md("## Réponse"),
+        code("println!(\"RÉPONSE r2={r2:.9} exactitude={exactitude:.9} identiques={identiques}\");"),
+    ],
 }
 
 

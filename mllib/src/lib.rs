@@ -15,7 +15,7 @@
 //!  feature       VectorAssembler
 //!                StandardScaler, MinMaxScaler, StringIndexer, IndexToString, OneHotEncoder, PCA
 //!  frame         vector columns in DataFrames (Spark's VectorUDT layout), scoring functions
-//!  persistence   save/load of models in Spark's layout (metadata JSON + Parquet)
+//!  persistence   save/load of models and pipelines in Spark's layout (metadata JSON + Parquet)
 //!  pipeline      Estimator, Transformer, Pipeline
 //!  recommendation  ALS (blocked, parallel alternating least squares)
 //! ```

@@ -106,6 +106,13 @@ def check(name, answer):
         ok = ok and float(m[3]) <= als["spark_rmse_mean"] + 0.005
         return None if ok else (f"expected cout={ml['iris_kmeans']['inertia']}, variance "
                                 f"{ml['iris_pca']['explained_variance_ratio']}, rmse <= {als['spark_rmse_mean']} + 0.005")
+    if name == "jour3-02-regressions":
+        lin, log = reference("linear_regression_expected.json"), reference("logistic_regression_expected.json")
+        m = re.fullmatch(r"r2=(\S+) exactitude=(\S+) identiques=(\S+)", answer)
+        want_r2 = lin["cases"]["ols"]["spark"]["r2"]
+        want_acc = log["cases"]["binomial_l2_standardized"]["spark"]["accuracy"]
+        ok = m is not None and close(float(m[1]), want_r2) and close(float(m[2]), want_acc) and m[3] == "true"
+        return None if ok else f"expected r2={want_r2}, exactitude={want_acc}, identiques=true"
     return "no reference for this notebook"
 
 

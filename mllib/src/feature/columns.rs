@@ -53,6 +53,26 @@ pub(crate) fn in_out_cols(
     Ok((inputs, outputs))
 }
 
+/// Spark's column parameters of a model of `inputs` and `outputs`, for saving it: `inputCol`/`outputCol` for one
+/// column (as the model of a single-column estimator saves), `inputCols`/`outputCols` for several.
+pub(crate) fn in_out_params(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    inputs: &[String],
+    outputs: &[String],
+) {
+    use serde_json::json;
+    match (inputs, outputs) {
+        ([input], [output]) => {
+            map.insert("inputCol".into(), json!(input));
+            map.insert("outputCol".into(), json!(output));
+        }
+        _ => {
+            map.insert("inputCols".into(), json!(inputs));
+            map.insert("outputCols".into(), json!(outputs));
+        }
+    }
+}
+
 /// The type of an input column, or an error naming the missing column.
 pub(crate) fn input_type(df: &DataFrame, name: &str, algorithm: &'static str) -> Result<DataType> {
     let schema = df.schema();

@@ -7,10 +7,13 @@ use super::columns::{check_output_absent, check_vector_input};
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_vectors, vectors_to_array};
 use crate::linalg::{Vector, Vectors};
+use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use crate::stat::Statistics;
+use arrow::array::RecordBatch;
 use flint_engine::dataframe::udt::vector_type;
 use flint_engine::prelude::*;
+use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 const ALG: &str = "MinMaxScaler";
@@ -226,5 +229,58 @@ impl Transformer for MinMaxScalerModel {
             Ok(vectors_to_array(&scaled))
         });
         Ok(df.with_column(&self.output_col, column)?)
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
+    }
+}
+
+persistable!(MinMaxScalerModel);
+
+/// Spark's layout: `data/` holds one row `originalMin: vector, originalMax: vector`.
+impl Persist for MinMaxScalerModel {
+    const CLASS: &'static str = "org.apache.spark.ml.feature.MinMaxScalerModel";
+
+    fn params(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("min".into(), json!(self.min));
+        map.insert("max".into(), json!(self.max));
+        map.insert("inputCol".into(), json!(self.input_col));
+        map.insert("outputCol".into(), json!(self.output_col));
+        map
+    }
+
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
+        Ok(vec![(
+            "data",
+            table(vec![
+                ("originalMin", vector_column(std::slice::from_ref(&self.original_min))),
+                ("originalMax", vector_column(std::slice::from_ref(&self.original_max))),
+            ])?,
+        )])
+    }
+
+    fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
+        let data = tables.get("data")?;
+        let (lo, hi) = (data.vectors("originalMin")?, data.vectors("originalMax")?);
+        let (Some(lo), Some(hi), 1) = (lo.first(), hi.first(), data.rows()) else {
+            return Err(data.error("a min-max scaler's data is one row"));
+        };
+        if lo.size() != hi.size() {
+            return Err(data.error(format!("{} minima but {} maxima", lo.size(), hi.size())));
+        }
+        let (min, max) = (metadata.f64("min", 0.0)?, metadata.f64("max", 1.0)?);
+        if !(min.is_finite() && max.is_finite() && min < max) {
+            return Err(metadata.error(format!("the range [{min}, {max}] must be finite, with min below max")));
+        }
+        Ok(MinMaxScalerModel::new(
+            lo.clone(),
+            hi.clone(),
+            min,
+            max,
+            metadata.required_string("inputCol")?,
+            metadata.required_string("outputCol")?,
+        ))
     }
 }

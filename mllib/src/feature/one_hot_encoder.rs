@@ -5,16 +5,18 @@
 //! each index as a sparse vector, so that a column of many categories costs one entry a row.
 
 use super::HandleInvalid;
-use super::columns::{as_doubles, check_numeric_input, check_output_absent, in_out_cols};
+use super::columns::{as_doubles, check_numeric_input, check_output_absent, in_out_cols, in_out_params};
 use crate::error::{Error, Result};
 use crate::frame::{column_function, vectors_to_array};
 use crate::linalg::{Vector, Vectors};
+use crate::persistence::{Metadata, MlWriter, Persist, Tables, int_list_column, persistable, table};
 use crate::pipeline::{Estimator, Transformer};
-use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type};
 use flint_engine::dataframe::udt::vector_type;
 use flint_engine::prelude::*;
+use serde_json::{Map, Value, json};
 
 const ALG: &str = "OneHotEncoder";
 
@@ -288,5 +290,52 @@ impl Transformer for OneHotEncoderModel {
                 out.with_column(output, column_function("one_hot_encoder", vec![col(input)], vector_type(), kernel))?;
         }
         Ok(out)
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
+    }
+}
+
+persistable!(OneHotEncoderModel);
+
+/// Spark's layout: `data/` holds one row `categorySizes: array<int>`, one size per input column.
+impl Persist for OneHotEncoderModel {
+    const CLASS: &'static str = "org.apache.spark.ml.feature.OneHotEncoderModel";
+
+    fn params(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("dropLast".into(), json!(self.drop_last));
+        map.insert("handleInvalid".into(), json!(self.handle_invalid.spark_name()));
+        in_out_params(&mut map, &self.input_cols, &self.output_cols);
+        map
+    }
+
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
+        let sizes = self.category_sizes.iter().map(|&n| i32::try_from(n).unwrap_or(i32::MAX)).collect();
+        Ok(vec![("data", table(vec![("categorySizes", int_list_column(&[sizes]))])?)])
+    }
+
+    fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
+        let data = tables.get("data")?;
+        let mut rows = data.int_lists("categorySizes")?;
+        let (Some(sizes), 1) = (rows.pop(), data.rows()) else {
+            return Err(data.error("a one-hot encoder's data is one row"));
+        };
+        let (inputs, outputs) = metadata.in_out_cols()?;
+        if sizes.len() != inputs.len() {
+            return Err(data.error(format!("{} category sizes for {} input columns", sizes.len(), inputs.len())));
+        }
+        let sizes = sizes
+            .into_iter()
+            .map(|n| usize::try_from(n).map_err(|_| data.error(format!("a negative category size, {n}"))))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(OneHotEncoderModel {
+            category_sizes: sizes,
+            input_cols: inputs,
+            output_cols: outputs,
+            drop_last: metadata.bool("dropLast", true)?,
+            handle_invalid: metadata.string("handleInvalid", "error")?.parse().map_err(|e| metadata.error(e))?,
+        })
     }
 }

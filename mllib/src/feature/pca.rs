@@ -9,7 +9,7 @@ use crate::distributed::RowMatrix;
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_vectors, vectors_to_array};
 use crate::linalg::{DenseMatrix, Vector};
-use crate::persistence::{Metadata, Persist, Tables, matrices_to_array, persistable, table, vector_column};
+use crate::persistence::{Metadata, MlWriter, Persist, Tables, matrices_to_array, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use arrow::array::RecordBatch;
 use flint_engine::dataframe::udt::vector_type;
@@ -139,6 +139,10 @@ impl Transformer for PcaModel {
             Ok(vectors_to_array(&projected))
         });
         Ok(df.with_column(&self.output_col, column)?)
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
     }
 }
 

@@ -8,10 +8,13 @@ use super::columns::{check_output_absent, check_vector_input};
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_vectors, vectors_to_array};
 use crate::linalg::{Vector, Vectors};
+use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use crate::stat::Statistics;
+use arrow::array::RecordBatch;
 use flint_engine::dataframe::udt::vector_type;
 use flint_engine::prelude::*;
+use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 const ALG: &str = "StandardScaler";
@@ -115,18 +118,7 @@ impl Estimator for StandardScaler {
                 ));
             }
         }
-        // Spark multiplies by the reciprocal, zero for a zero deviation.
-        let factors = std.to_array().iter().map(|&s| if s == 0.0 { 0.0 } else { 1.0 / s }).collect();
-        Ok(StandardScalerModel {
-            shift: mean.to_array(),
-            factors,
-            mean,
-            std,
-            input_col: input,
-            output_col: output,
-            with_mean: self.with_mean,
-            with_std: self.with_std,
-        })
+        Ok(StandardScalerModel::new(mean, std, input, output, self.with_mean, self.with_std))
     }
 }
 
@@ -145,6 +137,21 @@ pub struct StandardScalerModel {
 }
 
 impl StandardScalerModel {
+    fn new(mean: Vector, std: Vector, input: String, output: String, with_mean: bool, with_std: bool) -> Self {
+        // Spark multiplies by the reciprocal, zero for a zero deviation.
+        let factors = std.to_array().iter().map(|&s| if s == 0.0 { 0.0 } else { 1.0 / s }).collect();
+        StandardScalerModel {
+            shift: mean.to_array(),
+            factors,
+            mean,
+            std,
+            input_col: input,
+            output_col: output,
+            with_mean,
+            with_std,
+        }
+    }
+
     /// The mean of each feature.
     pub fn mean(&self) -> &Vector {
         &self.mean
@@ -223,5 +230,54 @@ impl Transformer for StandardScalerModel {
             Ok(vectors_to_array(&scaled))
         });
         Ok(df.with_column(&self.output_col, column)?)
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
+    }
+}
+
+persistable!(StandardScalerModel);
+
+/// Spark's layout: `data/` holds one row `std: vector, mean: vector`.
+impl Persist for StandardScalerModel {
+    const CLASS: &'static str = "org.apache.spark.ml.feature.StandardScalerModel";
+
+    fn params(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("withMean".into(), json!(self.with_mean));
+        map.insert("withStd".into(), json!(self.with_std));
+        map.insert("inputCol".into(), json!(self.input_col));
+        map.insert("outputCol".into(), json!(self.output_col));
+        map
+    }
+
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
+        Ok(vec![(
+            "data",
+            table(vec![
+                ("std", vector_column(std::slice::from_ref(&self.std))),
+                ("mean", vector_column(std::slice::from_ref(&self.mean))),
+            ])?,
+        )])
+    }
+
+    fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
+        let data = tables.get("data")?;
+        let (std, mean) = (data.vectors("std")?, data.vectors("mean")?);
+        let (Some(std), Some(mean), 1) = (std.first(), mean.first(), data.rows()) else {
+            return Err(data.error("a standard scaler's data is one row"));
+        };
+        if std.size() != mean.size() {
+            return Err(data.error(format!("{} deviations but {} means", std.size(), mean.size())));
+        }
+        Ok(StandardScalerModel::new(
+            mean.clone(),
+            std.clone(),
+            metadata.required_string("inputCol")?,
+            metadata.required_string("outputCol")?,
+            metadata.bool("withMean", false)?,
+            metadata.bool("withStd", true)?,
+        ))
     }
 }

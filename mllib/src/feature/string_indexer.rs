@@ -6,16 +6,19 @@
 
 use super::HandleInvalid;
 use super::columns::{
-    as_doubles, check_numeric_input, check_output_absent, in_out_cols, input_type, is_string, spark_strings,
+    as_doubles, check_numeric_input, check_output_absent, in_out_cols, in_out_params, input_type, is_string,
+    spark_strings,
 };
 use crate::error::{Error, Result};
 use crate::frame::column_function;
+use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable, string_list_list_column, table};
 use crate::pipeline::{Estimator, Transformer};
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
 use flint_engine::prelude::*;
 use rustc_hash::FxHashMap;
+use serde_json::{Map, Value, json};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -33,6 +36,18 @@ pub enum StringOrderType {
     AlphabetDesc,
     /// Ascending string order (`alphabetAsc`).
     AlphabetAsc,
+}
+
+impl StringOrderType {
+    /// Spark's name: `frequencyDesc`, `frequencyAsc`, `alphabetDesc` or `alphabetAsc`.
+    pub(crate) fn spark_name(self) -> &'static str {
+        match self {
+            StringOrderType::FrequencyDesc => "frequencyDesc",
+            StringOrderType::FrequencyAsc => "frequencyAsc",
+            StringOrderType::AlphabetDesc => "alphabetDesc",
+            StringOrderType::AlphabetAsc => "alphabetAsc",
+        }
+    }
 }
 
 impl std::str::FromStr for StringOrderType {
@@ -185,7 +200,7 @@ impl Estimator for StringIndexer {
             check_output_absent(df, output, ALG)?;
         }
         let labels = inputs.iter().map(|c| self.labels_of(df, c)).collect::<Result<Vec<_>>>()?;
-        Ok(StringIndexerModel::new(labels, inputs, outputs, self.handle_invalid))
+        Ok(StringIndexerModel::new(labels, inputs, outputs, self.handle_invalid, self.string_order_type))
     }
 }
 
@@ -197,15 +212,30 @@ pub struct StringIndexerModel {
     input_cols: Vec<String>,
     output_cols: Vec<String>,
     handle_invalid: HandleInvalid,
+    /// How the fit ordered the labels (kept to be saved, as Spark's model keeps the parameter).
+    string_order_type: StringOrderType,
 }
 
 impl StringIndexerModel {
-    fn new(labels: Vec<Vec<String>>, inputs: Vec<String>, outputs: Vec<String>, how: HandleInvalid) -> Self {
+    fn new(
+        labels: Vec<Vec<String>>,
+        inputs: Vec<String>,
+        outputs: Vec<String>,
+        how: HandleInvalid,
+        order: StringOrderType,
+    ) -> Self {
         let indices = labels
             .iter()
             .map(|l| Arc::new(l.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect::<FxHashMap<_, _>>()))
             .collect();
-        StringIndexerModel { labels, indices, input_cols: inputs, output_cols: outputs, handle_invalid: how }
+        StringIndexerModel {
+            labels,
+            indices,
+            input_cols: inputs,
+            output_cols: outputs,
+            handle_invalid: how,
+            string_order_type: order,
+        }
     }
 
     /// The labels of the (first) input column, in index order (Spark's `labels`).
@@ -284,6 +314,45 @@ impl Transformer for StringIndexerModel {
             }
         }
         Ok(out)
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
+    }
+}
+
+persistable!(StringIndexerModel);
+
+/// Spark's layout (3.0 on): `data/` holds one row `labelsArray: array<array<string>>`, the labels of each input
+/// column in index order.
+impl Persist for StringIndexerModel {
+    const CLASS: &'static str = "org.apache.spark.ml.feature.StringIndexerModel";
+
+    fn params(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("handleInvalid".into(), json!(self.handle_invalid.spark_name()));
+        map.insert("stringOrderType".into(), json!(self.string_order_type.spark_name()));
+        in_out_params(&mut map, &self.input_cols, &self.output_cols);
+        map
+    }
+
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
+        Ok(vec![("data", table(vec![("labelsArray", string_list_list_column(std::slice::from_ref(&self.labels)))])?)])
+    }
+
+    fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
+        let data = tables.get("data")?;
+        let mut rows = data.string_list_lists("labelsArray")?;
+        let (Some(labels), 1) = (rows.pop(), data.rows()) else {
+            return Err(data.error("a string indexer's data is one row"));
+        };
+        let (inputs, outputs) = metadata.in_out_cols()?;
+        if labels.len() != inputs.len() {
+            return Err(data.error(format!("{} arrays of labels for {} input columns", labels.len(), inputs.len())));
+        }
+        let how = metadata.string("handleInvalid", "error")?.parse().map_err(|e| metadata.error(e))?;
+        let order = metadata.string("stringOrderType", "frequencyDesc")?.parse().map_err(|e| metadata.error(e))?;
+        Ok(StringIndexerModel::new(labels, inputs, outputs, how, order))
     }
 }
 
@@ -366,5 +435,42 @@ impl Transformer for IndexToString {
         };
         let column = column_function("index_to_string", vec![col(&input)], DataType::Utf8, kernel);
         Ok(df.with_column(output, column)?)
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
+    }
+}
+
+persistable!(IndexToString);
+
+/// Spark's layout: the metadata only (`inputCol`, `outputCol`, `labels`), no `data/`.
+impl Persist for IndexToString {
+    const CLASS: &'static str = "org.apache.spark.ml.feature.IndexToString";
+
+    fn params(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        if let Some(input) = &self.input_col {
+            map.insert("inputCol".into(), json!(input));
+        }
+        if let Some(output) = &self.output_col {
+            map.insert("outputCol".into(), json!(output));
+        }
+        if !self.labels.is_empty() {
+            map.insert("labels".into(), json!(self.labels));
+        }
+        map
+    }
+
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
+        Ok(Vec::new())
+    }
+
+    fn from_saved(metadata: &Metadata, _tables: &Tables) -> Result<Self> {
+        Ok(IndexToString {
+            input_col: metadata.optional_string("inputCol")?,
+            output_col: metadata.optional_string("outputCol")?,
+            labels: metadata.strings("labels")?.unwrap_or_default(),
+        })
     }
 }

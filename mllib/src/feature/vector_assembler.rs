@@ -3,12 +3,14 @@
 use crate::error::{Error, Result};
 use crate::frame::{array_to_vectors, column_function, vectors_to_array};
 use crate::linalg::{Vector, Vectors};
+use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable};
 use crate::pipeline::Transformer;
-use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type};
 use flint_engine::dataframe::udt::{is_vector_type, vector_type};
 use flint_engine::prelude::*;
+use serde_json::{Map, Value, json};
 
 /// What to do with a row holding a null or NaN input (Spark's `handleInvalid`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,6 +22,17 @@ pub enum HandleInvalid {
     Skip,
     /// Keep the row, with NaN for each missing value.
     Keep,
+}
+
+impl HandleInvalid {
+    /// Spark's name: `error`, `skip` or `keep`.
+    pub(crate) fn spark_name(self) -> &'static str {
+        match self {
+            HandleInvalid::Error => "error",
+            HandleInvalid::Skip => "skip",
+            HandleInvalid::Keep => "keep",
+        }
+    }
 }
 
 impl std::str::FromStr for HandleInvalid {
@@ -176,5 +189,35 @@ impl Transformer for VectorAssembler {
         } else {
             out
         })
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
+    }
+}
+
+persistable!(VectorAssembler);
+
+/// Spark's layout: the metadata only (`inputCols`, `outputCol`, `handleInvalid`), no `data/`.
+impl Persist for VectorAssembler {
+    const CLASS: &'static str = "org.apache.spark.ml.feature.VectorAssembler";
+
+    fn params(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("inputCols".into(), json!(self.input_cols));
+        map.insert("outputCol".into(), json!(self.output_col));
+        map.insert("handleInvalid".into(), json!(self.handle_invalid.spark_name()));
+        map
+    }
+
+    fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
+        Ok(Vec::new())
+    }
+
+    fn from_saved(metadata: &Metadata, _tables: &Tables) -> Result<Self> {
+        let inputs =
+            metadata.strings("inputCols")?.ok_or_else(|| metadata.error("the parameter `inputCols` is not saved"))?;
+        let handle_invalid = metadata.string("handleInvalid", "error")?.parse().map_err(|e| metadata.error(e))?;
+        Ok(VectorAssembler::new(inputs, &metadata.required_string("outputCol")?).handle_invalid(handle_invalid))
     }
 }

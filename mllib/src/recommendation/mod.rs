@@ -13,7 +13,7 @@ pub use params::ColdStartStrategy;
 
 use crate::blocks::Shared;
 use crate::error::{Error, Result};
-use crate::persistence::{Metadata, Persist, Table, Tables, persistable};
+use crate::persistence::{Metadata, MlWriter, Persist, Table, Tables, persistable};
 use crate::pipeline::{Estimator, Transformer};
 use arrow::array::{Array, ArrayRef, AsArray, Float32Array, Int32Array, ListArray, StructArray};
 use arrow::buffer::OffsetBuffer;
@@ -644,5 +644,9 @@ impl Transformer for AlsModel {
             ColdStartStrategy::Nan => out,
             ColdStartStrategy::Drop => out.filter(not(isnan(col(&p.prediction_col))))?,
         })
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
     }
 }

@@ -11,7 +11,7 @@ use crate::evaluation::area_under_roc;
 use crate::frame::{map_vectors, training_points, vectors_to_array};
 use crate::linalg::{DenseMatrix, Vector};
 use crate::optim::{Loss, Penalized, Scaling, Shape, softplus};
-use crate::persistence::{Metadata, Persist, Tables, matrices_to_array, persistable, table, vector_column};
+use crate::persistence::{Metadata, MlWriter, Persist, Tables, matrices_to_array, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
 use crate::stat::MultivariateStatisticalSummary;
@@ -539,5 +539,9 @@ impl Transformer for LogisticRegressionModel {
             vectors("logistic_probability", LogisticRegressionModel::predict_probability),
         )?;
         Ok(df.with_column(&self.prediction_col, prediction)?)
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
     }
 }

@@ -15,7 +15,7 @@ use crate::blocks::{RowCheck, to_blocks};
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_vectors};
 use crate::linalg::Vector;
-use crate::persistence::{Metadata, Persist, Tables, persistable, table, vector_column};
+use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use algorithm::{Centers, assignment_pass, lloyd};
 use arrow::array::{ArrayRef, Int32Array, RecordBatch};
@@ -317,5 +317,9 @@ impl Transformer for KMeansModel {
             Ok(std::sync::Arc::new(Int32Array::from(labels)) as ArrayRef)
         });
         Ok(df.with_column(&self.prediction_col, column)?)
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
     }
 }

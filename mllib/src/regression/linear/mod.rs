@@ -6,7 +6,7 @@ mod normal;
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_points};
 use crate::linalg::Vector;
-use crate::persistence::{Metadata, Persist, Tables, persistable, table, vector_column};
+use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable, table, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
 use arrow::array::{ArrayRef, Float64Array, RecordBatch};
@@ -365,5 +365,9 @@ impl Transformer for LinearRegressionModel {
             Ok(Arc::new(Float64Array::from(out)) as ArrayRef)
         });
         Ok(df.with_column(&self.prediction_col, column)?)
+    }
+
+    fn writer(&self) -> Option<MlWriter<'_>> {
+        Some(MlWriter::new(self))
     }
 }
