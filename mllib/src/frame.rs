@@ -220,3 +220,27 @@ pub(crate) fn map_vectors(
         kernel(&vectors)
     })
 }
+
+/// A vector column of `f` of each vector of the vector column `input` (nulls stay null).
+pub(crate) fn map_each_vector(
+    name: &str,
+    input: &str,
+    f: impl Fn(&Vector) -> Result<Vector> + Send + Sync + 'static,
+) -> Column {
+    map_vectors(name, input, vector_type(), move |vectors| {
+        let out = vectors.iter().map(|v| v.as_ref().map(&f).transpose()).collect::<Result<Vec<_>>>()?;
+        Ok(vectors_to_array(&out))
+    })
+}
+
+/// A double column of `f` of each vector of the vector column `input` (nulls stay null).
+pub(crate) fn map_each_number(
+    name: &str,
+    input: &str,
+    f: impl Fn(&Vector) -> Result<f64> + Send + Sync + 'static,
+) -> Column {
+    map_vectors(name, input, DataType::Float64, move |vectors| {
+        let out = vectors.iter().map(|v| v.as_ref().map(&f).transpose()).collect::<Result<Vec<_>>>()?;
+        Ok(Arc::new(Float64Array::from(out)) as ArrayRef)
+    })
+}

@@ -40,6 +40,7 @@
 //! ```
 
 mod blocks;
+mod builder;
 pub mod classification;
 pub mod clustering;
 pub mod distributed;

@@ -202,6 +202,16 @@ impl Tables {
         read_table(&self.root.join(name))
     }
 
+    /// The table in directory `name` of a model that saves one row there (Spark's `data/` of most models); any
+    /// other number of rows is an error that says so of `model` ("a PCA model's data is one row").
+    pub(crate) fn one_row(&self, name: &str, model: &str) -> Result<Table> {
+        let table = self.get(name)?;
+        if table.rows() != 1 {
+            return Err(table.error(format!("{model}'s data is one row")));
+        }
+        Ok(table)
+    }
+
     /// The directory `name` of the saved model (a pipeline's `stages`).
     pub(crate) fn dir(&self, name: &str) -> PathBuf {
         self.root.join(name)
@@ -312,6 +322,12 @@ impl Table {
         self.batch.num_rows()
     }
 
+    /// The first value of column `name`, as `read` reads the column ([`Table::vectors`], …): the value of a
+    /// one-row table ([`Tables::one_row`]).
+    pub(crate) fn value<T>(&self, name: &str, read: impl Fn(&Self, &str) -> Result<Vec<T>>) -> Result<T> {
+        read(self, name)?.into_iter().next().ok_or_else(|| self.error(format!("column `{name}` has no row")))
+    }
+
     fn column(&self, name: &str) -> Result<&ArrayRef> {
         self.batch.column_by_name(name).ok_or_else(|| self.error(format!("the data has no column `{name}`")))
     }
@@ -323,11 +339,7 @@ impl Table {
             .ok()
             .filter(|_| column.data_type().is_integer())
             .ok_or_else(|| self.error(format!("column `{name}` should hold integers, found {}", column.data_type())))?;
-        let values = cast.as_primitive::<arrow::datatypes::Int64Type>();
-        if values.null_count() > 0 {
-            return Err(self.error(format!("column `{name}` has nulls")));
-        }
-        Ok(values.values().to_vec())
+        self.without_nulls(name, cast.as_primitive::<arrow::datatypes::Int64Type>())
     }
 
     /// A column of doubles, without nulls.
@@ -336,6 +348,15 @@ impl Table {
         let values = column
             .as_primitive_opt::<arrow::datatypes::Float64Type>()
             .ok_or_else(|| self.error(format!("column `{name}` should hold doubles, found {}", column.data_type())))?;
+        self.without_nulls(name, values)
+    }
+
+    /// The values of column `name`, which must have no nulls.
+    fn without_nulls<T: arrow::datatypes::ArrowPrimitiveType>(
+        &self,
+        name: &str,
+        values: &arrow::array::PrimitiveArray<T>,
+    ) -> Result<Vec<T::Native>> {
         if values.null_count() > 0 {
             return Err(self.error(format!("column `{name}` has nulls")));
         }
@@ -826,6 +847,11 @@ pub(crate) fn table(columns: Vec<(&str, ArrayRef)>) -> Result<RecordBatch> {
     let arrays = columns.into_iter().map(|(_, a)| a).collect();
     RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
         .map_err(|e| Error::data("model persistence", format!("building the model's table: {e}")))
+}
+
+/// The tables of a model that saves `data/` only (Spark's layout for most models), from its named columns.
+pub(crate) fn data_table(columns: Vec<(&str, ArrayRef)>) -> Result<Vec<(&'static str, RecordBatch)>> {
+    Ok(vec![("data", table(columns)?)])
 }
 
 /// A column of one array of integers per row, in Spark's layout (`array<int>`, items not null).

@@ -5,7 +5,8 @@
 //! descending (Spark's `combineByKey` and `sortByKey`, here `reduce_by_key` and `sort_by_key` on the engine);
 //! each distinct score is then a threshold, and the cumulative counts above it are one point of each curve.
 
-use super::{Evaluator, Input, Kind, Values, distribute, key, parse_metric, read_columns, refuse_nan, weights};
+use super::{Evaluator, Input, Kind, Values, distribute, key, parse_metric, read_weighted, refuse_nan};
+use crate::builder::setters;
 use crate::error::{Error, Result};
 use flint_engine::prelude::*;
 
@@ -79,7 +80,7 @@ impl BinaryClassificationEvaluator {
         Self::default()
     }
 
-    super::setters! {
+    setters! {
         /// The metric: `areaUnderROC` (default) or `areaUnderPR`.
         metric_name: &str,
         /// The score column: vectors of length 2 (element 1 is the score) or numbers (default `rawPrediction`).
@@ -88,12 +89,8 @@ impl BinaryClassificationEvaluator {
         label_col: &str,
         /// The number of bins the curves are down-sampled to; 0 for none (default 1000).
         num_bins: usize,
-    }
-
-    /// A column of non-negative instance weights (default: none, every row weighs 1).
-    pub fn weight_col(mut self, column: &str) -> Self {
-        self.weight_col = Some(column.to_string());
-        self
+        /// A column of non-negative instance weights (default: none, every row weighs 1).
+        weight_col: Option<&str>,
     }
 
     fn metric(&self) -> Result<Metric> {
@@ -104,17 +101,14 @@ impl BinaryClassificationEvaluator {
 impl Evaluator for BinaryClassificationEvaluator {
     fn evaluate(&self, df: &DataFrame) -> Result<f64> {
         let metric = self.metric()?;
-        let mut inputs = vec![
+        let inputs = [
             Input::new(&self.raw_prediction_col, "raw_prediction_col", Kind::NumberOrVector),
             Input::new(&self.label_col, "label_col", Kind::Number),
         ];
-        if let Some(w) = &self.weight_col {
-            inputs.push(Input::new(w, "weight_col", Kind::Number));
-        }
-        let mut columns = read_columns(df, &inputs, ALG)?.into_iter();
-        let scores = match columns.next() {
-            Some(Values::Numbers(s)) => s,
-            Some(Values::Vectors(vs)) => vs
+        let (scores, labels, w) = read_weighted(df, inputs, self.weight_col.as_deref(), ALG)?;
+        let scores = match scores {
+            Values::Numbers(s) => s,
+            Values::Vectors(vs) => vs
                 .iter()
                 .enumerate()
                 .map(|(row, v)| {
@@ -132,12 +126,11 @@ impl Evaluator for BinaryClassificationEvaluator {
                     Ok(v.get(1)?)
                 })
                 .collect::<Result<Vec<f64>>>()?,
-            None => Vec::new(),
         };
         refuse_nan(&scores, &self.raw_prediction_col, "raw_prediction_col", ALG)?;
-        let labels = columns.next().map(Values::numbers).unwrap_or_default();
+        let labels = labels.numbers();
         refuse_nan(&labels, &self.label_col, "label_col", ALG)?;
-        let w = weights(columns.next(), self.weight_col.as_deref(), labels.len(), ALG)?;
+        let w = w.check(labels.len())?;
         let rows: Vec<(OrderedF64, (f64, f64))> = scores
             .into_iter()
             .zip(labels)

@@ -11,7 +11,8 @@
 //! another cluster, and the silhouette `(b − a)/max(a, b)`; a point alone in its cluster scores 0. The score is
 //! the weighted mean over the points.
 
-use super::{Evaluator, Input, Kind, distribute, key, parse_metric, read_columns, refuse_nan, setters, weights};
+use super::{Evaluator, Input, Kind, distribute, key, parse_metric, read_weighted, refuse_nan};
+use crate::builder::setters;
 use crate::error::{Error, Result};
 use crate::linalg::Vector;
 use flint_engine::prelude::*;
@@ -95,12 +96,8 @@ impl ClusteringEvaluator {
         features_col: &str,
         /// The cluster column, numeric (default `prediction`).
         prediction_col: &str,
-    }
-
-    /// A column of non-negative instance weights (default: none, every row weighs 1).
-    pub fn weight_col(mut self, column: &str) -> Self {
-        self.weight_col = Some(column.to_string());
-        self
+        /// A column of non-negative instance weights (default: none, every row weighs 1).
+        weight_col: Option<&str>,
     }
 
     fn distance(&self) -> Result<Distance> {
@@ -180,18 +177,14 @@ impl Evaluator for ClusteringEvaluator {
     fn evaluate(&self, df: &DataFrame) -> Result<f64> {
         parse_metric(ALG, &self.metric_name, METRICS)?;
         let distance = self.distance()?;
-        let mut inputs = vec![
+        let inputs = [
             Input::new(&self.features_col, "features_col", Kind::Vector),
             Input::new(&self.prediction_col, "prediction_col", Kind::Number),
         ];
-        if let Some(w) = &self.weight_col {
-            inputs.push(Input::new(w, "weight_col", Kind::Number));
-        }
-        let mut columns = read_columns(df, &inputs, ALG)?.into_iter();
-        let features = columns.next().map(super::Values::vectors).unwrap_or_default();
-        let clusters = columns.next().map(super::Values::numbers).unwrap_or_default();
+        let (features, clusters, w) = read_weighted(df, inputs, self.weight_col.as_deref(), ALG)?;
+        let (features, clusters) = (features.vectors(), clusters.numbers());
         refuse_nan(&clusters, &self.prediction_col, "prediction_col", ALG)?;
-        let w = weights(columns.next(), self.weight_col.as_deref(), clusters.len(), ALG)?;
+        let w = w.check(clusters.len())?;
         let dim = features.first().map_or(0, Vector::size);
         let mut rows = Vec::with_capacity(features.len());
         for (row, ((x, c), w)) in features.into_iter().zip(clusters).zip(w).enumerate() {

@@ -53,18 +53,6 @@ pub trait Evaluator: Send + Sync {
     fn is_larger_better(&self) -> Result<bool>;
 }
 
-/// Builder setters, each taking its value by `Into`.
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident: $t:ty),* $(,)?) => {$(
-        $(#[$doc])*
-        pub fn $name(mut self, value: $t) -> Self {
-            self.$name = value.into();
-            self
-        }
-    )*};
-}
-use setters;
-
 /// The metric called `name` among `metrics` (Spark's names), or an error listing them.
 fn parse_metric<M: Copy>(algorithm: &'static str, name: &str, metrics: &[(&str, M)]) -> Result<M> {
     metrics.iter().find(|(n, _)| *n == name).map(|(_, m)| *m).ok_or_else(|| {
@@ -236,20 +224,48 @@ fn read_columns(df: &DataFrame, inputs: &[Input<'_>], algorithm: &'static str) -
     Ok(out)
 }
 
-/// The instance weights: read from `column` (Spark's rule: each finite and non-negative), or all 1.
-fn weights(values: Option<Values>, column: Option<&str>, rows: usize, algorithm: &'static str) -> Result<Vec<f64>> {
-    let Some(values) = values else { return Ok(vec![1.0; rows]) };
-    let w = values.numbers();
-    if let Some((row, bad)) = w.iter().enumerate().find(|(_, w)| !(w.is_finite() && **w >= 0.0)) {
-        return Err(Error::data(
-            algorithm,
-            format!(
-                "weight column `{}` holds {bad} in row {row}: weights must be finite and non-negative",
-                column.unwrap_or_default()
-            ),
-        ));
+/// Reads an evaluator's two columns and, with `weight_col`, its instance weights (see [`read_columns`]). The
+/// weights are checked by [`Weights::check`], once the caller has checked its own columns.
+fn read_weighted<'a>(
+    df: &DataFrame,
+    columns: [Input<'_>; 2],
+    weight_col: Option<&'a str>,
+    algorithm: &'static str,
+) -> Result<(Values, Values, Weights<'a>)> {
+    let mut inputs = columns.to_vec();
+    if let Some(w) = weight_col {
+        inputs.push(Input::new(w, "weight_col", Kind::Number));
     }
-    Ok(w)
+    let mut values = read_columns(df, &inputs, algorithm)?.into_iter();
+    let mut next = || values.next().unwrap_or(Values::Numbers(Vec::new()));
+    let (first, second) = (next(), next());
+    let weights = Weights { values: weight_col.map(|_| next()), column: weight_col, algorithm };
+    Ok((first, second, weights))
+}
+
+/// The instance weights as read, not yet checked.
+struct Weights<'a> {
+    values: Option<Values>,
+    column: Option<&'a str>,
+    algorithm: &'static str,
+}
+
+impl Weights<'_> {
+    /// The weights of `rows` rows: the column's (Spark's rule: each finite and non-negative), or all 1.
+    fn check(self, rows: usize) -> Result<Vec<f64>> {
+        let Some(values) = self.values else { return Ok(vec![1.0; rows]) };
+        let w = values.numbers();
+        if let Some((row, bad)) = w.iter().enumerate().find(|(_, w)| !(w.is_finite() && **w >= 0.0)) {
+            return Err(Error::data(
+                self.algorithm,
+                format!(
+                    "weight column `{}` holds {bad} in row {row}: weights must be finite and non-negative",
+                    self.column.unwrap_or_default()
+                ),
+            ));
+        }
+        Ok(w)
+    }
 }
 
 /// An error for the first NaN of `values` (a column that is counted or ranked).

@@ -1,7 +1,8 @@
 //! `MulticlassClassificationEvaluator`: Spark's `MulticlassMetrics`, from the weighted confusion counts of
 //! each (label, prediction) pair.
 
-use super::{Evaluator, Input, Kind, distribute, key, parse_metric, read_columns, refuse_nan, setters, weights};
+use super::{Evaluator, Input, Kind, distribute, key, parse_metric, read_weighted, refuse_nan};
+use crate::builder::setters;
 use crate::error::{Error, Result};
 use flint_engine::prelude::*;
 use std::collections::BTreeMap;
@@ -126,12 +127,8 @@ impl MulticlassClassificationEvaluator {
         beta: f64,
         /// The clipping of probabilities in `logLoss`, in (0, 0.5) (default 1e-15).
         eps: f64,
-    }
-
-    /// A column of non-negative instance weights (default: none, every row weighs 1).
-    pub fn weight_col(mut self, column: &str) -> Self {
-        self.weight_col = Some(column.to_string());
-        self
+        /// A column of non-negative instance weights (default: none, every row weighs 1).
+        weight_col: Option<&str>,
     }
 
     fn metric(&self) -> Result<Metric> {
@@ -157,17 +154,13 @@ impl MulticlassClassificationEvaluator {
     }
 
     fn log_loss(&self, df: &DataFrame) -> Result<f64> {
-        let mut inputs = vec![
+        let inputs = [
             Input::new(&self.label_col, "label_col", Kind::Number),
             Input::new(&self.probability_col, "probability_col", Kind::Vector),
         ];
-        if let Some(w) = &self.weight_col {
-            inputs.push(Input::new(w, "weight_col", Kind::Number));
-        }
-        let mut columns = read_columns(df, &inputs, ALG)?.into_iter();
-        let labels = columns.next().map(super::Values::numbers).unwrap_or_default();
-        let probabilities = columns.next().map(super::Values::vectors).unwrap_or_default();
-        let w = weights(columns.next(), self.weight_col.as_deref(), labels.len(), ALG)?;
+        let (labels, probabilities, w) = read_weighted(df, inputs, self.weight_col.as_deref(), ALG)?;
+        let (labels, probabilities) = (labels.numbers(), probabilities.vectors());
+        let w = w.check(labels.len())?;
         let mut rows = Vec::with_capacity(labels.len());
         for (row, ((y, p), w)) in labels.into_iter().zip(probabilities).zip(w).enumerate() {
             if !(y >= 0.0 && y.fract() == 0.0 && y < p.size() as f64) {
@@ -290,19 +283,15 @@ impl Evaluator for MulticlassClassificationEvaluator {
         if metric == Metric::LogLoss {
             return self.log_loss(df);
         }
-        let mut inputs = vec![
+        let inputs = [
             Input::new(&self.label_col, "label_col", Kind::Number),
             Input::new(&self.prediction_col, "prediction_col", Kind::Number),
         ];
-        if let Some(w) = &self.weight_col {
-            inputs.push(Input::new(w, "weight_col", Kind::Number));
-        }
-        let mut columns = read_columns(df, &inputs, ALG)?.into_iter();
-        let labels = columns.next().map(super::Values::numbers).unwrap_or_default();
-        let predictions = columns.next().map(super::Values::numbers).unwrap_or_default();
+        let (labels, predictions, w) = read_weighted(df, inputs, self.weight_col.as_deref(), ALG)?;
+        let (labels, predictions) = (labels.numbers(), predictions.numbers());
         refuse_nan(&labels, &self.label_col, "label_col", ALG)?;
         refuse_nan(&predictions, &self.prediction_col, "prediction_col", ALG)?;
-        let w = weights(columns.next(), self.weight_col.as_deref(), labels.len(), ALG)?;
+        let w = w.check(labels.len())?;
         let rows: Vec<((OrderedF64, OrderedF64), f64)> =
             labels.into_iter().zip(predictions).zip(w).map(|((y, p), w)| ((key(y), key(p)), w)).collect();
         let pairs = distribute(df, rows).reduce_by_key(|a, b| a + b).collect()?.into_iter().collect();

@@ -1,6 +1,7 @@
 //! `RegressionEvaluator`: Spark's `RegressionMetrics` over one pass of its summarizer.
 
-use super::{Evaluator, Input, Kind, distribute, parse_metric, read_columns, setters, weights};
+use super::{Evaluator, Input, Kind, distribute, parse_metric, read_weighted};
+use crate::builder::setters;
 use crate::error::{Error, Result};
 use crate::linalg::Vectors;
 use crate::stat::MultivariateStatisticalSummary;
@@ -79,12 +80,8 @@ impl RegressionEvaluator {
         prediction_col: &str,
         /// Whether `r2` is for a regression through the origin (a model without intercept; default false).
         through_origin: bool,
-    }
-
-    /// A column of non-negative instance weights (default: none, every row weighs 1).
-    pub fn weight_col(mut self, column: &str) -> Self {
-        self.weight_col = Some(column.to_string());
-        self
+        /// A column of non-negative instance weights (default: none, every row weighs 1).
+        weight_col: Option<&str>,
     }
 
     fn metric(&self) -> Result<Metric> {
@@ -95,17 +92,13 @@ impl RegressionEvaluator {
 impl Evaluator for RegressionEvaluator {
     fn evaluate(&self, df: &DataFrame) -> Result<f64> {
         let metric = self.metric()?;
-        let mut inputs = vec![
+        let inputs = [
             Input::new(&self.label_col, "label_col", Kind::Number),
             Input::new(&self.prediction_col, "prediction_col", Kind::Number),
         ];
-        if let Some(w) = &self.weight_col {
-            inputs.push(Input::new(w, "weight_col", Kind::Number));
-        }
-        let mut columns = read_columns(df, &inputs, ALG)?.into_iter();
-        let labels = columns.next().map(|v| v.numbers()).unwrap_or_default();
-        let predictions = columns.next().map(|v| v.numbers()).unwrap_or_default();
-        let w = weights(columns.next(), self.weight_col.as_deref(), labels.len(), ALG)?;
+        let (labels, predictions, w) = read_weighted(df, inputs, self.weight_col.as_deref(), ALG)?;
+        let (labels, predictions) = (labels.numbers(), predictions.numbers());
+        let w = w.check(labels.len())?;
         let rows: Vec<(f64, f64, f64)> =
             labels.into_iter().zip(predictions).zip(w).map(|((y, p), w)| (y, p, w)).collect();
         // As Spark: one summarizer over the vectors (y, y − ŷ, ŷ), weighted.

@@ -2,11 +2,15 @@
 //! right type, output columns that do not exist yet, and Spark's cast of numbers to strings.
 
 use crate::error::{Error, Result};
+use crate::frame::{map_each_vector, training_vectors};
+use crate::linalg::Vector;
+use crate::stat::{MultivariateStatisticalSummary, Statistics};
 use arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float32Type, Float64Type};
 use flint_engine::dataframe::udt::is_vector_type;
 use flint_engine::prelude::*;
+use serde_json::{Map, Value, json};
 
 /// The input and output columns from Spark's `inputCol`/`outputCol` or `inputCols`/`outputCols` (exactly one
 /// pair, of equal lengths, outputs distinct), as Spark's `checkSingleVsMultiColumnParams`.
@@ -53,24 +57,80 @@ pub(crate) fn in_out_cols(
     Ok((inputs, outputs))
 }
 
+/// The input and output columns of a single-column estimator, both required.
+pub(crate) fn required_in_out(
+    algorithm: &'static str,
+    input_col: &Option<String>,
+    output_col: &Option<String>,
+) -> Result<(String, String)> {
+    let input = input_col.clone().ok_or_else(|| Error::param(algorithm, "input_col", "not set"))?;
+    let output = output_col.clone().ok_or_else(|| Error::param(algorithm, "output_col", "not set"))?;
+    Ok((input, output))
+}
+
+/// The vectors of column `input` to fit on, once `input` holds vectors and `output` does not exist yet.
+pub(crate) fn training_rows(df: &DataFrame, input: &str, output: &str, algorithm: &'static str) -> Result<Rdd<Vector>> {
+    check_vector_input(df, input, algorithm)?;
+    check_output_absent(df, output, algorithm)?;
+    training_vectors(df, input, algorithm)
+}
+
+/// The column summary (one pass) of the vectors of `input` to fit on, as [`training_rows`]; no rows is an error.
+pub(crate) fn training_summary(
+    df: &DataFrame,
+    input: &str,
+    output: &str,
+    algorithm: &'static str,
+) -> Result<MultivariateStatisticalSummary> {
+    let rows = training_rows(df, input, output, algorithm)?;
+    let summary = Statistics::col_stats(&rows).map_err(|e| Error::data(algorithm, format!("column `{input}`: {e}")))?;
+    if summary.count() == 0 {
+        return Err(Error::data(algorithm, format!("column `{input}` has no rows to fit on")));
+    }
+    Ok(summary)
+}
+
 /// Spark's column parameters of a model of `inputs` and `outputs`, for saving it: `inputCol`/`outputCol` for one
 /// column (as the model of a single-column estimator saves), `inputCols`/`outputCols` for several.
-pub(crate) fn in_out_params(
-    map: &mut serde_json::Map<String, serde_json::Value>,
-    inputs: &[String],
-    outputs: &[String],
-) {
-    use serde_json::json;
+pub(crate) fn in_out_params(map: &mut Map<String, Value>, inputs: &[String], outputs: &[String]) {
     match (inputs, outputs) {
-        ([input], [output]) => {
-            map.insert("inputCol".into(), json!(input));
-            map.insert("outputCol".into(), json!(output));
-        }
+        ([input], [output]) => in_out_param(map, input, output),
         _ => {
             map.insert("inputCols".into(), json!(inputs));
             map.insert("outputCols".into(), json!(outputs));
         }
     }
+}
+
+/// Spark's `inputCol` and `outputCol` parameters, for saving a single-column model.
+pub(crate) fn in_out_param(map: &mut Map<String, Value>, input: &str, output: &str) {
+    map.insert("inputCol".into(), json!(input));
+    map.insert("outputCol".into(), json!(output));
+}
+
+/// `df` with the vector column `output` added: `f` of each vector of `input`, lazily (nulls stay null), once
+/// both columns pass Spark's checks. With `size`, the size the model was fitted on, a vector of another size
+/// fails the query, naming the column.
+pub(crate) fn add_vector_column(
+    df: &DataFrame,
+    input: &str,
+    output: &str,
+    name: &str,
+    model: &'static str,
+    size: Option<usize>,
+    f: impl Fn(&Vector) -> Result<Vector> + Send + Sync + 'static,
+) -> Result<DataFrame> {
+    check_vector_input(df, input, model)?;
+    check_output_absent(df, output, model)?;
+    let what = input.to_string();
+    let column = map_each_vector(name, input, move |v| match size {
+        Some(n) if v.size() != n => Err(Error::data(
+            model,
+            format!("column `{what}` holds a vector of size {}, but the model was fitted on size {n}", v.size()),
+        )),
+        _ => f(v),
+    });
+    Ok(df.with_column(output, column)?)
 }
 
 /// The type of an input column, or an error naming the missing column.

@@ -3,15 +3,13 @@
 //! For learners that want bounded inputs; the training extremes come from one pass of the column summary, which
 //! skips NaN, and the transform keeps NaN as NaN, as Spark (and scikit-learn) do.
 
-use super::columns::{check_output_absent, check_vector_input};
+use super::columns::{add_vector_column, in_out_param, required_in_out, training_summary};
+use crate::builder::setters;
 use crate::error::{Error, Result};
-use crate::frame::{map_vectors, training_vectors, vectors_to_array};
 use crate::linalg::{Vector, Vectors};
-use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable, table, vector_column};
+use crate::persistence::{Metadata, MlWriter, Persist, Table, Tables, data_table, persistable, vector_column};
 use crate::pipeline::{Estimator, Transformer};
-use crate::stat::Statistics;
 use arrow::array::RecordBatch;
-use flint_engine::dataframe::udt::vector_type;
 use flint_engine::prelude::*;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -59,33 +57,19 @@ impl MinMaxScaler {
         Self::default()
     }
 
-    /// The vector column to rescale.
-    pub fn input_col(mut self, name: &str) -> Self {
-        self.input_col = Some(name.to_string());
-        self
-    }
-
-    /// The column the model adds.
-    pub fn output_col(mut self, name: &str) -> Self {
-        self.output_col = Some(name.to_string());
-        self
-    }
-
-    /// The lower bound of the output range (default 0; must be below `max`).
-    pub fn min(mut self, min: f64) -> Self {
-        self.min = min;
-        self
-    }
-
-    /// The upper bound of the output range (default 1).
-    pub fn max(mut self, max: f64) -> Self {
-        self.max = max;
-        self
+    setters! {
+        /// The vector column to rescale.
+        input_col: Option<&str>,
+        /// The column the model adds.
+        output_col: Option<&str>,
+        /// The lower bound of the output range (default 0; must be below `max`).
+        min: f64,
+        /// The upper bound of the output range (default 1).
+        max: f64,
     }
 
     fn validate(&self) -> Result<(String, String)> {
-        let input = self.input_col.clone().ok_or_else(|| Error::param(ALG, "input_col", "not set"))?;
-        let output = self.output_col.clone().ok_or_else(|| Error::param(ALG, "output_col", "not set"))?;
+        let (input, output) = required_in_out(ALG, &self.input_col, &self.output_col)?;
         if !(self.min.is_finite() && self.max.is_finite()) {
             return Err(Error::param(
                 ALG,
@@ -107,13 +91,7 @@ impl Estimator for MinMaxScaler {
     /// different sizes, an empty column or a feature with no value but NaN is an error naming the column.
     fn fit(&self, df: &DataFrame) -> Result<MinMaxScalerModel> {
         let (input, output) = self.validate()?;
-        check_vector_input(df, &input, ALG)?;
-        check_output_absent(df, &output, ALG)?;
-        let rows = training_vectors(df, &input, ALG)?;
-        let summary = Statistics::col_stats(&rows).map_err(|e| Error::data(ALG, format!("column `{input}`: {e}")))?;
-        if summary.count() == 0 {
-            return Err(Error::data(ALG, format!("column `{input}` has no rows to fit on")));
-        }
+        let summary = training_summary(df, &input, &output, ALG)?;
         let (lo, hi) = (summary.min()?, summary.max()?);
         for (j, (a, b)) in lo.to_array().iter().zip(hi.to_array()).enumerate() {
             if a > &b {
@@ -162,16 +140,11 @@ impl MinMaxScalerModel {
         &self.original_max
     }
 
-    /// Reads another vector column.
-    pub fn input_col(mut self, name: &str) -> Self {
-        self.input_col = name.to_string();
-        self
-    }
-
-    /// Writes another output column.
-    pub fn output_col(mut self, name: &str) -> Self {
-        self.output_col = name.to_string();
-        self
+    setters! {
+        /// Reads another vector column.
+        input_col: &str,
+        /// Writes another output column.
+        output_col: &str,
     }
 
     /// Rescales one vector (NaN stays NaN), stored dense or sparse, whichever is smaller.
@@ -205,30 +178,9 @@ impl MinMaxScalerModel {
 impl Transformer for MinMaxScalerModel {
     /// Adds the rescaled vectors (nulls stay null); lazy, batch by batch.
     fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
-        const MODEL: &str = "MinMaxScalerModel";
-        check_vector_input(df, &self.input_col, MODEL)?;
-        check_output_absent(df, &self.output_col, MODEL)?;
-        let model = Arc::new(self.clone());
-        let what = self.input_col.clone();
-        let n = self.lower.len();
-        let column = map_vectors("min_max_scaler", &self.input_col, vector_type(), move |vectors| {
-            let scaled = vectors
-                .iter()
-                .map(|v| match v {
-                    None => Ok(None),
-                    Some(v) if v.size() != n => Err(Error::data(
-                        MODEL,
-                        format!(
-                            "column `{what}` holds a vector of size {}, but the model was fitted on size {n}",
-                            v.size()
-                        ),
-                    )),
-                    Some(v) => model.rescale(v).map(Some),
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(vectors_to_array(&scaled))
-        });
-        Ok(df.with_column(&self.output_col, column)?)
+        let (model, n) = (Arc::new(self.clone()), self.lower.len());
+        let (input, output) = (&self.input_col, &self.output_col);
+        add_vector_column(df, input, output, "min_max_scaler", "MinMaxScalerModel", Some(n), move |v| model.rescale(v))
     }
 
     fn writer(&self) -> Option<MlWriter<'_>> {
@@ -246,27 +198,20 @@ impl Persist for MinMaxScalerModel {
         let mut map = Map::new();
         map.insert("min".into(), json!(self.min));
         map.insert("max".into(), json!(self.max));
-        map.insert("inputCol".into(), json!(self.input_col));
-        map.insert("outputCol".into(), json!(self.output_col));
+        in_out_param(&mut map, &self.input_col, &self.output_col);
         map
     }
 
     fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
-        Ok(vec![(
-            "data",
-            table(vec![
-                ("originalMin", vector_column(std::slice::from_ref(&self.original_min))),
-                ("originalMax", vector_column(std::slice::from_ref(&self.original_max))),
-            ])?,
-        )])
+        data_table(vec![
+            ("originalMin", vector_column(std::slice::from_ref(&self.original_min))),
+            ("originalMax", vector_column(std::slice::from_ref(&self.original_max))),
+        ])
     }
 
     fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
-        let data = tables.get("data")?;
-        let (lo, hi) = (data.vectors("originalMin")?, data.vectors("originalMax")?);
-        let (Some(lo), Some(hi), 1) = (lo.first(), hi.first(), data.rows()) else {
-            return Err(data.error("a min-max scaler's data is one row"));
-        };
+        let data = tables.one_row("data", "a min-max scaler")?;
+        let (lo, hi) = (data.value("originalMin", Table::vectors)?, data.value("originalMax", Table::vectors)?);
         if lo.size() != hi.size() {
             return Err(data.error(format!("{} minima but {} maxima", lo.size(), hi.size())));
         }
@@ -275,8 +220,8 @@ impl Persist for MinMaxScalerModel {
             return Err(metadata.error(format!("the range [{min}, {max}] must be finite, with min below max")));
         }
         Ok(MinMaxScalerModel::new(
-            lo.clone(),
-            hi.clone(),
+            lo,
+            hi,
             min,
             max,
             metadata.required_string("inputCol")?,

@@ -6,10 +6,11 @@
 
 use super::HandleInvalid;
 use super::columns::{as_doubles, check_numeric_input, check_output_absent, in_out_cols, in_out_params};
+use crate::builder::setters;
 use crate::error::{Error, Result};
 use crate::frame::{column_function, vectors_to_array};
 use crate::linalg::{Vector, Vectors};
-use crate::persistence::{Metadata, MlWriter, Persist, Tables, int_list_column, persistable, table};
+use crate::persistence::{Metadata, MlWriter, Persist, Table, Tables, data_table, int_list_column, persistable};
 use crate::pipeline::{Estimator, Transformer};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::compute::cast;
@@ -73,40 +74,19 @@ impl OneHotEncoder {
         Self::default()
     }
 
-    /// One column to encode (or use [`input_cols`](Self::input_cols)).
-    pub fn input_col(mut self, name: &str) -> Self {
-        self.input_col = Some(name.to_string());
-        self
-    }
-
-    /// The vector column the model adds for [`input_col`](Self::input_col).
-    pub fn output_col(mut self, name: &str) -> Self {
-        self.output_col = Some(name.to_string());
-        self
-    }
-
-    /// The columns of category indices to encode.
-    pub fn input_cols<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.input_cols = names.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// The vector columns the model adds, one per input column.
-    pub fn output_cols<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.output_cols = names.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Whether to leave out the last category (default true).
-    pub fn drop_last(mut self, on: bool) -> Self {
-        self.drop_last = on;
-        self
-    }
-
-    /// `Error` (default) or `Keep` (an extra category for indices not seen in training); `Skip` is refused.
-    pub fn handle_invalid(mut self, how: HandleInvalid) -> Self {
-        self.handle_invalid = how;
-        self
+    setters! {
+        /// One column to encode (or use [`input_cols`](Self::input_cols)).
+        input_col: Option<&str>,
+        /// The vector column the model adds for [`input_col`](Self::input_col).
+        output_col: Option<&str>,
+        /// The columns of category indices to encode.
+        input_cols: [&str],
+        /// The vector columns the model adds, one per input column.
+        output_cols: [&str],
+        /// Whether to leave out the last category (default true).
+        drop_last: bool,
+        /// `Error` (default) or `Keep` (an extra category for indices not seen in training); `Skip` is refused.
+        handle_invalid: HandleInvalid,
     }
 
     fn validate(&self) -> Result<(Vec<String>, Vec<String>)> {
@@ -205,16 +185,11 @@ impl OneHotEncoderModel {
         &self.category_sizes
     }
 
-    /// Changes `drop_last` for `transform`.
-    pub fn drop_last(mut self, on: bool) -> Self {
-        self.drop_last = on;
-        self
-    }
-
-    /// Changes `handle_invalid` for `transform` (`Error` or `Keep`).
-    pub fn handle_invalid(mut self, how: HandleInvalid) -> Self {
-        self.handle_invalid = how;
-        self
+    setters! {
+        /// Changes `drop_last` for `transform`.
+        drop_last: bool,
+        /// Changes `handle_invalid` for `transform` (`Error` or `Keep`).
+        handle_invalid: HandleInvalid,
     }
 
     /// The size of the output vectors of a column with `categories` categories (Spark's `getConfigedCategorySizes`).
@@ -313,15 +288,12 @@ impl Persist for OneHotEncoderModel {
 
     fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
         let sizes = self.category_sizes.iter().map(|&n| i32::try_from(n).unwrap_or(i32::MAX)).collect();
-        Ok(vec![("data", table(vec![("categorySizes", int_list_column(&[sizes]))])?)])
+        data_table(vec![("categorySizes", int_list_column(&[sizes]))])
     }
 
     fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
-        let data = tables.get("data")?;
-        let mut rows = data.int_lists("categorySizes")?;
-        let (Some(sizes), 1) = (rows.pop(), data.rows()) else {
-            return Err(data.error("a one-hot encoder's data is one row"));
-        };
+        let data = tables.one_row("data", "a one-hot encoder")?;
+        let sizes = data.value("categorySizes", Table::int_lists)?;
         let (inputs, outputs) = metadata.in_out_cols()?;
         if sizes.len() != inputs.len() {
             return Err(data.error(format!("{} category sizes for {} input columns", sizes.len(), inputs.len())));

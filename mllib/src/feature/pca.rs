@@ -4,15 +4,16 @@
 //! distributed pass, its eigen-decomposition on the driver), so the DataFrame and RDD entry points give the same
 //! components. As in Spark, `transform` multiplies by the components without centring: `pcᵀx`.
 
-use super::columns::{check_output_absent, check_vector_input};
+use super::columns::{add_vector_column, in_out_param, required_in_out, training_rows};
+use crate::builder::setters;
 use crate::distributed::RowMatrix;
 use crate::error::{Error, Result};
-use crate::frame::{map_vectors, training_vectors, vectors_to_array};
 use crate::linalg::{DenseMatrix, Vector};
-use crate::persistence::{Metadata, MlWriter, Persist, Tables, matrices_to_array, persistable, table, vector_column};
+use crate::persistence::{
+    Metadata, MlWriter, Persist, Table, Tables, data_table, matrices_to_array, persistable, vector_column,
+};
 use crate::pipeline::{Estimator, Transformer};
 use arrow::array::RecordBatch;
-use flint_engine::dataframe::udt::vector_type;
 use flint_engine::prelude::*;
 use ndarray::Array2;
 use serde_json::{Map, Value, json};
@@ -50,22 +51,13 @@ impl Pca {
         Self::default()
     }
 
-    /// The number of components to keep (at least 1, at most the number of features).
-    pub fn k(mut self, k: usize) -> Self {
-        self.k = Some(k);
-        self
-    }
-
-    /// The vector column to project.
-    pub fn input_col(mut self, name: &str) -> Self {
-        self.input_col = Some(name.to_string());
-        self
-    }
-
-    /// The column the model adds.
-    pub fn output_col(mut self, name: &str) -> Self {
-        self.output_col = Some(name.to_string());
-        self
+    setters! {
+        /// The number of components to keep (at least 1, at most the number of features).
+        k: usize,
+        /// The vector column to project.
+        input_col: Option<&str>,
+        /// The column the model adds.
+        output_col: Option<&str>,
     }
 
     /// Fits on an RDD of vectors (the RDD-based MLlib's `PCA(k).fit(rdd)`); the columns are not needed.
@@ -88,11 +80,8 @@ impl Estimator for Pca {
     type Model = PcaModel;
 
     fn fit(&self, df: &DataFrame) -> Result<PcaModel> {
-        let input = self.input_col.clone().ok_or_else(|| Error::param(ALG, "input_col", "not set"))?;
-        let output = self.output_col.clone().ok_or_else(|| Error::param(ALG, "output_col", "not set"))?;
-        check_vector_input(df, &input, ALG)?;
-        check_output_absent(df, &output, ALG)?;
-        self.fit_rdd(&training_vectors(df, &input, ALG)?)
+        let (input, output) = required_in_out(ALG, &self.input_col, &self.output_col)?;
+        self.fit_rdd(&training_rows(df, &input, &output, ALG)?)
     }
 }
 
@@ -130,15 +119,9 @@ impl PcaModel {
 impl Transformer for PcaModel {
     /// Adds the projected vectors; a null vector stays null.
     fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
-        check_vector_input(df, &self.input_col, ALG)?;
-        check_output_absent(df, &self.output_col, ALG)?;
         let model = self.clone();
-        let column = map_vectors("pca_project", &self.input_col, vector_type(), move |vectors| {
-            let projected =
-                vectors.iter().map(|v| v.as_ref().map(|v| model.project(v)).transpose()).collect::<Result<Vec<_>>>()?;
-            Ok(vectors_to_array(&projected))
-        });
-        Ok(df.with_column(&self.output_col, column)?)
+        // No size check here: `project` names the PCA's number of features.
+        add_vector_column(df, &self.input_col, &self.output_col, "pca_project", ALG, None, move |v| model.project(v))
     }
 
     fn writer(&self) -> Option<MlWriter<'_>> {
@@ -155,27 +138,20 @@ impl Persist for PcaModel {
     fn params(&self) -> Map<String, Value> {
         let mut map = Map::new();
         map.insert("k".into(), json!(self.pc.num_cols()));
-        map.insert("inputCol".into(), json!(self.input_col));
-        map.insert("outputCol".into(), json!(self.output_col));
+        in_out_param(&mut map, &self.input_col, &self.output_col);
         map
     }
 
     fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
-        Ok(vec![(
-            "data",
-            table(vec![
-                ("pc", matrices_to_array(std::slice::from_ref(self.pc.as_ref()))),
-                ("explainedVariance", vector_column(std::slice::from_ref(&self.explained_variance))),
-            ])?,
-        )])
+        data_table(vec![
+            ("pc", matrices_to_array(std::slice::from_ref(self.pc.as_ref()))),
+            ("explainedVariance", vector_column(std::slice::from_ref(&self.explained_variance))),
+        ])
     }
 
     fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
-        let data = tables.get("data")?;
-        let (pcs, explained) = (data.matrices("pc")?, data.vectors("explainedVariance")?);
-        let (Some(pc), Some(explained), 1) = (pcs.first(), explained.first(), data.rows()) else {
-            return Err(data.error("a PCA model's data is one row"));
-        };
+        let data = tables.one_row("data", "a PCA model")?;
+        let (pc, explained) = (data.value("pc", Table::matrices)?, data.value("explainedVariance", Table::vectors)?);
         if explained.size() != pc.num_cols() {
             return Err(data.error(format!(
                 "{} components but {} explained variances",
@@ -186,7 +162,7 @@ impl Persist for PcaModel {
         let values = Array2::from_shape_fn((pc.num_rows(), pc.num_cols()), |(i, j)| pc.get(i, j).unwrap_or(0.0));
         Ok(PcaModel {
             pc: Arc::new(DenseMatrix::from_array(values)),
-            explained_variance: explained.clone(),
+            explained_variance: explained,
             input_col: metadata.string("inputCol", "features")?,
             output_col: metadata.string("outputCol", "pcaFeatures")?,
         })

@@ -4,15 +4,13 @@
 //! one. The statistics come from one pass of [`MultivariateStatisticalSummary`](crate::stat::MultivariateStatisticalSummary)
 //! (Spark's `Summarizer`), so they agree with Spark's to the last digits.
 
-use super::columns::{check_output_absent, check_vector_input};
+use super::columns::{add_vector_column, in_out_param, required_in_out, training_summary};
+use crate::builder::setters;
 use crate::error::{Error, Result};
-use crate::frame::{map_vectors, training_vectors, vectors_to_array};
 use crate::linalg::{Vector, Vectors};
-use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable, table, vector_column};
+use crate::persistence::{Metadata, MlWriter, Persist, Table, Tables, data_table, persistable, vector_column};
 use crate::pipeline::{Estimator, Transformer};
-use crate::stat::Statistics;
 use arrow::array::RecordBatch;
-use flint_engine::dataframe::udt::vector_type;
 use flint_engine::prelude::*;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -59,34 +57,15 @@ impl StandardScaler {
         Self::default()
     }
 
-    /// The vector column to scale.
-    pub fn input_col(mut self, name: &str) -> Self {
-        self.input_col = Some(name.to_string());
-        self
-    }
-
-    /// The column the model adds.
-    pub fn output_col(mut self, name: &str) -> Self {
-        self.output_col = Some(name.to_string());
-        self
-    }
-
-    /// Whether to subtract the mean (default false; the output is then dense).
-    pub fn with_mean(mut self, on: bool) -> Self {
-        self.with_mean = on;
-        self
-    }
-
-    /// Whether to divide by the standard deviation (default true).
-    pub fn with_std(mut self, on: bool) -> Self {
-        self.with_std = on;
-        self
-    }
-
-    fn columns(&self) -> Result<(String, String)> {
-        let input = self.input_col.clone().ok_or_else(|| Error::param(ALG, "input_col", "not set"))?;
-        let output = self.output_col.clone().ok_or_else(|| Error::param(ALG, "output_col", "not set"))?;
-        Ok((input, output))
+    setters! {
+        /// The vector column to scale.
+        input_col: Option<&str>,
+        /// The column the model adds.
+        output_col: Option<&str>,
+        /// Whether to subtract the mean (default false; the output is then dense).
+        with_mean: bool,
+        /// Whether to divide by the standard deviation (default true).
+        with_std: bool,
     }
 }
 
@@ -97,14 +76,8 @@ impl Estimator for StandardScaler {
     /// different sizes, an empty column, or a NaN or infinite value (which would make the statistics undefined)
     /// is an error naming the column.
     fn fit(&self, df: &DataFrame) -> Result<StandardScalerModel> {
-        let (input, output) = self.columns()?;
-        check_vector_input(df, &input, ALG)?;
-        check_output_absent(df, &output, ALG)?;
-        let rows = training_vectors(df, &input, ALG)?;
-        let summary = Statistics::col_stats(&rows).map_err(|e| Error::data(ALG, format!("column `{input}`: {e}")))?;
-        if summary.count() == 0 {
-            return Err(Error::data(ALG, format!("column `{input}` has no rows to fit on")));
-        }
+        let (input, output) = required_in_out(ALG, &self.input_col, &self.output_col)?;
+        let summary = training_summary(df, &input, &output, ALG)?;
         let mean = summary.mean()?;
         let std = Vectors::dense(summary.variance()?.to_array().iter().map(|v| v.sqrt()).collect());
         for (j, (m, s)) in mean.to_array().iter().zip(std.to_array()).enumerate() {
@@ -162,16 +135,11 @@ impl StandardScalerModel {
         &self.std
     }
 
-    /// Reads another vector column.
-    pub fn input_col(mut self, name: &str) -> Self {
-        self.input_col = name.to_string();
-        self
-    }
-
-    /// Writes another output column.
-    pub fn output_col(mut self, name: &str) -> Self {
-        self.output_col = name.to_string();
-        self
+    setters! {
+        /// Reads another vector column.
+        input_col: &str,
+        /// Writes another output column.
+        output_col: &str,
     }
 
     /// Scales one vector as Spark does: with the mean, the result is dense; with the deviation only, a sparse
@@ -206,30 +174,9 @@ impl StandardScalerModel {
 impl Transformer for StandardScalerModel {
     /// Adds the scaled vectors (nulls stay null); lazy, batch by batch.
     fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
-        const MODEL: &str = "StandardScalerModel";
-        check_vector_input(df, &self.input_col, MODEL)?;
-        check_output_absent(df, &self.output_col, MODEL)?;
-        let model = Arc::new(self.clone());
-        let what = self.input_col.clone();
-        let n = self.mean.size();
-        let column = map_vectors("standard_scaler", &self.input_col, vector_type(), move |vectors| {
-            let scaled = vectors
-                .iter()
-                .map(|v| match v {
-                    None => Ok(None),
-                    Some(v) if v.size() != n => Err(Error::data(
-                        MODEL,
-                        format!(
-                            "column `{what}` holds a vector of size {}, but the model was fitted on size {n}",
-                            v.size()
-                        ),
-                    )),
-                    Some(v) => model.scale(v).map(Some),
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(vectors_to_array(&scaled))
-        });
-        Ok(df.with_column(&self.output_col, column)?)
+        let (model, n) = (Arc::new(self.clone()), self.mean.size());
+        let (input, output) = (&self.input_col, &self.output_col);
+        add_vector_column(df, input, output, "standard_scaler", "StandardScalerModel", Some(n), move |v| model.scale(v))
     }
 
     fn writer(&self) -> Option<MlWriter<'_>> {
@@ -247,33 +194,26 @@ impl Persist for StandardScalerModel {
         let mut map = Map::new();
         map.insert("withMean".into(), json!(self.with_mean));
         map.insert("withStd".into(), json!(self.with_std));
-        map.insert("inputCol".into(), json!(self.input_col));
-        map.insert("outputCol".into(), json!(self.output_col));
+        in_out_param(&mut map, &self.input_col, &self.output_col);
         map
     }
 
     fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
-        Ok(vec![(
-            "data",
-            table(vec![
-                ("std", vector_column(std::slice::from_ref(&self.std))),
-                ("mean", vector_column(std::slice::from_ref(&self.mean))),
-            ])?,
-        )])
+        data_table(vec![
+            ("std", vector_column(std::slice::from_ref(&self.std))),
+            ("mean", vector_column(std::slice::from_ref(&self.mean))),
+        ])
     }
 
     fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
-        let data = tables.get("data")?;
-        let (std, mean) = (data.vectors("std")?, data.vectors("mean")?);
-        let (Some(std), Some(mean), 1) = (std.first(), mean.first(), data.rows()) else {
-            return Err(data.error("a standard scaler's data is one row"));
-        };
+        let data = tables.one_row("data", "a standard scaler")?;
+        let (std, mean) = (data.value("std", Table::vectors)?, data.value("mean", Table::vectors)?);
         if std.size() != mean.size() {
             return Err(data.error(format!("{} deviations but {} means", std.size(), mean.size())));
         }
         Ok(StandardScalerModel::new(
-            mean.clone(),
-            std.clone(),
+            mean,
+            std,
             metadata.required_string("inputCol")?,
             metadata.required_string("outputCol")?,
             metadata.bool("withMean", false)?,

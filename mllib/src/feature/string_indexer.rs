@@ -9,9 +9,12 @@ use super::columns::{
     as_doubles, check_numeric_input, check_output_absent, in_out_cols, in_out_params, input_type, is_string,
     spark_strings,
 };
+use crate::builder::setters;
 use crate::error::{Error, Result};
 use crate::frame::column_function;
-use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable, string_list_list_column, table};
+use crate::persistence::{
+    Metadata, MlWriter, Persist, Table, Tables, data_table, persistable, string_list_list_column,
+};
 use crate::pipeline::{Estimator, Transformer};
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, RecordBatch, StringArray};
 use arrow::compute::cast;
@@ -112,40 +115,19 @@ impl StringIndexer {
         Self::default()
     }
 
-    /// The column to index (or use [`input_cols`](Self::input_cols)).
-    pub fn input_col(mut self, name: &str) -> Self {
-        self.input_col = Some(name.to_string());
-        self
-    }
-
-    /// The index column the model adds.
-    pub fn output_col(mut self, name: &str) -> Self {
-        self.output_col = Some(name.to_string());
-        self
-    }
-
-    /// Several columns to index, each with its own labels.
-    pub fn input_cols<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.input_cols = names.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// The index columns, one per input column.
-    pub fn output_cols<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
-        self.output_cols = names.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// What the model does with nulls and unseen labels (default: an error).
-    pub fn handle_invalid(mut self, how: HandleInvalid) -> Self {
-        self.handle_invalid = how;
-        self
-    }
-
-    /// The order of the labels (default: by descending frequency).
-    pub fn string_order_type(mut self, order: StringOrderType) -> Self {
-        self.string_order_type = order;
-        self
+    setters! {
+        /// The column to index (or use [`input_cols`](Self::input_cols)).
+        input_col: Option<&str>,
+        /// The index column the model adds.
+        output_col: Option<&str>,
+        /// Several columns to index, each with its own labels.
+        input_cols: [&str],
+        /// The index columns, one per input column.
+        output_cols: [&str],
+        /// What the model does with nulls and unseen labels (default: an error).
+        handle_invalid: HandleInvalid,
+        /// The order of the labels (default: by descending frequency).
+        string_order_type: StringOrderType,
     }
 
     /// The labels of one column, counted by the engine.
@@ -248,10 +230,9 @@ impl StringIndexerModel {
         &self.labels
     }
 
-    /// Changes what `transform` does with nulls and unseen labels.
-    pub fn handle_invalid(mut self, how: HandleInvalid) -> Self {
-        self.handle_invalid = how;
-        self
+    setters! {
+        /// Changes what `transform` does with nulls and unseen labels.
+        handle_invalid: HandleInvalid,
     }
 
     /// An [`IndexToString`] that maps the first output column back to labels, into `output_col`.
@@ -337,15 +318,12 @@ impl Persist for StringIndexerModel {
     }
 
     fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
-        Ok(vec![("data", table(vec![("labelsArray", string_list_list_column(std::slice::from_ref(&self.labels)))])?)])
+        data_table(vec![("labelsArray", string_list_list_column(std::slice::from_ref(&self.labels)))])
     }
 
     fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
-        let data = tables.get("data")?;
-        let mut rows = data.string_list_lists("labelsArray")?;
-        let (Some(labels), 1) = (rows.pop(), data.rows()) else {
-            return Err(data.error("a string indexer's data is one row"));
-        };
+        let data = tables.one_row("data", "a string indexer")?;
+        let labels = data.value("labelsArray", Table::string_list_lists)?;
         let (inputs, outputs) = metadata.in_out_cols()?;
         if labels.len() != inputs.len() {
             return Err(data.error(format!("{} arrays of labels for {} input columns", labels.len(), inputs.len())));
@@ -385,22 +363,13 @@ impl IndexToString {
         Self::default()
     }
 
-    /// The numeric column of indices.
-    pub fn input_col(mut self, name: &str) -> Self {
-        self.input_col = Some(name.to_string());
-        self
-    }
-
-    /// The string column added.
-    pub fn output_col(mut self, name: &str) -> Self {
-        self.output_col = Some(name.to_string());
-        self
-    }
-
-    /// The labels, in index order (e.g. [`StringIndexerModel::labels`]).
-    pub fn labels(mut self, labels: Vec<String>) -> Self {
-        self.labels = labels;
-        self
+    setters! {
+        /// The numeric column of indices.
+        input_col: Option<&str>,
+        /// The string column added.
+        output_col: Option<&str>,
+        /// The labels, in index order (e.g. [`StringIndexerModel::labels`]).
+        labels: Vec<String>,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Shared fixtures: sessions, the iris data as RDDs, the reference figures.
 
 use flint_engine::prelude::*;
+use flint_mllib::frame::array_to_vectors;
 use flint_mllib::linalg::{Vector, Vectors};
 use flint_mllib::regression::LabeledPoint;
 use serde_json::Value;
@@ -42,4 +43,14 @@ pub fn assert_all_close(actual: &[f64], expected: &[f64], max_relative: f64) {
     for (a, e) in actual.iter().zip(expected) {
         approx::assert_relative_eq!(*a, *e, max_relative = max_relative, epsilon = 1e-14);
     }
+}
+
+/// The vectors of a column, in row order.
+pub fn vectors(df: &DataFrame, column: &str) -> Vec<Vector> {
+    let batches = df.select([column]).expect("select").collect_batches().expect("collect");
+    batches
+        .iter()
+        .flat_map(|b| array_to_vectors(b.column(0).as_ref(), column).expect("vectors"))
+        .map(|v| v.expect("not null"))
+        .collect()
 }

@@ -58,16 +58,6 @@ fn vector_df(session: &Session, vectors: Vec<Vector>) -> DataFrame {
     session.create_dataframe_from_batches(vec![batch]).expect("df")
 }
 
-/// The vectors of a column, in row order.
-fn vectors(df: &DataFrame, column: &str) -> Vec<Vector> {
-    let batches = df.select([column]).expect("select").collect_batches().expect("collect");
-    batches
-        .iter()
-        .flat_map(|b| array_to_vectors(b.column(0).as_ref(), column).expect("vectors"))
-        .map(|v| v.expect("not null"))
-        .collect()
-}
-
 fn assert_rows_close(actual: &[Vector], expected: &Value, what: &str) {
     let expected = expected.as_array().expect("rows");
     assert_eq!(actual.len(), expected.len(), "{what}");

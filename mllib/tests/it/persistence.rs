@@ -11,7 +11,6 @@ use flint_mllib::feature::{
     HandleInvalid, IndexToString, MinMaxScaler, MinMaxScalerModel, OneHotEncoder, OneHotEncoderModel, Pca,
     StandardScaler, StandardScalerModel, StringIndexer, StringIndexerModel, StringOrderType, VectorAssembler,
 };
-use flint_mllib::frame::array_to_vectors;
 use flint_mllib::linalg::{Vector, Vectors};
 use flint_mllib::persistence::{MlReadable, MlWritable};
 use flint_mllib::pipeline::{Estimator, Pipeline, PipelineModel, Transformer};
@@ -193,16 +192,6 @@ fn saving_over_a_model_needs_overwrite_and_bad_directories_say_what_is_wrong() {
 /// script reads it.
 fn csv(session: &Session, name: &str) -> DataFrame {
     session.read().option("inferSchema", true).csv(&flint_engine::datasets::path(&format!("{name}.csv"))).expect("csv")
-}
-
-/// The vectors of a column, in row order.
-fn vectors(df: &DataFrame, column: &str) -> Vec<Vector> {
-    let batches = df.select([column]).expect("select").collect_batches().expect("collect");
-    batches
-        .iter()
-        .flat_map(|b| array_to_vectors(b.column(0).as_ref(), column).expect("vectors"))
-        .map(|v| v.expect("not null"))
-        .collect()
 }
 
 /// The doubles of a column, in row order.

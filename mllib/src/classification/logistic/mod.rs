@@ -6,18 +6,19 @@
 //! feature's sample standard deviation) with `standardization`, `wⱼ` without; intercepts are not penalised.
 
 use crate::blocks::to_labeled_blocks;
+use crate::builder::setters;
 use crate::error::{Error, Result};
 use crate::evaluation::area_under_roc;
-use crate::frame::{map_vectors, training_points, vectors_to_array};
+use crate::frame::{map_each_number, map_each_vector, training_points};
 use crate::linalg::{DenseMatrix, Vector};
 use crate::optim::{Loss, Penalized, Scaling, Shape, softplus};
-use crate::persistence::{Metadata, MlWriter, Persist, Tables, matrices_to_array, persistable, table, vector_column};
+use crate::persistence::{
+    Metadata, MlWriter, Persist, Table, Tables, data_table, matrices_to_array, persistable, vector_column,
+};
 use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
 use crate::stat::MultivariateStatisticalSummary;
-use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, RecordBatch};
-use arrow::datatypes::DataType;
-use flint_engine::dataframe::udt::vector_type;
+use arrow::array::{BooleanArray, Int32Array, RecordBatch};
 use flint_engine::prelude::*;
 use ndarray::{Array1, Array2, Axis};
 use serde_json::{Map, Value, json};
@@ -105,16 +106,6 @@ impl Default for LogisticRegression {
             raw_prediction_col: "rawPrediction".into(),
         }
     }
-}
-
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident: $t:ty),* $(,)?) => {$(
-        $(#[$doc])*
-        pub fn $name(mut self, value: $t) -> Self {
-            self.$name = value.into();
-            self
-        }
-    )*};
 }
 
 impl LogisticRegression {
@@ -465,35 +456,30 @@ impl Persist for LogisticRegressionModel {
     }
 
     fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
-        Ok(vec![(
-            "data",
-            table(vec![
-                ("numClasses", Arc::new(Int32Array::from(vec![self.num_classes as i32]))),
-                ("numFeatures", Arc::new(Int32Array::from(vec![self.coefficients.ncols() as i32]))),
-                ("interceptVector", vector_column(&[self.intercept_vector()])),
-                ("coefficientMatrix", matrices_to_array(&[self.coefficient_matrix()])),
-                ("isMultinomial", Arc::new(BooleanArray::from(vec![self.multinomial]))),
-            ])?,
-        )])
+        data_table(vec![
+            ("numClasses", Arc::new(Int32Array::from(vec![self.num_classes as i32]))),
+            ("numFeatures", Arc::new(Int32Array::from(vec![self.coefficients.ncols() as i32]))),
+            ("interceptVector", vector_column(&[self.intercept_vector()])),
+            ("coefficientMatrix", matrices_to_array(&[self.coefficient_matrix()])),
+            ("isMultinomial", Arc::new(BooleanArray::from(vec![self.multinomial]))),
+        ])
     }
 
     fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
-        let data = &tables.get("data")?;
-        let one = |n: usize| if n == 1 { Ok(()) } else { Err(data.error("a logistic model's data is one row")) };
-        let (classes, features) = (data.ints("numClasses")?, data.ints("numFeatures")?);
-        let (intercepts, matrices, multinomial) =
-            (data.vectors("interceptVector")?, data.matrices("coefficientMatrix")?, data.bools("isMultinomial")?);
-        one(classes.len())?;
-        let (m, b) = (&matrices[0], intercepts[0].to_dense_array());
-        let rows = if multinomial[0] { classes[0] as usize } else { 1 };
-        if classes[0] < 2 || m.num_rows() != rows || m.num_cols() as i64 != features[0] || b.len() != rows {
+        let data = tables.one_row("data", "a logistic model")?;
+        let (classes, features) = (data.value("numClasses", Table::ints)?, data.value("numFeatures", Table::ints)?);
+        let (intercepts, m, multinomial) = (
+            data.value("interceptVector", Table::vectors)?,
+            data.value("coefficientMatrix", Table::matrices)?,
+            data.value("isMultinomial", Table::bools)?,
+        );
+        let b = intercepts.to_dense_array();
+        let rows = if multinomial { classes as usize } else { 1 };
+        if classes < 2 || m.num_rows() != rows || m.num_cols() as i64 != features || b.len() != rows {
             return Err(data.error(format!(
-                "a {} model of {} classes and {} features needs a {rows}×{} coefficient matrix and {rows} \
-                 intercepts, found {}×{} and {}",
-                if multinomial[0] { "multinomial" } else { "binomial" },
-                classes[0],
-                features[0],
-                features[0],
+                "a {} model of {classes} classes and {features} features needs a {rows}×{features} coefficient \
+                 matrix and {rows} intercepts, found {}×{} and {}",
+                if multinomial { "multinomial" } else { "binomial" },
                 m.num_rows(),
                 m.num_cols(),
                 b.len()
@@ -503,8 +489,8 @@ impl Persist for LogisticRegressionModel {
         Ok(LogisticRegressionModel {
             coefficients: Arc::new(coefficients),
             intercepts: Arc::new(b),
-            num_classes: classes[0] as usize,
-            multinomial: multinomial[0],
+            num_classes: classes as usize,
+            multinomial,
             threshold: metadata.f64("threshold", 0.5)?,
             summary: LogisticRegressionSummary::default(),
             features_col: metadata.string("featuresCol", "features")?,
@@ -520,18 +506,10 @@ impl Transformer for LogisticRegressionModel {
     fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
         let vectors = |name: &str, f: fn(&LogisticRegressionModel, &Vector) -> Result<Vector>| {
             let model = self.clone();
-            map_vectors(name, &self.features_col, vector_type(), move |vs| {
-                let out =
-                    vs.iter().map(|v| v.as_ref().map(|v| f(&model, v)).transpose()).collect::<Result<Vec<_>>>()?;
-                Ok(vectors_to_array(&out))
-            })
+            map_each_vector(name, &self.features_col, move |v| f(&model, v))
         };
         let model = self.clone();
-        let prediction = map_vectors("logistic_predict", &self.features_col, DataType::Float64, move |vs| {
-            let out =
-                vs.iter().map(|v| v.as_ref().map(|v| model.predict(v)).transpose()).collect::<Result<Vec<_>>>()?;
-            Ok(Arc::new(Float64Array::from(out)) as ArrayRef)
-        });
+        let prediction = map_each_number("logistic_predict", &self.features_col, move |v| model.predict(v));
         let df =
             df.with_column(&self.raw_prediction_col, vectors("logistic_raw", LogisticRegressionModel::predict_raw))?;
         let df = df.with_column(

@@ -15,7 +15,7 @@ use crate::blocks::{RowCheck, to_blocks};
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_vectors};
 use crate::linalg::Vector;
-use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable, table, vector_column};
+use crate::persistence::{Metadata, MlWriter, Persist, Tables, data_table, persistable, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use algorithm::{Centers, assignment_pass, lloyd};
 use arrow::array::{ArrayRef, Int32Array, RecordBatch};
@@ -174,13 +174,10 @@ impl Persist for KMeansModel {
 
     fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
         let idx: Vec<i32> = (0..self.k() as i32).collect();
-        Ok(vec![(
-            "data",
-            table(vec![
-                ("clusterIdx", Arc::new(Int32Array::from(idx))),
-                ("clusterCenter", vector_column(&self.cluster_centers())),
-            ])?,
-        )])
+        data_table(vec![
+            ("clusterIdx", Arc::new(Int32Array::from(idx))),
+            ("clusterCenter", vector_column(&self.cluster_centers())),
+        ])
     }
 
     fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {

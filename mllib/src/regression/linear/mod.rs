@@ -4,13 +4,12 @@ mod lbfgs;
 mod normal;
 
 use crate::error::{Error, Result};
-use crate::frame::{map_vectors, training_points};
+use crate::frame::{map_each_number, training_points};
 use crate::linalg::Vector;
-use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable, table, vector_column};
+use crate::persistence::{Metadata, MlWriter, Persist, Table, Tables, data_table, persistable, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
-use arrow::array::{ArrayRef, Float64Array, RecordBatch};
-use arrow::datatypes::DataType;
+use arrow::array::{Float64Array, RecordBatch};
 use flint_engine::prelude::*;
 use ndarray::Array1;
 use normal::{Moments, Penalty};
@@ -324,25 +323,20 @@ impl Persist for LinearRegressionModel {
     }
 
     fn tables(&self) -> Result<Vec<(&'static str, RecordBatch)>> {
-        Ok(vec![(
-            "data",
-            table(vec![
-                ("intercept", Arc::new(Float64Array::from(vec![self.intercept]))),
-                ("coefficients", vector_column(&[self.coefficients()])),
-                ("scale", Arc::new(Float64Array::from(vec![1.0]))),
-            ])?,
-        )])
+        data_table(vec![
+            ("intercept", Arc::new(Float64Array::from(vec![self.intercept]))),
+            ("coefficients", vector_column(&[self.coefficients()])),
+            ("scale", Arc::new(Float64Array::from(vec![1.0]))),
+        ])
     }
 
     fn from_saved(metadata: &Metadata, tables: &Tables) -> Result<Self> {
-        let data = &tables.get("data")?;
+        let data = tables.one_row("data", "a linear model")?;
         if metadata.string("loss", "squaredError")? != "squaredError" {
             return Err(metadata.error("only squaredError linear models load (Flint has no Huber loss yet)"));
         }
-        let (intercepts, coefficients) = (data.doubles("intercept")?, data.vectors("coefficients")?);
-        let (Some(&intercept), Some(coefficients), 1) = (intercepts.first(), coefficients.first(), data.rows()) else {
-            return Err(data.error("a linear model's data is one row"));
-        };
+        let (intercept, coefficients) =
+            (data.value("intercept", Table::doubles)?, data.value("coefficients", Table::vectors)?);
         Ok(LinearRegressionModel {
             coefficients: Arc::new(coefficients.to_dense_array()),
             intercept,
@@ -357,13 +351,7 @@ impl Transformer for LinearRegressionModel {
     /// Adds the `prediction` column (a double), lazily.
     fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
         let model = self.clone();
-        let column = map_vectors("linear_regression_predict", &self.features_col, DataType::Float64, move |vs| {
-            let out = vs
-                .iter()
-                .map(|v| v.as_ref().map(|v| model.predict(v)).transpose())
-                .collect::<Result<Vec<Option<f64>>>>()?;
-            Ok(Arc::new(Float64Array::from(out)) as ArrayRef)
-        });
+        let column = map_each_number("linear_regression_predict", &self.features_col, move |v| model.predict(v));
         Ok(df.with_column(&self.prediction_col, column)?)
     }
 
