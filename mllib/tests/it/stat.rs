@@ -165,3 +165,27 @@ fn row_matrix_keeps_sparse_rows_sparse_and_refuses_bad_input() {
     assert_eq!(summary.count(), 0);
     assert!(summary.mean().expect_err("empty").to_string().contains("empty dataset"));
 }
+
+#[test]
+fn covariance_of_many_chunks_equals_the_two_pass_formula() {
+    // 5000 rows (several 2048-row chunks per partition, merged pairwise) against centring first, row by row.
+    let session = session();
+    let rows: Vec<Vec<f64>> = (0..5000)
+        .map(|i| {
+            let t = i as f64;
+            vec![1e6 + (t * 0.37).sin(), (t * 0.11).cos() * 3.0 + t / 5000.0, (t * 0.05).sin() * (t * 0.013).cos()]
+        })
+        .collect();
+    let mean: Vec<f64> = (0..3).map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / 5000.0).collect();
+    let m = RowMatrix::new(session.parallelize(rows.iter().map(|r| Vectors::dense(r.clone())).collect(), 3));
+    let cov = m.compute_covariance().expect("covariance");
+    let want = |i: usize, j: usize| rows.iter().map(|r| (r[i] - mean[i]) * (r[j] - mean[j])).sum::<f64>() / 4999.0;
+    for i in 0..3 {
+        for j in 0..3 {
+            // Relative to the entry's scale √(var_i var_j): near-zero covariances carry the variances' rounding.
+            let scale = (want(i, i) * want(j, j)).sqrt();
+            let got = cov.get(i, j).expect("entry");
+            assert!((got - want(i, j)).abs() <= 1e-9 * scale, "({i}, {j}): {got} vs {}", want(i, j));
+        }
+    }
+}
