@@ -192,3 +192,28 @@ fn vector_assembler_handles_invalid_rows_as_spark_does() {
     assert!(err.to_string().contains("input column `nope` does not exist"), "{err}");
     assert!("drop".parse::<HandleInvalid>().is_err());
 }
+
+#[test]
+fn k_means_parallel_separates_ten_blobs_from_every_seed() {
+    // Ten unit-variance blobs in 20 dimensions, centres drawn in [-10, 10]²⁰ (some pairs only ~4σ apart). The
+    // cost at the blobs' own means is the optimum; the greedy seeding must find it from every seed.
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(42);
+    let centres: Vec<Vec<f64>> = (0..10).map(|_| (0..20).map(|_| rng.gen_range(-10.0..10.0)).collect()).collect();
+    let rows: Vec<Vec<f64>> =
+        (0..2000).map(|i| centres[i % 10].iter().map(|c| c + rng.gen_range(-1.7..1.7)).collect()).collect();
+    let optimum: f64 = (0..10)
+        .map(|b| {
+            let members: Vec<&Vec<f64>> = rows.iter().skip(b).step_by(10).collect();
+            let mean: Vec<f64> =
+                (0..20).map(|j| members.iter().map(|r| r[j]).sum::<f64>() / members.len() as f64).collect();
+            members.iter().map(|r| r.iter().zip(&mean).map(|(x, m)| (x - m) * (x - m)).sum::<f64>()).sum::<f64>()
+        })
+        .sum();
+    let session = session();
+    let data = session.parallelize(rows.into_iter().map(Vectors::dense).collect(), 3);
+    for seed in 1..=5 {
+        let model = KMeans::new().k(10).seed(seed).fit_rdd(&data).expect("fit");
+        assert!(model.training_cost() < optimum * 1.000_001, "seed {seed}: {} vs {optimum}", model.training_cost());
+    }
+}

@@ -156,6 +156,11 @@ fn k_means_parallel(blocks: &Blocks, params: &KMeansParams) -> Result<Vec<Array1
 }
 
 /// Weighted k-means++ seeding and Lloyd iterations on a few local points (Spark's `LocalKMeans.kMeansPlusPlus`).
+///
+/// The seeding is greedy, as scikit-learn's: each new centre is the best of `2 + ln k` draws (the one that lowers
+/// the weighted cost most). Spark draws once; on well-separated data its single draw often puts two centres in
+/// one cluster and one between two others, which Lloyd iterations then cannot undo (on 1M × 20 blobs: cost 2.9×
+/// the optimum and 20 slow iterations for two seeds in three, against the optimum in 2 iterations greedily).
 pub(crate) fn local_k_means_pp(
     points: &[Array1<f64>],
     weights: &[f64],
@@ -164,30 +169,36 @@ pub(crate) fn local_k_means_pp(
     seed: u64,
 ) -> Vec<Array1<f64>> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let pick_weighted = |rng: &mut Xoshiro256PlusPlus| {
-        let r = rng.r#gen::<f64>() * weights.iter().sum::<f64>();
-        let (mut i, mut acc) = (0, 0.0);
-        while i < points.len() && acc < r {
-            acc += weights[i];
-            i += 1;
-        }
-        i.saturating_sub(1)
-    };
-    let mut centers = vec![points[pick_weighted(&mut rng)].clone()];
-    let mut costs: Vec<f64> = points.iter().map(|p| distance(measure, p.view(), centers[0].view())).collect();
-    for _ in 1..k {
-        let total: f64 = costs.iter().zip(weights).map(|(c, w)| c * w).sum();
+    // Index of the point where the running sum of `mass` passes a uniform draw of its total.
+    let draw = |rng: &mut Xoshiro256PlusPlus, mass: &dyn Fn(usize) -> f64| {
+        let total: f64 = (0..points.len()).map(mass).sum();
         let r = rng.r#gen::<f64>() * total;
         let (mut j, mut acc) = (0, 0.0);
         while j < points.len() && acc < r {
-            acc += weights[j] * costs[j];
+            acc += mass(j);
             j += 1;
         }
-        let next = points[j.saturating_sub(1)].clone();
-        for (c, p) in costs.iter_mut().zip(points) {
-            *c = c.min(distance(measure, p.view(), next.view()));
+        j.saturating_sub(1)
+    };
+    let distances_to =
+        |c: &Array1<f64>| -> Vec<f64> { points.iter().map(|p| distance(measure, p.view(), c.view())).collect() };
+    let trials = 2 + (k as f64).ln().floor() as usize;
+    let mut centers = vec![points[draw(&mut rng, &|i| weights[i])].clone()];
+    let mut costs = distances_to(&centers[0]);
+    for _ in 1..k {
+        let mut best: Option<(f64, usize, Vec<f64>)> = None;
+        for _ in 0..trials {
+            let j = draw(&mut rng, &|i| weights[i] * costs[i]);
+            let with_j: Vec<f64> = distances_to(&points[j]).iter().zip(&costs).map(|(d, c)| d.min(*c)).collect();
+            let total: f64 = with_j.iter().zip(weights).map(|(c, w)| c * w).sum();
+            if best.as_ref().is_none_or(|(t, _, _)| total < *t) {
+                best = Some((total, j, with_j));
+            }
         }
-        centers.push(next);
+        if let Some((_, j, with_j)) = best {
+            centers.push(points[j].clone());
+            costs = with_j;
+        }
     }
     let dim = points[0].len();
     let mut closest = vec![usize::MAX; points.len()];
