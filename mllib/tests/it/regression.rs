@@ -139,3 +139,29 @@ fn bad_parameters_and_bad_data_are_clear_errors() {
     let model = LinearRegression::new().fit_rdd(&data).expect("fit");
     assert!(model.predict(&Vectors::dense(vec![1.0])).is_err());
 }
+
+#[test]
+fn dense_and_sparse_rows_give_the_same_normal_equations() {
+    // The normal solver sums dense rows by chunk products and sparse rows entry by entry: the same data stored
+    // either way (every other row sparse, over 3 partitions) must give the same fit.
+    let session = session();
+    let dense = diabetes(&session, 1).collect().expect("rows");
+    let mixed: Vec<LabeledPoint> = dense
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let x = p.features.to_array();
+            let features = if i % 2 == 0 {
+                Vectors::sparse(x.len(), (0..x.len()).collect(), x).expect("sparse")
+            } else {
+                Vectors::dense(x)
+            };
+            LabeledPoint::new(p.label, features)
+        })
+        .collect();
+    let lr = LinearRegression::new().reg_param(0.3).elastic_net_param(0.5);
+    let a = lr.fit_rdd(&session.parallelize(dense, 1)).expect("dense fit");
+    let b = lr.fit_rdd(&session.parallelize(mixed, 3)).expect("mixed fit");
+    assert_all_close(&b.coefficients().to_array(), &a.coefficients().to_array(), 1e-10);
+    approx::assert_relative_eq!(b.intercept(), a.intercept(), max_relative = 1e-12);
+}

@@ -8,13 +8,19 @@
 //! `1/(2n) Σ r² + αλ Σ|w̃ⱼ| + (1−α)λ/(2σy) Σ w̃ⱼ²`, where `w̃ⱼ = wⱼσⱼ` with `standardization`, `wⱼ` without.
 
 use crate::error::{Error, Result};
-use crate::linalg::cholesky_solve;
+use crate::linalg::{Vector, cholesky_solve};
 use crate::regression::LabeledPoint;
 use flint_engine::Rdd;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
-/// Sums over the training rows: count, Σx, Σy, Σxxᵀ (upper triangle), Σxy, Σy².
+/// Dense rows gathered before one matrix product adds them to Σxxᵀ.
+const CHUNK_ROWS: usize = 2048;
+
+/// Sums over the training rows: count, Σx, Σy, Σxxᵀ (its upper triangle is what counts), Σxy, Σy².
+///
+/// Dense rows are gathered in chunks and added by one matrix product `XᵀX` each (the same raw sums as Spark's
+/// `WeightedLeastSquares`, at matrix-product speed); sparse rows add the products of their stored entries only.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Moments {
     pub(crate) n: f64,
@@ -23,14 +29,36 @@ pub(crate) struct Moments {
     sxx: Array2<f64>,
     sxy: Array1<f64>,
     syy: f64,
+    pending: Vec<f64>,
+    pending_y: Vec<f64>,
 }
 
 impl Moments {
     fn zero(d: usize) -> Self {
-        Moments { n: 0.0, sx: Array1::zeros(d), sy: 0.0, sxx: Array2::zeros((d, d)), sxy: Array1::zeros(d), syy: 0.0 }
+        Moments {
+            n: 0.0,
+            sx: Array1::zeros(d),
+            sy: 0.0,
+            sxx: Array2::zeros((d, d)),
+            sxy: Array1::zeros(d),
+            syy: 0.0,
+            pending: Vec::new(),
+            pending_y: Vec::new(),
+        }
     }
 
     fn add(mut self, p: &LabeledPoint) -> Self {
+        self.n += 1.0;
+        self.sy += p.label;
+        self.syy += p.label * p.label;
+        if let Vector::Dense(x) = &p.features {
+            self.pending.extend(x.iter());
+            self.pending_y.push(p.label);
+            if self.pending_y.len() >= CHUNK_ROWS {
+                self.flush();
+            }
+            return self;
+        }
         let active: Vec<(usize, f64)> = p.features.iter_active().filter(|&(_, v)| v != 0.0).collect();
         for (k, &(i, xi)) in active.iter().enumerate() {
             self.sx[i] += xi;
@@ -39,13 +67,24 @@ impl Moments {
                 self.sxx[(i, j)] += xi * xj;
             }
         }
-        self.n += 1.0;
-        self.sy += p.label;
-        self.syy += p.label * p.label;
         self
     }
 
-    fn merge(mut self, o: Moments) -> Self {
+    fn flush(&mut self) {
+        let (rows, d) = (self.pending_y.len(), self.sx.len());
+        if rows == 0 {
+            return;
+        }
+        let y = Array1::from(std::mem::take(&mut self.pending_y));
+        let Ok(x) = Array2::from_shape_vec((rows, d), std::mem::take(&mut self.pending)) else { return };
+        self.sx += &x.sum_axis(ndarray::Axis(0));
+        self.sxy += &x.t().dot(&y);
+        self.sxx += &x.t().dot(&x);
+    }
+
+    fn merge(mut self, mut o: Moments) -> Self {
+        self.flush();
+        o.flush();
         self.n += o.n;
         self.sx += &o.sx;
         self.sy += o.sy;
@@ -57,7 +96,9 @@ impl Moments {
 
     /// The moments of validated training points of `d` features.
     pub(crate) fn of(points: &Rdd<LabeledPoint>, d: usize) -> Result<Moments> {
-        Ok(points.aggregate(Moments::zero(d), |m, p| m.add(&p), Moments::merge)?)
+        let mut moments = points.aggregate(Moments::zero(d), |m, p| m.add(&p), Moments::merge)?;
+        moments.flush();
+        Ok(moments)
     }
 }
 
