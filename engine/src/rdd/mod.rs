@@ -25,7 +25,7 @@ use crate::scheduler::task::add;
 use crate::session::{Session, SessionContext};
 use crate::shuffle::ShuffleDep;
 use crate::storage::StorageLevel;
-use nodes::{Cartesian, Coalesced, MapPartitions, ParallelCollection, RangeRdd, Union, Zip};
+use nodes::{Cartesian, Coalesced, MapPartitions, ParallelCollection, RangeRdd, SlicePartitions, Union, Zip};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -123,29 +123,48 @@ fn iter_shared<T: Clone + Send + Sync + 'static>(values: Arc<Vec<T>>) -> BoxIter
 
 /// Computes a partition, through the block store when the node is persisted (Spark's `RDD.iterator`).
 pub(crate) fn iterator<T: Data>(node: &Arc<dyn RddCompute<T>>, split: usize, tc: &TaskContext) -> Result<BoxIter<T>> {
+    if !node.meta().storage_level().is_valid() {
+        return compute_records(node, split, tc);
+    }
+    Ok(iter_shared(partition_values(node, split, tc)?))
+}
+
+/// Computes a partition from its lineage, bypassing the block store.
+fn compute_records<T: Data>(node: &Arc<dyn RddCompute<T>>, split: usize, tc: &TaskContext) -> Result<BoxIter<T>> {
+    let records = node.compute(split, tc)?;
+    Ok(if node.dependencies().is_empty() {
+        Box::new(crate::scheduler::Monitored::source(records, tc))
+    } else {
+        records
+    })
+}
+
+/// A whole partition as one shared vector: the stored block itself when the node is persisted and the block is
+/// in memory (no element is copied), otherwise computed, collected, and stored if the node is persisted.
+pub(crate) fn partition_values<T: Data>(
+    node: &Arc<dyn RddCompute<T>>,
+    split: usize,
+    tc: &TaskContext,
+) -> Result<Arc<Vec<T>>> {
     let meta = node.meta();
     let level = meta.storage_level();
-    if !level.is_valid() {
-        let records = node.compute(split, tc)?;
-        return Ok(if node.dependencies().is_empty() {
-            Box::new(crate::scheduler::Monitored::source(records, tc))
-        } else {
-            records
-        });
-    }
     let blocks = &meta.ctx.blocks;
-    if let Some(values) = blocks.get::<T>(meta.id, split) {
+    if level.is_valid()
+        && let Some(values) = blocks.get::<T>(meta.id, split)
+    {
         add(&tc.counters().cache_hits, 1);
-        return Ok(iter_shared(values));
+        return Ok(values);
     }
-    let values: Vec<T> = node.compute(split, tc)?.collect();
+    let values: Vec<T> = compute_records(node, split, tc)?.collect();
     if tc.has_failed() {
         // An incomplete partition must never be cached; the task fails with the recorded error.
-        return Ok(Box::new(std::iter::empty()));
+        return Ok(Arc::new(Vec::new()));
     }
     let values = Arc::new(values);
-    blocks.put(meta.id, split, level, Arc::clone(&values))?;
-    Ok(iter_shared(values))
+    if level.is_valid() {
+        blocks.put(meta.id, split, level, Arc::clone(&values))?;
+    }
+    Ok(values)
 }
 
 /// A resilient distributed dataset: an immutable, partitioned collection, computed lazily from its lineage.
@@ -317,6 +336,7 @@ impl Session {
 }
 
 type PartitionFn<T, U> = dyn Fn(usize, BoxIter<T>) -> BoxIter<U> + Send + Sync;
+type SliceFn<T, U> = dyn Fn(usize, &[T]) -> BoxIter<U> + Send + Sync;
 
 impl<T: Data> Rdd<T> {
     pub(crate) fn context(&self) -> &Arc<SessionContext> {
@@ -514,6 +534,30 @@ impl<T: Data> Rdd<T> {
             false,
             Arc::new(move |i, it| Box::new(f(i, it).into_iter())),
         )
+    }
+
+    /// Like [`map_partitions_with_index`](Rdd::map_partitions_with_index), with the partition lent as one slice
+    /// instead of an iterator of owned elements. A persisted partition held in memory is lent straight from the
+    /// block store, so kernels that read a whole partition (building a matrix from vectors, vectorised scans)
+    /// copy no element; Spark needs no such method, as its iterators over cached blocks hand out references.
+    ///
+    /// ```
+    /// # use flint_engine::prelude::*;
+    /// # let session = Session::builder().master("local[2]").get_or_create()?;
+    /// let rdd = session.parallelize(vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]], 2).cache();
+    /// let sums = rdd.map_partitions_slice(|_, rows| std::iter::once(rows.iter().flatten().sum::<f64>()));
+    /// assert_eq!(sums.collect()?, vec![3.0, 18.0]);
+    /// # Ok::<(), flint_engine::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn map_partitions_slice<U: Data, I>(&self, f: impl Fn(usize, &[T]) -> I + Send + Sync + 'static) -> Rdd<U>
+    where
+        I: IntoIterator<Item = U> + 'static,
+        I::IntoIter: Send + 'static,
+    {
+        let meta = self.meta_here("MapPartitionsRDD", "map_partitions_slice", Location::caller());
+        let f: Arc<SliceFn<T, U>> = Arc::new(move |i, values| Box::new(f(i, values).into_iter()));
+        self.session.rdd_from(SlicePartitions::new(meta, Arc::clone(&self.node), f))
     }
 
     /// Each partition as one vector.

@@ -1,6 +1,8 @@
 //! Lineage nodes with narrow dependencies (or none).
 
-use super::{BoxIter, Data, Dependency, PartitionFn, RddBase, RddCompute, RddMeta, iterator};
+use super::{
+    BoxIter, Data, Dependency, PartitionFn, RddBase, RddCompute, RddMeta, SliceFn, iterator, partition_values,
+};
 use crate::error::{Error, Result};
 use crate::partitioner::PartitioningKey;
 use crate::scheduler::TaskContext;
@@ -127,6 +129,37 @@ impl<T: Data, U: Data> RddBase for MapPartitions<T, U> {
 impl<T: Data, U: Data> RddCompute<U> for MapPartitions<T, U> {
     fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<U>> {
         Ok((self.f)(split, iterator(&self.parent, split, tc)?))
+    }
+}
+
+/// A partition-wise function of the parent's partition as one slice (see `Rdd::map_partitions_slice`).
+pub(crate) struct SlicePartitions<T, U> {
+    meta: RddMeta,
+    parent: Arc<dyn RddCompute<T>>,
+    f: Arc<SliceFn<T, U>>,
+}
+
+impl<T, U> SlicePartitions<T, U> {
+    pub(crate) fn new(meta: RddMeta, parent: Arc<dyn RddCompute<T>>, f: Arc<SliceFn<T, U>>) -> Self {
+        SlicePartitions { meta, parent, f }
+    }
+}
+
+impl<T: Data, U: Data> RddBase for SlicePartitions<T, U> {
+    fn meta(&self) -> &RddMeta {
+        &self.meta
+    }
+    fn num_partitions(&self) -> usize {
+        self.parent.num_partitions()
+    }
+    fn dependencies(&self) -> Vec<Dependency> {
+        vec![Dependency::Narrow(self.parent.clone())]
+    }
+}
+
+impl<T: Data, U: Data> RddCompute<U> for SlicePartitions<T, U> {
+    fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<U>> {
+        Ok((self.f)(split, &partition_values(&self.parent, split, tc)?))
     }
 }
 

@@ -271,3 +271,35 @@ fn the_local_dir_lives_under_spark_local_dir_and_goes_with_the_session() -> Test
     assert!(!local.exists(), "the session's directory is removed when the session is dropped");
     Ok(())
 }
+
+#[test]
+fn map_partitions_slice_lends_the_cached_block_itself() -> TestResult {
+    let (s, log) = logged_session(2);
+    let (rdd, counter) = source(&s);
+    let cached = rdd.cache();
+    // Each partition's sum and the address of the slice it was given.
+    let sums =
+        cached.map_partitions_slice(|_, part| std::iter::once((part.iter().sum::<i64>(), part.as_ptr() as usize)));
+    let first = sums.collect()?;
+    assert_eq!(first.iter().map(|(sum, _)| sum).sum::<i64>(), N * (N - 1) / 2);
+    assert_eq!(calls(&counter), N as usize, "computed once, and stored");
+    assert_eq!(cached.cached_memory_partitions(), (0..PARTITIONS).collect::<Vec<_>>());
+    log.clear();
+    let second = sums.collect()?;
+    assert_eq!(calls(&counter), N as usize, "the second pass recomputes nothing");
+    assert_eq!(total_metrics(&log).cache_hits, PARTITIONS as u64);
+    assert_eq!(first, second, "the same stored slices, not copies");
+    Ok(())
+}
+
+#[test]
+fn map_partitions_slice_computes_an_uncached_partition_each_time() -> TestResult {
+    let s = session(2);
+    let (rdd, counter) = source(&s);
+    let lens = rdd.map_partitions_slice(|i, part| std::iter::once((i, part.len())));
+    assert_eq!(lens.collect()?, vec![(0, 250), (1, 250), (2, 250), (3, 250)]);
+    lens.count()?;
+    assert_eq!(calls(&counter), 2 * N as usize);
+    assert!(rdd.cached_memory_partitions().is_empty());
+    Ok(())
+}
