@@ -2,16 +2,17 @@
 //! array, sparse rows in a `sprs` CSR matrix), cached for the iterations of a fit.
 //!
 //! Iterative estimators visit their data tens of times; a block lets each visit run matrix kernels (one
-//! matrix product for all the distances of a partition) instead of a loop over per-row vectors, and a cached
+//! matrix product for the distances of a chunk of rows) instead of a loop over per-row vectors, and a cached
 //! block is shared (`Arc`), not copied, by each iteration's tasks.
 
 use crate::error::{Error, Result};
 use crate::linalg::Vector;
-use flint_engine::Rdd;
 use flint_engine::StorageLevel;
-use ndarray::{Array1, Array2, ArrayViewMut1};
+use flint_engine::rdd::{Data, Rdd};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, s};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use sprs::{CsMat, TriMat};
+use sprs::{CsMat, CsMatView, TriMat};
 use std::sync::Arc;
 
 /// The rows of one partition.
@@ -24,12 +25,15 @@ pub(crate) enum Block {
 }
 
 impl Block {
-    fn from_rows(rows: &[Vector], dim: usize) -> Block {
+    fn from_rows<'a, I>(rows: I, dim: usize) -> Block
+    where
+        I: ExactSizeIterator<Item = &'a Vector> + Clone,
+    {
         // A partition of mostly sparse rows stays sparse.
-        let sparse = rows.iter().filter(|v| v.is_sparse()).count() * 2 > rows.len();
+        let sparse = rows.clone().filter(|v| v.is_sparse()).count() * 2 > rows.len();
         if sparse {
             let mut t = TriMat::new((rows.len(), dim));
-            for (r, v) in rows.iter().enumerate() {
+            for (r, v) in rows.enumerate() {
                 for (c, x) in v.iter_active().filter(|&(c, x)| x != 0.0 && c < dim) {
                     t.add_triplet(r, c, x);
                 }
@@ -37,7 +41,7 @@ impl Block {
             Block::Sparse(t.to_csr())
         } else {
             let mut a = Array2::zeros((rows.len(), dim));
-            for (r, v) in rows.iter().enumerate() {
+            for (r, v) in rows.enumerate() {
                 for (c, x) in v.iter_active().filter(|&(c, _)| c < dim) {
                     a[(r, c)] = x;
                 }
@@ -48,81 +52,38 @@ impl Block {
 
     /// The number of rows.
     pub(crate) fn rows(&self) -> usize {
+        self.view().rows()
+    }
+
+    /// All the rows, borrowed.
+    pub(crate) fn view(&self) -> Rows<'_> {
         match self {
-            Block::Dense(a) => a.nrows(),
-            Block::Sparse(m) => m.rows(),
+            Block::Dense(a) => Rows::Dense(a.view()),
+            Block::Sparse(m) => Rows::Sparse(m.view()),
         }
     }
 
-    /// `Xᵀ R` for an `m × k` array `R`: an `n × k` array (the gradient of a linear model's loss).
-    pub(crate) fn transpose_dot(&self, r: &Array2<f64>) -> Array2<f64> {
-        match self {
-            Block::Dense(a) => a.t().dot(r),
-            Block::Sparse(m) => {
-                let mut out = Array2::zeros((m.cols(), r.ncols()));
-                for (i, row) in m.outer_iterator().enumerate() {
-                    for (j, x) in row.iter() {
-                        out.row_mut(j).scaled_add(*x, &r.row(i));
-                    }
-                }
-                out
-            }
-        }
-    }
-
-    /// `acc += w · row r`.
-    pub(crate) fn add_row_to(&self, r: usize, w: f64, mut acc: ArrayViewMut1<'_, f64>) {
-        match self {
-            Block::Dense(a) => acc.scaled_add(w, &a.row(r)),
-            Block::Sparse(m) => {
-                if let Some(row) = m.outer_view(r) {
-                    for (c, x) in row.iter() {
-                        acc[c] += w * x;
-                    }
-                }
-            }
-        }
+    /// Consecutive runs of at most [`CHUNK_ROWS`] rows, with the position of each run's first row.
+    pub(crate) fn chunks(&self) -> impl Iterator<Item = (usize, Rows<'_>)> {
+        let rows = self.rows();
+        (0..rows).step_by(CHUNK_ROWS).map(move |start| {
+            let end = (start + CHUNK_ROWS).min(rows);
+            let chunk = match self {
+                Block::Dense(a) => Rows::Dense(a.slice(s![start..end, ..])),
+                Block::Sparse(m) => Rows::Sparse(m.slice_outer(start..end)),
+            };
+            (start, chunk)
+        })
     }
 
     /// Row `r` as a vector, in the block's storage.
     pub(crate) fn row_vector(&self, r: usize) -> Vector {
-        match self {
-            Block::Dense(a) => Vector::Dense(a.row(r).to_owned()),
-            Block::Sparse(m) => {
-                let (indices, values) =
-                    m.outer_view(r).map(|row| row.iter().map(|(c, x)| (c, *x)).unzip()).unwrap_or_default();
-                Vector::Sparse(sprs::CsVec::new(m.cols(), indices, values))
-            }
-        }
-    }
-
-    /// The squared norm of every row.
-    pub(crate) fn row_norms_sq(&self) -> Array1<f64> {
-        match self {
-            Block::Dense(a) => a.rows().into_iter().map(|r| r.dot(&r)).collect(),
-            Block::Sparse(m) => m.outer_iterator().map(|r| r.iter().map(|(_, x)| x * x).sum()).collect(),
-        }
-    }
-
-    /// `X Cᵀ`: the dot product of every row with every row of `c` (`k × n`), an `m × k` array.
-    pub(crate) fn dot_rows(&self, c: &Array2<f64>) -> Array2<f64> {
-        match self {
-            Block::Dense(a) => a.dot(&c.t()),
-            Block::Sparse(m) => {
-                let mut out = Array2::zeros((m.rows(), c.nrows()));
-                for (r, row) in m.outer_iterator().enumerate() {
-                    for (col, x) in row.iter() {
-                        out.row_mut(r).scaled_add(*x, &c.column(col));
-                    }
-                }
-                out
-            }
-        }
+        self.view().row_vector(r)
     }
 
     /// Every row scaled to unit Euclidean norm (rows must not be zero).
     pub(crate) fn normalized(self) -> Block {
-        let norms = self.row_norms_sq().mapv(f64::sqrt);
+        let norms = self.view().row_norms_sq().mapv(f64::sqrt);
         match self {
             Block::Dense(mut a) => {
                 for (mut row, n) in a.rows_mut().into_iter().zip(norms) {
@@ -138,6 +99,99 @@ impl Block {
                 }
                 Block::Sparse(m)
             }
+        }
+    }
+}
+
+/// `rdd.aggregate` with each element borrowed from its partition (lent by the block store when the RDD is
+/// cached, so no element is copied), for the passes that only read their rows.
+pub(crate) fn aggregate_ref<T: Data, U: Data>(
+    rdd: &Rdd<T>,
+    zero: U,
+    seq: impl Fn(U, &T) -> U + Send + Sync + 'static,
+    comb: impl Fn(U, U) -> U,
+) -> Result<U> {
+    let z = zero.clone();
+    let parts =
+        rdd.map_partitions_slice(move |_, part| std::iter::once(part.iter().fold(z.clone(), &seq))).collect()?;
+    Ok(parts.into_iter().fold(zero, comb))
+}
+
+/// Rows per chunk in the kernels that walk a block: a chunk's products with a few centres or coefficient
+/// vectors stay in cache, where block-sized temporaries (hundreds of MB for 1M rows) cost more in page faults
+/// than the arithmetic itself.
+pub(crate) const CHUNK_ROWS: usize = 1024;
+
+/// Borrowed consecutive rows of a block.
+#[derive(Debug, Clone)]
+pub(crate) enum Rows<'a> {
+    Dense(ArrayView2<'a, f64>),
+    Sparse(CsMatView<'a, f64>),
+}
+
+impl Rows<'_> {
+    /// The number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        match self {
+            Rows::Dense(a) => a.nrows(),
+            Rows::Sparse(m) => m.rows(),
+        }
+    }
+
+    /// `out = X Cᵀ`: the dot product of every row with every row of `c` (`k × n`) into an `m × k` array.
+    pub(crate) fn dot_rows_into(&self, c: &Array2<f64>, out: &mut ArrayViewMut2<'_, f64>) {
+        match self {
+            Rows::Dense(a) => general_mat_mul(1.0, a, &c.t(), 0.0, out),
+            Rows::Sparse(m) => {
+                out.fill(0.0);
+                for (r, row) in m.outer_iterator().enumerate() {
+                    for (col, x) in row.iter() {
+                        out.row_mut(r).scaled_add(*x, &c.column(col));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The dot product of row `r` with `w`.
+    pub(crate) fn dot_row(&self, r: usize, w: ArrayView1<'_, f64>) -> f64 {
+        match self {
+            Rows::Dense(a) => a.row(r).dot(&w),
+            Rows::Sparse(m) => m.outer_view(r).map_or(0.0, |row| row.iter().map(|(c, x)| x * w[c]).sum()),
+        }
+    }
+
+    /// `acc += w · row r`.
+    pub(crate) fn add_row_to(&self, r: usize, w: f64, mut acc: ArrayViewMut1<'_, f64>) {
+        match self {
+            Rows::Dense(a) => acc.scaled_add(w, &a.row(r)),
+            Rows::Sparse(m) => {
+                if let Some(row) = m.outer_view(r) {
+                    for (c, x) in row.iter() {
+                        acc[c] += w * x;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Row `r` as a vector, in the block's storage.
+    pub(crate) fn row_vector(&self, r: usize) -> Vector {
+        match self {
+            Rows::Dense(a) => Vector::Dense(a.row(r).to_owned()),
+            Rows::Sparse(m) => {
+                let (indices, values) =
+                    m.outer_view(r).map(|row| row.iter().map(|(c, x)| (c, *x)).unzip()).unwrap_or_default();
+                Vector::Sparse(sprs::CsVec::new(m.cols(), indices, values))
+            }
+        }
+    }
+
+    /// The squared norm of every row.
+    pub(crate) fn row_norms_sq(&self) -> Array1<f64> {
+        match self {
+            Rows::Dense(a) => a.rows().into_iter().map(|r| r.dot(&r)).collect(),
+            Rows::Sparse(m) => m.outer_iterator().map(|r| r.iter().map(|(_, x)| x * x).sum()).collect(),
         }
     }
 }
@@ -207,18 +261,18 @@ pub(crate) fn to_blocks(rows: &Rdd<Vector>, algorithm: &'static str, check: RowC
             None
         }
     };
-    let (count, problem) = rows.aggregate(
+    let (count, problem) = aggregate_ref(
+        rows,
         (0u64, None::<String>),
-        move |(n, p), v| (n + 1, p.or_else(|| bad(&v))),
+        move |(n, p), v| (n + 1, p.or_else(|| bad(v))),
         |(a, p), (b, q)| (a + b, p.or(q)),
     )?;
     if let Some(problem) = problem {
         return Err(Error::data(algorithm, problem));
     }
     let rdd = rows
-        .map_partitions(move |it| {
-            let rows: Vec<Vector> = it.collect();
-            let block = Block::from_rows(&rows, dim);
+        .map_partitions_slice(move |_, rows| {
+            let block = Block::from_rows(rows.iter(), dim);
             let block = if check.non_zero { block.normalized() } else { block };
             std::iter::once(Shared(Arc::new(block)))
         })
@@ -254,9 +308,10 @@ pub(crate) fn to_labeled_blocks(
 ) -> Result<LabeledBlocks> {
     let (rows, dim) = crate::regression::check_points(points, algorithm)?;
     let rdd = points
-        .map_partitions(move |it| {
-            let (y, x): (Vec<f64>, Vec<Vector>) = it.map(|p| (p.label, p.features)).unzip();
-            std::iter::once(Shared(Arc::new(LabeledBlock { x: Block::from_rows(&x, dim), y })))
+        .map_partitions_slice(move |_, points| {
+            let y = points.iter().map(|p| p.label).collect();
+            let x = Block::from_rows(points.iter().map(|p| &p.features), dim);
+            std::iter::once(Shared(Arc::new(LabeledBlock { x, y })))
         })
         .persist(StorageLevel::MEMORY_AND_DISK)?;
     Ok(LabeledBlocks { rdd, rows, dim })

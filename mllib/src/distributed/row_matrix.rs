@@ -1,5 +1,6 @@
 //! `RowMatrix`: column statistics, Gramian, covariance, SVD and principal components of an RDD of vectors.
 
+use crate::blocks::aggregate_ref;
 use crate::error::{Error, Result};
 use crate::linalg::{DenseMatrix, Vector, symmetric_eigen};
 use crate::stat::MultivariateStatisticalSummary;
@@ -147,11 +148,12 @@ impl RowMatrix {
 
     /// Column statistics of the rows, in one pass.
     pub fn compute_column_summary_statistics(&self) -> Result<MultivariateStatisticalSummary> {
-        let summary = self.rows.aggregate(
+        let summary = aggregate_ref(
+            &self.rows,
             Ok(MultivariateStatisticalSummary::new()),
             |acc: std::result::Result<MultivariateStatisticalSummary, String>, v| {
                 let mut s = acc?;
-                s.add(&v).map_err(|e| e.to_string())?;
+                s.add(v).map_err(|e| e.to_string())?;
                 Ok(s)
             },
             |a, b| a?.merge(b?).map_err(|e| e.to_string()),
@@ -165,14 +167,15 @@ impl RowMatrix {
         n: usize,
         f: impl Fn(&mut Array2<f64>, &Vector) + Send + Sync + 'static,
     ) -> Result<Array2<f64>> {
-        let total = self.rows.aggregate(
+        let total = aggregate_ref(
+            &self.rows,
             Ok(Array2::<f64>::zeros((n, n))),
             move |acc: std::result::Result<Array2<f64>, String>, v| {
                 let mut a = acc?;
                 if v.size() != n {
                     return Err(format!("rows must all have size {n}, got one of size {}", v.size()));
                 }
-                f(&mut a, &v);
+                f(&mut a, v);
                 Ok(a)
             },
             |a, b| Ok(a? + b?),
@@ -200,9 +203,10 @@ impl RowMatrix {
             (summary.count() as f64, gram - outer * summary.count() as f64)
         } else {
             let d = first.first().map_or(0, Vector::size);
-            let scatter = self.rows.aggregate(
+            let scatter = aggregate_ref(
+                &self.rows,
                 Ok(Scatter::new(d)),
-                |acc: std::result::Result<Scatter, String>, v| acc?.add(&v),
+                |acc: std::result::Result<Scatter, String>, v| acc?.add(v),
                 |a, b| a?.merge(b?),
             )?;
             let mut scatter = scatter.map_err(|message| Error::data("RowMatrix", message))?;

@@ -51,7 +51,8 @@ pub(crate) fn check_points(
     let Some(d) = first.first().map(|p| p.features.size()) else {
         return Err(crate::Error::data(algorithm, "the training data is empty"));
     };
-    let (count, problem) = points.aggregate(
+    let (count, problem) = crate::blocks::aggregate_ref(
+        points,
         (0u64, None::<String>),
         move |(n, problem), p| {
             let bad = if p.features.size() != d {

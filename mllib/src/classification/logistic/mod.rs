@@ -176,7 +176,8 @@ impl LogisticRegression {
         let blocks = to_labeled_blocks(points, ALG)?;
         let d = blocks.dim;
         // One pass: feature statistics, class counts, the first label that is not a class index.
-        let (summary, counts, bad) = points.aggregate(
+        let (summary, counts, bad) = crate::blocks::aggregate_ref(
+            points,
             (Ok(MultivariateStatisticalSummary::new()), Vec::<f64>::new(), None::<f64>),
             |(s, mut counts, bad), p| {
                 let s = s.and_then(|mut s: MultivariateStatisticalSummary| {

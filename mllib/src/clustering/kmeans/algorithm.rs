@@ -1,10 +1,11 @@
 //! Lloyd's iterations over cached blocks: each task assigns its partition's rows to their closest centres with
-//! one matrix product and returns per-centre sums and counts; the driver averages them into the next centres.
+//! one matrix product per chunk of rows and returns per-centre sums and counts; the driver averages them into the
+//! next centres.
 
 use super::params::DistanceMeasure;
-use crate::blocks::{Block, Blocks};
+use crate::blocks::{Block, Blocks, CHUNK_ROWS, Rows};
 use crate::error::Result;
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, s};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -26,29 +27,37 @@ impl Centers {
         self.measure
     }
 
-    /// The closest centre of every row of a block, and the row's distance (cost) to it.
-    pub(crate) fn assign(&self, block: &Block) -> (Vec<usize>, Vec<f64>) {
-        let prod = block.dot_rows(&self.m);
-        let x_norms = block.row_norms_sq();
-        let mut labels = Vec::with_capacity(block.rows());
-        let mut costs = Vec::with_capacity(block.rows());
-        for (r, row) in prod.rows().into_iter().enumerate() {
-            // Rows and centres are unit vectors for cosine distance, so 1 − x·c is the distance.
-            let (best, d) = match self.measure {
-                DistanceMeasure::Euclidean => argmin(row.iter().zip(&self.norms_sq).map(|(xc, cn)| cn - 2.0 * xc))
-                    .map(|(j, d)| (j, d + x_norms[r])),
-                DistanceMeasure::Cosine => argmin(row.iter().map(|xc| 1.0 - xc)),
+    /// Calls `f(chunk, row in chunk, closest centre, distance to it)` for every row of a block, one chunk
+    /// product at a time.
+    pub(crate) fn assign_each(&self, block: &Block, mut f: impl FnMut(&Rows<'_>, usize, usize, f64)) {
+        let mut prod = Array2::zeros((CHUNK_ROWS, self.m.nrows()));
+        for (_, rows) in block.chunks() {
+            let mut prod = prod.slice_mut(s![..rows.rows(), ..]);
+            rows.dot_rows_into(&self.m, &mut prod);
+            let x_norms = if self.measure == DistanceMeasure::Euclidean { Some(rows.row_norms_sq()) } else { None };
+            for (r, row) in prod.rows().into_iter().enumerate() {
+                // Rows and centres are unit vectors for cosine distance, so 1 − x·c is the distance.
+                let (best, d) = match &x_norms {
+                    Some(x_norms) => argmin(row.iter().zip(&self.norms_sq).map(|(xc, cn)| cn - 2.0 * xc))
+                        .map(|(j, d)| (j, d + x_norms[r])),
+                    None => argmin(row.iter().map(|xc| 1.0 - xc)),
+                }
+                .unwrap_or((0, 0.0));
+                let cost = match (self.measure, &rows) {
+                    // The exact squared distance, free of the cancellation in ‖x‖² − 2x·c + ‖c‖².
+                    (DistanceMeasure::Euclidean, Rows::Dense(a)) => sq_dist(a.row(r), self.m.row(best)),
+                    _ => d,
+                };
+                f(&rows, r, best, cost.max(0.0));
             }
-            .unwrap_or((0, 0.0));
-            let cost = match (self.measure, block) {
-                // The exact squared distance, free of the cancellation in ‖x‖² − 2x·c + ‖c‖².
-                (DistanceMeasure::Euclidean, Block::Dense(a)) => sq_dist(a.row(r), self.m.row(best)),
-                _ => d,
-            };
-            labels.push(best);
-            costs.push(cost.max(0.0));
         }
-        (labels, costs)
+    }
+
+    /// The total distance of a block's rows to their closest centres.
+    pub(crate) fn cost(&self, block: &Block) -> f64 {
+        let mut total = 0.0;
+        self.assign_each(block, |_, _, _, cost| total += cost);
+        total
     }
 
     /// The closest centre of one point and the distance to it (the point normalised first for cosine).
@@ -95,12 +104,11 @@ impl Step {
     }
 
     fn add_block(mut self, block: &Block, centers: &Centers) -> Self {
-        let (labels, costs) = centers.assign(block);
-        for (r, &j) in labels.iter().enumerate() {
-            block.add_row_to(r, 1.0, self.sums.row_mut(j));
+        centers.assign_each(block, |rows, r, j, cost| {
+            rows.add_row_to(r, 1.0, self.sums.row_mut(j));
             self.counts[j] += 1;
-        }
-        self.cost += costs.iter().sum::<f64>();
+            self.cost += cost;
+        });
         self
     }
 

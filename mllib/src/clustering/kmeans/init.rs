@@ -113,7 +113,7 @@ fn k_means_parallel(blocks: &Blocks, params: &KMeansParams) -> Result<Vec<Array1
     for step in 0..params.init_steps as u64 {
         let centers = Arc::new(Centers::new(stack(&candidates, blocks.dim), measure));
         let c = Arc::clone(&centers);
-        let total: f64 = blocks.rdd.map(move |b| c.assign(&b.0).1.iter().sum::<f64>()).sum()?;
+        let total: f64 = blocks.rdd.map(move |b| c.cost(&b.0)).sum()?;
         if total <= 0.0 {
             break; // every row is already a candidate
         }
@@ -123,12 +123,11 @@ fn k_means_parallel(blocks: &Blocks, params: &KMeansParams) -> Result<Vec<Array1
                 let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ (step << 16) ^ p as u64);
                 let mut picked = Vec::new();
                 for b in it {
-                    let (_, costs) = centers.assign(&b.0);
-                    for (r, cost) in costs.into_iter().enumerate() {
+                    centers.assign_each(&b.0, |rows, r, _, cost| {
                         if rng.r#gen::<f64>() < 2.0 * cost * k as f64 / total {
-                            picked.push(b.0.row_vector(r).to_dense_array());
+                            picked.push(rows.row_vector(r).to_dense_array());
                         }
-                    }
+                    });
                 }
                 picked
             })
@@ -145,9 +144,7 @@ fn k_means_parallel(blocks: &Blocks, params: &KMeansParams) -> Result<Vec<Array1
     let weights = blocks.rdd.aggregate(
         vec![0.0; n_candidates],
         move |mut w, b| {
-            for j in centers.assign(&b.0).0 {
-                w[j] += 1.0;
-            }
+            centers.assign_each(&b.0, |_, _, j, _| w[j] += 1.0);
             w
         },
         |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),

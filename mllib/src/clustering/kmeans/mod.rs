@@ -298,7 +298,7 @@ impl KMeansModel {
             ));
         }
         let centers = Arc::clone(&self.centers);
-        Ok(blocks.rdd.map(move |b| centers.assign(&b.0).1.iter().sum::<f64>()).sum()?)
+        Ok(blocks.rdd.map(move |b| centers.cost(&b.0)).sum()?)
     }
 }
 

@@ -20,7 +20,8 @@ const ALG: &str = "LinearRegression";
 pub(crate) fn solve(points: &Rdd<LabeledPoint>, p: Penalty, max_iter: usize, tol: f64) -> Result<(Array1<f64>, f64)> {
     let blocks = to_labeled_blocks(points, ALG)?;
     let d = blocks.dim;
-    let summaries = points.aggregate(
+    let summaries = crate::blocks::aggregate_ref(
+        points,
         Ok((MultivariateStatisticalSummary::new(), MultivariateStatisticalSummary::new())),
         |acc: std::result::Result<_, String>, point| {
             let (mut x, mut y) = acc?;

@@ -96,7 +96,7 @@ impl Moments {
 
     /// The moments of validated training points of `d` features.
     pub(crate) fn of(points: &Rdd<LabeledPoint>, d: usize) -> Result<Moments> {
-        let mut moments = points.aggregate(Moments::zero(d), |m, p| m.add(&p), Moments::merge)?;
+        let mut moments = crate::blocks::aggregate_ref(points, Moments::zero(d), |m, p| m.add(p), Moments::merge)?;
         moments.flush();
         Ok(moments)
     }
