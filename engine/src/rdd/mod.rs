@@ -25,7 +25,7 @@ use crate::scheduler::task::add;
 use crate::session::{Session, SessionContext};
 use crate::shuffle::ShuffleDep;
 use crate::storage::StorageLevel;
-use nodes::{Cartesian, Coalesced, MapPartitions, ParallelCollection, RangeRdd, SlicePartitions, Union, Zip};
+use nodes::{Cartesian, Coalesced, MapPartitions, ParallelCollection, PartitionBody, RangeRdd, Union, Zip};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -356,7 +356,7 @@ impl<T: Data> Rdd<T> {
         f: Arc<PartitionFn<T, U>>,
     ) -> Rdd<U> {
         let meta = self.meta_here("MapPartitionsRDD", op, site);
-        let node = MapPartitions::new(meta, Arc::clone(&self.node), f, preserves_partitioning);
+        let node = MapPartitions::new(meta, Arc::clone(&self.node), PartitionBody::Iter(f), preserves_partitioning);
         self.session.rdd_from(node)
     }
 
@@ -557,7 +557,7 @@ impl<T: Data> Rdd<T> {
     {
         let meta = self.meta_here("MapPartitionsRDD", "map_partitions_slice", Location::caller());
         let f: Arc<SliceFn<T, U>> = Arc::new(move |i, values| Box::new(f(i, values).into_iter()));
-        self.session.rdd_from(SlicePartitions::new(meta, Arc::clone(&self.node), f))
+        self.session.rdd_from(MapPartitions::new(meta, Arc::clone(&self.node), PartitionBody::Slice(f), false))
     }
 
     /// Each partition as one vector.

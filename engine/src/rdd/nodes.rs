@@ -96,15 +96,23 @@ impl RddCompute<i64> for RangeRdd {
 pub(crate) struct MapPartitions<T, U> {
     meta: RddMeta,
     parent: Arc<dyn RddCompute<T>>,
-    f: Arc<PartitionFn<T, U>>,
+    f: PartitionBody<T, U>,
     preserves_partitioning: bool,
+}
+
+/// How a partition-wise function takes its partition.
+pub(crate) enum PartitionBody<T, U> {
+    /// As an iterator of owned elements.
+    Iter(Arc<PartitionFn<T, U>>),
+    /// As one slice, lent by the block store when the parent is persisted (`Rdd::map_partitions_slice`).
+    Slice(Arc<SliceFn<T, U>>),
 }
 
 impl<T, U> MapPartitions<T, U> {
     pub(crate) fn new(
         meta: RddMeta,
         parent: Arc<dyn RddCompute<T>>,
-        f: Arc<PartitionFn<T, U>>,
+        f: PartitionBody<T, U>,
         preserves_partitioning: bool,
     ) -> Self {
         MapPartitions { meta, parent, f, preserves_partitioning }
@@ -128,38 +136,10 @@ impl<T: Data, U: Data> RddBase for MapPartitions<T, U> {
 
 impl<T: Data, U: Data> RddCompute<U> for MapPartitions<T, U> {
     fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<U>> {
-        Ok((self.f)(split, iterator(&self.parent, split, tc)?))
-    }
-}
-
-/// A partition-wise function of the parent's partition as one slice (see `Rdd::map_partitions_slice`).
-pub(crate) struct SlicePartitions<T, U> {
-    meta: RddMeta,
-    parent: Arc<dyn RddCompute<T>>,
-    f: Arc<SliceFn<T, U>>,
-}
-
-impl<T, U> SlicePartitions<T, U> {
-    pub(crate) fn new(meta: RddMeta, parent: Arc<dyn RddCompute<T>>, f: Arc<SliceFn<T, U>>) -> Self {
-        SlicePartitions { meta, parent, f }
-    }
-}
-
-impl<T: Data, U: Data> RddBase for SlicePartitions<T, U> {
-    fn meta(&self) -> &RddMeta {
-        &self.meta
-    }
-    fn num_partitions(&self) -> usize {
-        self.parent.num_partitions()
-    }
-    fn dependencies(&self) -> Vec<Dependency> {
-        vec![Dependency::Narrow(self.parent.clone())]
-    }
-}
-
-impl<T: Data, U: Data> RddCompute<U> for SlicePartitions<T, U> {
-    fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<U>> {
-        Ok((self.f)(split, &partition_values(&self.parent, split, tc)?))
+        Ok(match &self.f {
+            PartitionBody::Iter(f) => f(split, iterator(&self.parent, split, tc)?),
+            PartitionBody::Slice(f) => f(split, &partition_values(&self.parent, split, tc)?),
+        })
     }
 }
 
