@@ -103,6 +103,10 @@ pub enum Error {
     Execution(String),
 
     /// A bug in Flint: please report it.
+    /// A streaming query stopped on an error (Spark's `StreamingQueryException`).
+    #[error("streaming query {query} terminated with an error: {message}")]
+    StreamingQueryFailed { query: String, message: String },
+
     #[error("internal error (this is a bug in Flint, please report it): {0}")]
     Internal(String),
 }

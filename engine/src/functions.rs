@@ -470,7 +470,7 @@ fn java_to_chrono_pattern(p: &str) -> String {
 
 /// A duration as Spark writes window lengths (`"10 seconds"`, `"1 hour 30 minutes"`, `"500 milliseconds"`), in
 /// microseconds; it must be positive.
-fn parse_duration(what: &str, text: &str) -> Result<i64> {
+pub(crate) fn parse_duration(what: &str, text: &str) -> Result<i64> {
     let micros = parse_offset(what, text)?;
     if micros <= 0 {
         return Err(Error::param(what, format!("`{text}` must be a positive duration")));
@@ -479,7 +479,7 @@ fn parse_duration(what: &str, text: &str) -> Result<i64> {
 }
 
 /// A duration that may be zero or negative (`"15 minutes"`, `"-5 minutes"`, `"0 seconds"`), in microseconds.
-fn parse_offset(what: &str, text: &str) -> Result<i64> {
+pub(crate) fn parse_offset(what: &str, text: &str) -> Result<i64> {
     let bad = || {
         Error::param(
             what,

@@ -61,6 +61,7 @@ pub mod session;
 mod shuffle;
 mod sql;
 pub mod storage;
+pub mod streaming;
 
 pub use dataframe::DataFrame;
 pub use error::{Error, Result};

@@ -47,6 +47,8 @@ pub(crate) struct SessionContext {
     stopped: AtomicBool,
     /// DataFrames and SQL: started on first use, so RDD-only programs never start a tokio runtime.
     sql: std::sync::OnceLock<SqlState>,
+    /// Streaming queries started in the session (`session.streams()` lists the active ones).
+    pub(crate) streams: Mutex<Vec<crate::streaming::StreamingQuery>>,
     // Declared last so it is removed last: spill files and disk blocks live under it.
     local_dir: tempfile::TempDir,
 }
@@ -370,6 +372,7 @@ impl SessionBuilder {
                 cancel_epoch: AtomicU64::new(0),
                 stopped: AtomicBool::new(false),
                 sql: std::sync::OnceLock::new(),
+                streams: Mutex::default(),
                 local_dir,
             }),
         };

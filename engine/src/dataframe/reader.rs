@@ -156,6 +156,15 @@ impl DataFrameReader {
         }
     }
 
+    fn csv_options(&self) -> Result<csv::CsvOptions> {
+        Ok(csv::CsvOptions {
+            sep: self.separator()?,
+            header: self.bool_option("header", false)?,
+            infer: self.bool_option("inferSchema", false)?,
+            settings: self.parse_settings()?,
+        })
+    }
+
     fn parse_settings(&self) -> Result<ParseSettings> {
         let corrupt_column =
             self.options.get("columnnameofcorruptrecord").cloned().unwrap_or_else(|| "_corrupt_record".to_string());
@@ -206,12 +215,7 @@ impl DataFrameReader {
     /// Reads CSV files; see the type's documentation for malformed records. A directory written with
     /// `partition_by` gives its partition columns too.
     pub fn csv(&self, path: &str) -> Result<DataFrame> {
-        let options = csv::CsvOptions {
-            sep: self.separator()?,
-            header: self.bool_option("header", false)?,
-            infer: self.bool_option("inferSchema", false)?,
-            settings: self.parse_settings()?,
-        };
+        let options = self.csv_options()?;
         let (files, layout, schema) = self.inputs(path)?;
         let (schema, batches) = csv::read(&self.session, &files, schema.as_ref(), &options)?;
         self.parsed_frame(layout, schema, batches)
@@ -242,37 +246,91 @@ impl DataFrameReader {
                 let root = format!("{}/", path.trim_end_matches('/'));
                 state.block_on(state.ctx.read_parquet(root, options))?
             }
-            None => {
-                let paths: Vec<String> = files.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-                let options = ParquetReadOptions { file_extension: "", ..Default::default() };
-                let options = match &schema {
-                    Some(s) => options.schema(s),
-                    None => options,
-                };
-                state.block_on(state.ctx.read_parquet(paths, options))?
-            }
+            None => parquet_files(state, &files, schema.as_ref())?,
         };
         Ok(self.frame(df))
     }
 
     /// Reads text files: one row per line, in a string column named `value`.
     pub fn text(&self, path: &str) -> Result<DataFrame> {
-        let mut lines: Vec<String> = Vec::new();
-        for file in list_input_files(path)? {
-            let f = std::fs::File::open(&file).map_err(|e| Error::io("reading", &file, e))?;
-            let mut content = String::new();
-            let read = if file.extension().is_some_and(|e| e == "gz") {
-                flate2::read::MultiGzDecoder::new(f).read_to_string(&mut content)
-            } else {
-                std::io::BufReader::new(f).read_to_string(&mut content)
-            };
-            read.map_err(|e| Error::io("reading", &file, e))?;
-            lines.extend(content.lines().map(String::from));
-        }
-        let schema = Arc::new(Schema::new(vec![Field::new("value", DataType::Utf8, true)]));
-        let batch = RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(lines))])?;
+        let batch = read_text(&list_input_files(path)?)?;
         self.session.create_dataframe_from_batches(vec![batch])
     }
+
+    /// Reads exactly `files` (no listing, no partition discovery) in `format` (`csv`, `json`, `parquet` or `text`)
+    /// with this reader's schema and options, as the matching method reads them; a streaming file source reads
+    /// each micro-batch's files with it. No files give no batches and the schema the reader would use (for CSV
+    /// or JSON without a schema, the empty one), so a caller can check a schema and options without reading.
+    pub(crate) fn read_files(&self, format: &str, files: &[PathBuf]) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let without_paths = |batches: Vec<(PathBuf, RecordBatch)>| batches.into_iter().map(|(_, b)| b).collect();
+        match format.to_ascii_lowercase().as_str() {
+            "csv" => {
+                let (schema, batches) = csv::read(&self.session, files, self.schema.as_deref(), &self.csv_options()?)?;
+                Ok((schema, without_paths(batches)))
+            }
+            "json" => {
+                let settings = self.parse_settings()?;
+                let (schema, batches) = json::read(&self.session, files, self.schema.as_deref(), &settings)?;
+                Ok((schema, without_paths(batches)))
+            }
+            // DataFusion cannot take an empty list of files, and there is nothing to read.
+            "parquet" if files.is_empty() => {
+                Ok((self.schema.clone().unwrap_or_else(|| Arc::new(Schema::empty())), Vec::new()))
+            }
+            "parquet" => {
+                let state = self.session.ctx.sql_state()?;
+                let df = parquet_files(state, files, self.schema.as_deref())?;
+                let schema = df.schema().inner().clone();
+                // Partition by partition rather than `collect`, which interleaves partitions as they finish: the
+                // same files then give their rows in the same order every time.
+                let batches = state.block_on(df.collect_partitioned())?.into_iter().flatten().collect();
+                Ok((schema, batches))
+            }
+            "text" => {
+                let batch = read_text(files)?;
+                let schema = batch.schema();
+                Ok((schema, if batch.num_rows() == 0 { Vec::new() } else { vec![batch] }))
+            }
+            other => Err(Error::param(
+                "format",
+                format!("`{other}` is not a file format that can be read; use csv, json, parquet or text"),
+            )),
+        }
+    }
+}
+
+/// A DataFusion read of a list of Parquet files, whatever their names end with.
+fn parquet_files(
+    state: &crate::session::SqlState,
+    files: &[PathBuf],
+    schema: Option<&Schema>,
+) -> Result<datafusion::dataframe::DataFrame> {
+    let paths: Vec<String> = files.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let options = ParquetReadOptions { file_extension: "", ..Default::default() };
+    let options = match schema {
+        Some(s) => options.schema(s),
+        None => options,
+    };
+    Ok(state.block_on(state.ctx.read_parquet(paths, options))?)
+}
+
+/// The lines of text files, in order, as one batch of a string column `value` (Spark's text schema); gzip files
+/// (`.gz`) are decompressed.
+fn read_text(files: &[PathBuf]) -> Result<RecordBatch> {
+    let mut lines: Vec<String> = Vec::new();
+    for file in files {
+        let f = std::fs::File::open(file).map_err(|e| Error::io("reading", file, e))?;
+        let mut content = String::new();
+        let read = if file.extension().is_some_and(|e| e == "gz") {
+            flate2::read::MultiGzDecoder::new(f).read_to_string(&mut content)
+        } else {
+            std::io::BufReader::new(f).read_to_string(&mut content)
+        };
+        read.map_err(|e| Error::io("reading", file, e))?;
+        lines.extend(content.lines().map(String::from));
+    }
+    let schema = Arc::new(Schema::new(vec![Field::new("value", DataType::Utf8, true)]));
+    Ok(RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(lines))])?)
 }
 
 // ---- shared by the CSV and JSON readers ----

@@ -16,6 +16,7 @@ mod pairs;
 mod persistence;
 mod read_modes;
 mod shared;
+mod streaming;
 mod transformations;
 
 use flint_engine::prelude::*;

@@ -1,0 +1,191 @@
+//! Streaming logical plans: finding the sources a plan reads, and each micro-batch's plan, in which every
+//! source's scan reads that batch's rows instead.
+
+use super::source::{SourceProvider, StreamTable};
+use super::watermark::Watermark;
+use crate::error::Result;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::{MemTable, provider_as_source, source_as_provider};
+use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, LogicalPlanBuilder, TableScan};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The stream a scan reads, if it reads one.
+fn stream_of(scan: &TableScan) -> Option<(usize, Arc<dyn SourceProvider>)> {
+    let provider = source_as_provider(&scan.source).ok()?;
+    let table = provider.downcast_ref::<StreamTable>()?;
+    Some((table.id, Arc::clone(&table.provider)))
+}
+
+/// The plan of a view a scan reads (a temporary view over a streaming DataFrame), if it reads one.
+fn view_of(scan: &TableScan) -> Option<LogicalPlan> {
+    scan.source.get_logical_plan().map(|p| p.into_owned())
+}
+
+/// Every stream the plan reads, by table id, in the order first met.
+pub(crate) fn streams(plan: &LogicalPlan) -> Vec<(usize, Arc<dyn SourceProvider>)> {
+    let mut found: Vec<(usize, Arc<dyn SourceProvider>)> = Vec::new();
+    collect_streams(plan, &mut found);
+    found
+}
+
+fn collect_streams(plan: &LogicalPlan, found: &mut Vec<(usize, Arc<dyn SourceProvider>)>) {
+    // Visiting cannot fail: the closure returns no error.
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            if let Some((id, provider)) = stream_of(scan) {
+                if !found.iter().any(|(seen, _)| *seen == id) {
+                    found.push((id, provider));
+                }
+            } else if let Some(view) = view_of(scan) {
+                collect_streams(&view, found);
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+}
+
+/// Whether the plan reads a stream.
+pub(crate) fn is_streaming(plan: &LogicalPlan) -> bool {
+    !streams(plan).is_empty()
+}
+
+/// The stateful operators over streams in a plan: aggregations, and distincts (`drop_duplicates`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stateful {
+    pub(crate) aggregations: usize,
+    pub(crate) distincts: usize,
+}
+
+pub(crate) fn stateful(plan: &LogicalPlan) -> Stateful {
+    let mut found = Stateful::default();
+    let _ = plan.apply_with_subqueries(|node| {
+        match node {
+            LogicalPlan::Aggregate(agg) if is_streaming(&agg.input) => found.aggregations += 1,
+            LogicalPlan::Distinct(d) if is_streaming(d.input()) => found.distincts += 1,
+            LogicalPlan::TableScan(scan) => {
+                if let Some(view) = view_of(scan) {
+                    let inner = stateful(&view);
+                    found.aggregations += inner.aggregations;
+                    found.distincts += inner.distincts;
+                }
+            }
+            _ => {}
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    found
+}
+
+/// The first streaming aggregation of a plan (looking into views too).
+pub(crate) fn find_aggregate(plan: &LogicalPlan) -> Option<Aggregate> {
+    let mut found = None;
+    let _ = plan.apply_with_subqueries(|node| {
+        match node {
+            LogicalPlan::Aggregate(agg) if is_streaming(&agg.input) => found = Some(agg.clone()),
+            LogicalPlan::TableScan(scan) => found = view_of(scan).and_then(|v| find_aggregate(&v)),
+            _ => {}
+        }
+        Ok(if found.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
+}
+
+/// The watermarks declared in a plan (looking into views too).
+pub(crate) fn watermarks(plan: &LogicalPlan) -> Vec<Watermark> {
+    let mut found = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        match node {
+            LogicalPlan::Filter(f) => found.extend(Watermark::of(&f.predicate)),
+            LogicalPlan::TableScan(scan) => found.extend(view_of(scan).map(|v| watermarks(&v)).unwrap_or_default()),
+            _ => {}
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    found
+}
+
+/// What a micro-batch does at the stateful points of a plan.
+pub(crate) trait BatchHooks {
+    /// Runs a streaming aggregation over this batch's input and returns the plan of its output rows.
+    fn aggregate(&mut self, agg: &Aggregate, input: LogicalPlan) -> Result<LogicalPlan>;
+
+    /// Sees the rows under a `with_watermark` (to track the maximum event time).
+    fn watermark(&mut self, marker: &Watermark, input: &LogicalPlan) -> Result<()>;
+}
+
+/// The plan of one micro-batch: each stream's scan reads `rows[id]` (a stream without an entry reads nothing),
+/// and `hooks` run the stateful operators.
+pub(crate) fn batch_plan(
+    plan: &LogicalPlan,
+    rows: &BTreeMap<usize, Vec<RecordBatch>>,
+    hooks: &mut dyn BatchHooks,
+) -> Result<LogicalPlan> {
+    Ok(rewrite(plan, rows, hooks)?.0)
+}
+
+/// The rewritten plan, and whether its rows still come from a stream (above a stateful operator they do not:
+/// its output is this batch's result).
+fn rewrite(
+    plan: &LogicalPlan,
+    rows: &BTreeMap<usize, Vec<RecordBatch>>,
+    hooks: &mut dyn BatchHooks,
+) -> Result<(LogicalPlan, bool)> {
+    match plan {
+        LogicalPlan::TableScan(scan) => {
+            if let Some((id, provider)) = stream_of(scan) {
+                let batches = rows.get(&id).cloned().unwrap_or_default();
+                let table = MemTable::try_new(provider.schema(), vec![batches])?;
+                let builder = LogicalPlanBuilder::scan_with_filters(
+                    scan.table_name.clone(),
+                    provider_as_source(Arc::new(table)),
+                    scan.projection.clone(),
+                    scan.filters.clone(),
+                )?;
+                return Ok((builder.build()?, true));
+            }
+            let Some(view) = view_of(scan).filter(is_streaming) else {
+                return Ok((plan.clone(), false));
+            };
+            let (view, streaming) = rewrite(&view, rows, hooks)?;
+            let mut builder = LogicalPlanBuilder::from(view).alias(scan.table_name.clone())?;
+            if let Some(projection) = &scan.projection {
+                let columns = builder.schema().columns();
+                builder = builder.project(projection.iter().map(|&i| Expr::Column(columns[i].clone())))?;
+            }
+            for filter in &scan.filters {
+                builder = builder.filter(filter.clone())?;
+            }
+            Ok((builder.build()?, streaming))
+        }
+        LogicalPlan::Aggregate(agg) => {
+            let (input, streaming) = rewrite(&agg.input, rows, hooks)?;
+            if streaming {
+                Ok((hooks.aggregate(agg, input)?, false))
+            } else {
+                Ok((plan.with_new_exprs(plan.expressions(), vec![input])?, false))
+            }
+        }
+        LogicalPlan::Filter(filter) if Watermark::of(&filter.predicate).is_some() => {
+            let (input, streaming) = rewrite(&filter.input, rows, hooks)?;
+            if let (true, Some(marker)) = (streaming, Watermark::of(&filter.predicate)) {
+                hooks.watermark(&marker, &input)?;
+            }
+            Ok((input, streaming))
+        }
+        _ => {
+            let mut streaming = false;
+            let mut inputs = Vec::new();
+            for input in plan.inputs() {
+                let (input, s) = rewrite(input, rows, hooks)?;
+                streaming |= s;
+                inputs.push(input);
+            }
+            if inputs.is_empty() {
+                return Ok((plan.clone(), false));
+            }
+            Ok((plan.with_new_exprs(plan.expressions(), inputs)?, streaming))
+        }
+    }
+}

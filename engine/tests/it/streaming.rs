@@ -1,0 +1,440 @@
+//! Structured Streaming: micro-batches from a memory stream, sinks, triggers, Spark's output-mode rules, and
+//! checkpoints (restart, replay of an uncommitted batch with the same input, corrupt and foreign checkpoints).
+
+use crate::{TestResult, session};
+use flint_engine::prelude::*;
+use flint_engine::streaming::{MemoryStream, Trigger};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+fn numbers(s: &Session, values: &[i64]) -> Result<DataFrame> {
+    s.create_dataframe(values.iter().map(|v| (*v,)).collect(), &["value"])
+}
+
+fn stream(s: &Session) -> Result<MemoryStream> {
+    Ok(MemoryStream::new(s, numbers(s, &[0])?.schema()))
+}
+
+fn sorted_values(df: &DataFrame) -> Result<Vec<i64>> {
+    let mut v: Vec<i64> = df.collect()?.iter().map(|r| r.get_at::<i64>(0)).collect::<Result<_>>()?;
+    v.sort_unstable();
+    Ok(v)
+}
+
+#[test]
+fn a_filter_over_a_memory_stream_fills_the_memory_sink_batch_by_batch() -> TestResult {
+    let s = session(2);
+    let input = stream(&s)?;
+    let evens = input.to_df()?.filter((col("value") % lit(2i64)).equal_to(0i64))?;
+    assert!(evens.is_streaming());
+    let doubled = evens.with_column("twice", col("value") * lit(2i64))?;
+    let query = doubled.write_stream().format("memory").query_name("evens").start()?;
+    input.add_data(numbers(&s, &[1, 2, 3, 4])?)?;
+    query.process_all_available()?;
+    assert_eq!(sorted_values(&s.sql("SELECT value FROM evens")?)?, vec![2, 4]);
+    input.add_data(numbers(&s, &[5, 6])?)?;
+    query.process_all_available()?;
+    assert_eq!(sorted_values(&s.sql("SELECT twice FROM evens")?)?, vec![4, 8, 12]);
+    let progress = query.recent_progress();
+    assert_eq!(progress.iter().map(|p| p.batch_id).collect::<Vec<_>>(), vec![0, 1]);
+    assert_eq!(progress.iter().map(|p| p.num_input_rows).collect::<Vec<_>>(), vec![4, 2]);
+    assert_eq!(progress[1].sink.num_output_rows, 1);
+    assert_eq!(progress[1].sources[0].start_offset, Some(serde_json::json!({"logOffset": 1})));
+    assert!(progress[1].duration_ms.contains_key("triggerExecution"));
+    assert!(query.is_active());
+    assert_eq!(s.streams().active().len(), 1);
+    query.stop()?;
+    assert!(!query.is_active());
+    assert!(s.streams().active().is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_batch_action_on_a_streaming_dataframe_says_to_start_a_query() -> TestResult {
+    let s = session(2);
+    let df = stream(&s)?.to_df()?;
+    let e = df.count().expect_err("a stream cannot be counted").to_string();
+    assert!(e.contains("must be executed with write_stream().start()"), "{e}");
+    let batch = numbers(&s, &[1])?;
+    assert!(!batch.is_streaming());
+    let e = batch.write_stream().start().expect_err("not a stream").to_string();
+    assert!(e.contains("streaming DataFrame"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn output_modes_follow_sparks_rules() -> TestResult {
+    let s = session(2);
+    let df = stream(&s)?.to_df()?;
+    let e = df.write_stream().output_mode("complete").start().expect_err("complete needs an aggregation").to_string();
+    assert!(e.contains("Complete output mode not supported when there are no streaming aggregations"), "{e}");
+    let counts = df.group_by(["value"]).count()?;
+    let e = counts.write_stream().output_mode("append").start().expect_err("append needs a watermark").to_string();
+    assert!(e.contains("Append output mode not supported when there are streaming aggregations"), "{e}");
+    let e = df.write_stream().output_mode("sometimes").start().expect_err("no such mode").to_string();
+    assert!(e.contains("accepted output modes are 'append', 'complete', 'update'"), "{e}");
+    let e = df.write_stream().format("memory").start().expect_err("memory needs a name").to_string();
+    assert!(e.contains("query name"), "{e}");
+    let e = Trigger::processing_time("soon").expect_err("not a duration").to_string();
+    assert!(e.contains("`soon` is not a duration"), "{e}");
+    assert!(
+        Trigger::processing_time("1 minute 30 seconds")? == Trigger::ProcessingTime(std::time::Duration::from_secs(90))
+    );
+    Ok(())
+}
+
+#[test]
+fn once_and_available_now_triggers_stop_by_themselves() -> TestResult {
+    let s = session(2);
+    let input = stream(&s)?;
+    input.add_data(numbers(&s, &[1, 2])?)?;
+    input.add_data(numbers(&s, &[3])?)?;
+    for (trigger, name) in [(Trigger::once(), "once"), (Trigger::available_now(), "now")] {
+        let query = input.to_df()?.write_stream().format("memory").query_name(name).trigger(trigger).start()?;
+        assert!(query.await_termination(Some(std::time::Duration::from_secs(30)))?, "{name} ended");
+        assert_eq!(sorted_values(&s.table(name)?)?, vec![1, 2, 3], "{name}");
+    }
+    Ok(())
+}
+
+/// A `foreach_batch` sink that records each batch's values by batch id (so a replayed batch overwrites, as an
+/// idempotent sink does) and fails once on `fail_on`, as a crash between the sink and the commit log would.
+fn recording_sink(
+    output: Arc<Mutex<BTreeMap<u64, Vec<i64>>>>,
+    fail_on: Option<u64>,
+) -> impl Fn(DataFrame, u64) -> Result<()> + Send + Sync + 'static {
+    let failed = Arc::new(AtomicBool::new(false));
+    move |df, batch| {
+        let values = sorted_values(&df)?;
+        output.lock().expect("lock").insert(batch, values);
+        if Some(batch) == fail_on && !failed.swap(true, Ordering::SeqCst) {
+            return Err(Error::Execution(format!("simulated failure after writing batch {batch}")));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_restart_from_the_checkpoint_replays_the_uncommitted_batch_with_the_same_input() -> TestResult {
+    let s = session(2);
+    let dir = tempfile::tempdir()?;
+    let checkpoint = dir.path().join("cp");
+    let input = stream(&s)?;
+    let output = Arc::new(Mutex::new(BTreeMap::new()));
+    let start = |fail_on| {
+        input
+            .to_df()?
+            .write_stream()
+            .option("checkpointLocation", checkpoint.display())
+            .foreach_batch(recording_sink(Arc::clone(&output), fail_on))
+            .start()
+    };
+    let query = start(Some(1))?;
+    let id = query.id().to_string();
+    input.add_data(numbers(&s, &[1, 2])?)?;
+    query.process_all_available()?;
+    input.add_data(numbers(&s, &[3])?)?;
+    let e = query.await_termination(None).expect_err("batch 1 fails").to_string();
+    assert!(e.contains("simulated failure after writing batch 1"), "{e}");
+    assert!(query.exception().is_some());
+    assert!(checkpoint.join("offsets/1").exists(), "batch 1 was logged before it ran");
+    assert!(!checkpoint.join("commits/1").exists(), "and never committed");
+    // More data arrives while the query is down; the replayed batch 1 must not take it.
+    input.add_data(numbers(&s, &[4, 5])?)?;
+    let query = start(None)?;
+    assert_eq!(query.id(), id, "the checkpoint keeps the query id");
+    assert_ne!(query.run_id(), "");
+    query.process_all_available()?;
+    query.stop()?;
+    let output = output.lock().expect("lock").clone();
+    assert_eq!(output, BTreeMap::from([(0, vec![1, 2]), (1, vec![3]), (2, vec![4, 5])]));
+    assert_eq!(query.recent_progress().first().map(|p| p.batch_id), Some(1), "the restart began by replaying batch 1");
+    Ok(())
+}
+
+#[test]
+fn a_stopped_query_restarts_after_its_last_committed_batch() -> TestResult {
+    let s = session(2);
+    let dir = tempfile::tempdir()?;
+    let input = stream(&s)?;
+    let output = Arc::new(Mutex::new(BTreeMap::new()));
+    let start = || {
+        input
+            .to_df()?
+            .write_stream()
+            .option("checkpointLocation", dir.path().display())
+            .foreach_batch(recording_sink(Arc::clone(&output), None))
+            .start()
+    };
+    let query = start()?;
+    input.add_data(numbers(&s, &[7])?)?;
+    query.process_all_available()?;
+    query.stop()?;
+    input.add_data(numbers(&s, &[8])?)?;
+    let query = start()?;
+    query.process_all_available()?;
+    query.stop()?;
+    assert_eq!(*output.lock().expect("lock"), BTreeMap::from([(0, vec![7]), (1, vec![8])]));
+    Ok(())
+}
+
+#[test]
+fn corrupt_and_foreign_checkpoints_are_refused_with_the_file_named() -> TestResult {
+    let s = session(2);
+    let dir = tempfile::tempdir()?;
+    let input = stream(&s)?;
+    let query = input
+        .to_df()?
+        .write_stream()
+        .format("memory")
+        .query_name("t")
+        .option("checkpointLocation", dir.path().display())
+        .start()?;
+    input.add_data(numbers(&s, &[1])?)?;
+    query.process_all_available()?;
+    query.stop()?;
+    // A query reading two streams cannot resume a one-stream checkpoint.
+    let other = stream(&s)?;
+    let two = input.to_df()?.union(&other.to_df()?)?;
+    let e =
+        two.write_stream().option("checkpointLocation", dir.path().display()).start().expect_err("foreign").to_string();
+    assert!(e.contains("belongs to another query"), "{e}");
+    std::fs::write(dir.path().join("offsets/0"), "v1\nnot json\n")?;
+    let e = input
+        .to_df()?
+        .write_stream()
+        .option("checkpointLocation", dir.path().display())
+        .start()
+        .expect_err("corrupt")
+        .to_string();
+    assert!(e.contains("corrupt checkpoint file") && e.contains("offsets/0"), "{e}");
+    std::fs::write(dir.path().join("offsets/0"), "v9\n{}\n")?;
+    let e = input
+        .to_df()?
+        .write_stream()
+        .option("checkpointLocation", dir.path().display())
+        .start()
+        .expect_err("newer")
+        .to_string();
+    assert!(e.contains("newer than this Flint reads"), "{e}");
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, "x")?;
+    let e = input
+        .to_df()?
+        .write_stream()
+        .option("checkpointLocation", file.display())
+        .start()
+        .expect_err("a file")
+        .to_string();
+    assert!(e.contains("is not a directory"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn a_temporary_view_over_a_stream_is_queried_with_sql() -> TestResult {
+    let s = session(2);
+    let input = stream(&s)?;
+    input.to_df()?.create_or_replace_temp_view("numbers_stream")?;
+    let big = s.sql("SELECT value * 10 AS v FROM numbers_stream WHERE value > 1")?;
+    assert!(big.is_streaming());
+    let query = big.write_stream().format("memory").query_name("big_numbers").start()?;
+    input.add_data(numbers(&s, &[1, 2, 3])?)?;
+    query.process_all_available()?;
+    query.stop()?;
+    assert_eq!(sorted_values(&s.table("big_numbers")?)?, vec![20, 30]);
+    Ok(())
+}
+
+#[test]
+fn a_stream_joins_a_static_dataframe() -> TestResult {
+    let s = session(2);
+    let input = stream(&s)?;
+    let names = s.create_dataframe(vec![(1i64, "one".to_string()), (2, "two".to_string())], &["id", "name"])?;
+    let joined = input.to_df()?.join(&names, col("value").equal_to(col("id")), "inner")?.select([col("name")])?;
+    let query = joined.write_stream().format("memory").query_name("named").start()?;
+    input.add_data(numbers(&s, &[2, 3, 1, 2])?)?;
+    query.process_all_available()?;
+    query.stop()?;
+    let mut got: Vec<String> =
+        s.table("named")?.collect()?.iter().map(|r| r.get_at::<String>(0)).collect::<Result<_>>()?;
+    got.sort();
+    assert_eq!(got, ["one", "two", "two"]);
+    Ok(())
+}
+
+fn words(s: &Session, list: &[&str]) -> Result<DataFrame> {
+    s.create_dataframe(list.iter().map(|w| (w.to_string(),)).collect(), &["word"])
+}
+
+/// Counts per word, sorted.
+type Counts = Vec<(String, i64)>;
+
+fn counts(df: &DataFrame) -> Result<Counts> {
+    let mut v: Vec<(String, i64)> =
+        df.collect()?.iter().map(|r| Ok((r.get_at::<String>(0)?, r.get_at::<i64>(1)?))).collect::<Result<_>>()?;
+    v.sort();
+    Ok(v)
+}
+
+fn pairs(list: &[(&str, i64)]) -> Counts {
+    list.iter().map(|(w, n)| (w.to_string(), *n)).collect()
+}
+
+/// The course's word count under the two output modes that need no watermark: `complete` rewrites every
+/// count each batch, `update` writes only the counts the batch changed (worked by hand).
+#[test]
+fn word_count_in_complete_and_update_modes() -> TestResult {
+    let s = session(2);
+    let input = MemoryStream::new(&s, words(&s, &["x"])?.schema());
+    let counted = input.to_df()?.group_by(["word"]).count()?;
+    let complete = counted.write_stream().format("memory").query_name("complete").output_mode("complete").start()?;
+    let update = counted.write_stream().format("memory").query_name("updates").output_mode("update").start()?;
+    input.add_data(words(&s, &["cat", "dog", "cat"])?)?;
+    complete.process_all_available()?;
+    update.process_all_available()?;
+    assert_eq!(counts(&s.table("complete")?)?, pairs(&[("cat", 2), ("dog", 1)]));
+    input.add_data(words(&s, &["dog", "owl"])?)?;
+    complete.process_all_available()?;
+    update.process_all_available()?;
+    assert_eq!(counts(&s.table("complete")?)?, pairs(&[("cat", 2), ("dog", 2), ("owl", 1)]));
+    // The memory sink keeps every batch's updates: batch 0's two rows, then batch 1's changed ones.
+    assert_eq!(counts(&s.table("updates")?)?, pairs(&[("cat", 2), ("dog", 1), ("dog", 2), ("owl", 1)]));
+    let state = &update.last_progress().expect("progress").state_operators[0];
+    assert_eq!((state.num_rows_total, state.num_rows_updated), (3, 2));
+    complete.stop()?;
+    update.stop()?;
+    Ok(())
+}
+
+#[test]
+fn streaming_aggregates_equal_the_batch_aggregates_of_all_the_input() -> TestResult {
+    let s = session(2);
+    let batch = |rows: &[(&str, f64)]| {
+        s.create_dataframe(rows.iter().map(|(k, v)| (k.to_string(), *v)).collect(), &["key", "x"])
+    };
+    let parts = [
+        batch(&[("a", 1.5), ("b", -2.0), ("a", 4.0)])?,
+        batch(&[("b", 10.0), ("c", 0.25)])?,
+        batch(&[("a", -7.0), ("c", 3.0), ("c", 1.0)])?,
+    ];
+    let input = MemoryStream::new(&s, parts[0].schema());
+    let aggs = |df: &DataFrame| {
+        df.group_by(["key"]).agg([sum(col("x")), avg(col("x")), max(col("x")), count(col("x")), collect_set(col("x"))])
+    };
+    let query =
+        aggs(&input.to_df()?)?.write_stream().format("memory").query_name("aggs").output_mode("complete").start()?;
+    for part in &parts {
+        input.add_data(part.clone())?;
+        query.process_all_available()?;
+    }
+    query.stop()?;
+    let all = parts[1..].iter().try_fold(parts[0].clone(), |acc, p| acc.union(p))?;
+    let show = |df: &DataFrame| df.order_by([col("key")]).and_then(|d| d.show_string(10, 0, false));
+    assert_eq!(show(&s.table("aggs")?)?, show(&aggs(&all)?)?);
+    Ok(())
+}
+
+fn events(s: &Session, list: &[(&str, &str)]) -> Result<DataFrame> {
+    let rows: Vec<String> = list
+        .iter()
+        .map(|(t, w)| format!("SELECT CAST('2024-01-01 {t}:00' AS TIMESTAMP) AS time, '{w}' AS word"))
+        .collect();
+    s.sql(&rows.join(" UNION ALL "))
+}
+
+/// Windowed counts with a 10-minute watermark in append mode (worked by hand): a window is written once, when
+/// the watermark passes its end, and then leaves the state; a row for a closed window is dropped and counted.
+#[test]
+fn append_mode_writes_each_window_once_the_watermark_closes_it() -> TestResult {
+    let s = session(2);
+    let input = MemoryStream::new(&s, events(&s, &[("12:00", "x")])?.schema());
+    let windowed = input
+        .to_df()?
+        .with_watermark("time", "10 minutes")?
+        .group_by([window(col("time"), "10 minutes", None)?, col("word")])
+        .count()?
+        .select([
+            date_format(col("window").get_field("start"), "yyyy-MM-dd HH:mm:ss").alias("start"),
+            col("word"),
+            col("count"),
+        ])?;
+    let query = windowed.write_stream().format("memory").query_name("closed").output_mode("append").start()?;
+    let closed = |s: &Session| -> Result<Vec<(String, String, i64)>> {
+        let mut v: Vec<_> = s
+            .table("closed")?
+            .collect()?
+            .iter()
+            .map(|r| Ok((r.get_at::<String>(0)?, r.get_at::<String>(1)?, r.get_at::<i64>(2)?)))
+            .collect::<Result<_>>()?;
+        v.sort();
+        Ok(v)
+    };
+    // Watermark after: 11:58, then 12:04 — no window [12:00, 12:10) closes yet.
+    input.add_data(events(&s, &[("12:07", "dog"), ("12:08", "owl")])?)?;
+    query.process_all_available()?;
+    input.add_data(events(&s, &[("12:14", "dog"), ("12:09", "cat")])?)?;
+    query.process_all_available()?;
+    assert!(closed(&s)?.is_empty());
+    // Max 12:25: the watermark moves to 12:15 and a no-data batch closes [12:00, 12:10).
+    input.add_data(events(&s, &[("12:21", "owl"), ("12:25", "cat")])?)?;
+    query.process_all_available()?;
+    let first = |w: &str, n| ("2024-01-01 12:00:00".to_string(), w.to_string(), n);
+    assert_eq!(closed(&s)?, vec![first("cat", 1), first("dog", 1), first("owl", 1)]);
+    let progress = query.last_progress().expect("progress");
+    assert_eq!(progress.num_input_rows, 0, "the closing batch had no new rows");
+    assert_eq!(progress.state_operators[0].num_rows_removed, 3);
+    assert_eq!(progress.state_operators[0].num_rows_total, 3, "[12:10) dog, [12:20) owl and cat remain");
+    assert_eq!(progress.event_time.get("watermark").map(String::as_str), Some("2024-01-01T12:15:00.000Z"));
+    // 12:04 is behind the watermark (its window ended at 12:10 ≤ 12:15): dropped and counted, not written.
+    input.add_data(events(&s, &[("12:04", "donkey"), ("12:26", "dog")])?)?;
+    query.process_all_available()?;
+    let progress = query.recent_progress();
+    let late: u64 = progress.iter().flat_map(|p| &p.state_operators).map(|o| o.num_rows_dropped_by_watermark).sum();
+    assert_eq!(late, 1);
+    assert_eq!(closed(&s)?.len(), 3, "nothing new closed: the watermark is 12:16");
+    query.stop()?;
+    Ok(())
+}
+
+#[test]
+fn an_aggregation_resumes_its_state_from_the_checkpoint_and_replays_a_failed_batch_exactly() -> TestResult {
+    let s = session(2);
+    let dir = tempfile::tempdir()?;
+    let input = MemoryStream::new(&s, words(&s, &["x"])?.schema());
+    let seen: Arc<Mutex<BTreeMap<u64, Counts>>> = Arc::default();
+    let start = |fail_on: Option<u64>| {
+        let seen = Arc::clone(&seen);
+        let failed = AtomicBool::new(false);
+        input
+            .to_df()?
+            .group_by(["word"])
+            .count()?
+            .write_stream()
+            .output_mode("complete")
+            .option("checkpointLocation", dir.path().display())
+            .foreach_batch(move |df, batch| {
+                seen.lock().expect("lock").insert(batch, counts(&df)?);
+                if Some(batch) == fail_on && !failed.swap(true, Ordering::SeqCst) {
+                    return Err(Error::Execution("simulated crash before the commit".into()));
+                }
+                Ok(())
+            })
+            .start()
+    };
+    let query = start(Some(1))?;
+    input.add_data(words(&s, &["a", "b", "a"])?)?;
+    query.process_all_available()?;
+    input.add_data(words(&s, &["b"])?)?;
+    assert!(query.await_termination(None).is_err());
+    assert!(dir.path().join("state/0/1.arrow").exists(), "the state after batch 0 was saved");
+    input.add_data(words(&s, &["c"])?)?;
+    let query = start(None)?;
+    query.process_all_available()?;
+    query.stop()?;
+    let seen = seen.lock().expect("lock").clone();
+    assert_eq!(seen[&0], pairs(&[("a", 2), ("b", 1)]));
+    assert_eq!(seen[&1], pairs(&[("a", 2), ("b", 2)]), "the replay counts b once, from the saved state");
+    assert_eq!(seen[&2], pairs(&[("a", 2), ("b", 2), ("c", 1)]));
+    Ok(())
+}
