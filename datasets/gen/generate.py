@@ -987,6 +987,28 @@ def gen_book(n_words, seed, path):
 # composite commands
 # --------------------------------------------------------------------------
 
+def gen_iot(n_events, n_files, seed, out_dir):
+    """The course's IoT stream (the Databricks `structured-streaming/events`
+    shape): JSON lines {"time": unix seconds, "action": "Open" | "Close"},
+    spread over n_files files in time order, two days from 2016-07-26 00:00
+    UTC. Within a file, times are shuffled by up to 90 s (a little late data)."""
+    rng = random.Random(seed)
+    os.makedirs(out_dir, exist_ok=True)
+    start, span = 1469491200, 2 * 86400
+    per_file = [n_events // n_files + (1 if i < n_events % n_files else 0)
+                for i in range(n_files)]
+    done = 0
+    for f, count in enumerate(per_file):
+        base = [start + (done + k) * span // n_events for k in range(count)]
+        times = [max(start, t - rng.randint(0, 90)) for t in base]
+        rng.shuffle(times)
+        with open_out(os.path.join(out_dir, "part-%05d.json" % f)) as fh:
+            for t in times:
+                action = "Open" if rng.random() < 0.55 else "Close"
+                fh.write('{"time":%d,"action":"%s"}\n' % (t, action))
+        done += count
+
+
 def timed(label, fn, *args, **kwargs):
     t0 = time.perf_counter()
     fn(*args, **kwargs)
@@ -1003,6 +1025,7 @@ def cmd_all(out, seed=DEFAULT_SEED):
     timed("customer-orders.csv", gen_orders, 10000, 100, 10000, seed,
           os.path.join(out, "customer-orders.csv"))
     timed("book.txt", gen_book, 100000, seed, os.path.join(out, "book.txt"))
+    timed("iot-events/", gen_iot, 1000, 50, seed, os.path.join(out, "iot-events"))
 
 
 # Sizes of the large variants. Users ~ N/106 and items ~ N/60 as in
@@ -1070,6 +1093,12 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--out", required=True, help="output file")
 
+    p = sub.add_parser("iot", help="iot-events/part-*.json (JSON lines, one file per trigger)")
+    p.add_argument("--events", type=int, default=1000)
+    p.add_argument("--files", type=int, default=50)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--out", required=True, help="output directory")
+
     p = sub.add_parser("all", help="the committed small set")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--out", required=True, help="output directory")
@@ -1093,6 +1122,8 @@ def main(argv=None):
               customer_sigma=a.customer_sigma)
     elif a.cmd == "book":
         timed(a.out, gen_book, a.words, a.seed, a.out)
+    elif a.cmd == "iot":
+        timed(a.out, gen_iot, a.events, a.files, a.seed, a.out)
     elif a.cmd == "all":
         cmd_all(a.out, a.seed)
     elif a.cmd == "large":

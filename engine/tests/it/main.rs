@@ -17,6 +17,7 @@ mod persistence;
 mod read_modes;
 mod shared;
 mod streaming;
+mod streaming_golden;
 mod transformations;
 
 use flint_engine::prelude::*;
