@@ -47,6 +47,7 @@ pub use udaf::{Udaf, udaf};
 pub use udf::{SqlValue, Udf, UdfArg, UdfFn, UdfResult, arrow_udf, udf};
 pub use udtf::{Udtf, UdtfFn, UdtfRow, udtf};
 pub use window::{Window, WindowSpec};
+pub(crate) use writer::Format;
 pub use writer::{DataFrameWriter, SaveMode};
 
 use crate::error::{Error, Result};

@@ -189,7 +189,11 @@ impl DataFrameReader {
         let layout = partitions::discover(path, self.schema.as_deref())?;
         let files = match &layout {
             Some(layout) => layout.files.clone(),
-            None => list_input_files(path)?,
+            // A streaming file sink's directory holds its committed files only as its log lists them.
+            None => match crate::streaming::committed_files(std::path::Path::new(path))? {
+                Some(files) => files,
+                None => list_input_files(path)?,
+            },
         };
         let schema = match (&layout, &self.schema) {
             (Some(layout), Some(schema)) => Some(layout.data_schema(schema)),

@@ -56,10 +56,24 @@ pub struct DataFrameWriter {
     options: BTreeMap<String, String>,
 }
 
-enum Format {
+/// A file format the writer writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
     Parquet,
     Csv,
     Json,
+}
+
+impl Format {
+    /// The format of a name (`parquet`, `csv`, `json`), and the extension of its files.
+    pub(crate) fn parse(name: &str) -> Option<(Format, &'static str)> {
+        match name {
+            "parquet" => Some((Format::Parquet, "parquet")),
+            "csv" => Some((Format::Csv, "csv")),
+            "json" => Some((Format::Json, "json")),
+            _ => None,
+        }
+    }
 }
 
 impl DataFrameWriter {
@@ -137,16 +151,10 @@ impl DataFrameWriter {
         Ok(CsvOptions::default().with_has_header(header).with_delimiter(sep))
     }
 
-    fn write(&self, target: &Path, format: Format) -> Result<()> {
-        let exists = target.exists();
-        match (self.mode, exists) {
-            (SaveMode::ErrorIfExists, true) => return Err(Error::PathExists { path: target.to_path_buf() }),
-            (SaveMode::Ignore, true) => return Ok(()),
-            _ => {}
-        }
-        let staging = output::staging_dir(target, "flint")?;
+    /// Writes the DataFrame's files into the directory `dir` (which the caller commits).
+    pub(crate) fn write_files(&self, dir: &Path, format: Format) -> Result<()> {
         // A trailing slash tells DataFusion to write a directory of files.
-        let url = format!("{}/", staging.path().display());
+        let url = format!("{}/", dir.display());
         let options = DataFrameWriteOptions::new().with_partition_by(self.partition_by.clone());
         let df = self.df.df.clone();
         let state = self.df.session.ctx.sql_state()?;
@@ -155,6 +163,18 @@ impl DataFrameWriter {
             Format::Csv => state.block_on(df.write_csv(&url, options, Some(self.csv_options()?)))?,
             Format::Json => state.block_on(df.write_json(&url, options, None))?,
         };
+        Ok(())
+    }
+
+    fn write(&self, target: &Path, format: Format) -> Result<()> {
+        let exists = target.exists();
+        match (self.mode, exists) {
+            (SaveMode::ErrorIfExists, true) => return Err(Error::PathExists { path: target.to_path_buf() }),
+            (SaveMode::Ignore, true) => return Ok(()),
+            _ => {}
+        }
+        let staging = output::staging_dir(target, "flint")?;
+        self.write_files(staging.path(), format)?;
         let staged = output::seal(staging)?;
         match (self.mode, exists) {
             (SaveMode::Append, true) => output::commit_append(&staged, target),

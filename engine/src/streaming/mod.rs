@@ -29,6 +29,7 @@
 
 mod aggregate;
 mod checkpoint;
+mod file_sink;
 mod file_source;
 mod plan;
 mod query;
@@ -37,6 +38,7 @@ mod source;
 mod state;
 mod watermark;
 
+pub(crate) use file_sink::committed_files;
 pub use query::{
     QueryStatus, SinkProgress, SourceProgress, StreamingQuery, StreamingQueryManager, StreamingQueryProgress,
 };
@@ -221,7 +223,8 @@ impl DataStreamWriter {
         }
     }
 
-    /// The sink: `memory` (a table named by [`query_name`](Self::query_name)) or `console` (the default).
+    /// The sink: `memory` (a table named by [`query_name`](Self::query_name)), `console` (the default), or files:
+    /// `parquet`, `json`, `csv` (with a `path` option or [`start_at`](Self::start_at); a checkpoint is required).
     pub fn format(mut self, format: &str) -> Self {
         self.sink = SinkChoice::Format(format.to_ascii_lowercase());
         self
@@ -250,6 +253,12 @@ impl DataStreamWriter {
     pub fn option(mut self, key: &str, value: impl ToString) -> Self {
         self.options.insert(key.to_ascii_lowercase(), value.to_string());
         self
+    }
+
+    /// Starts the query writing files (`format("parquet")`, `json`, `csv`) into directory `path` (Spark's
+    /// `start(path)`).
+    pub fn start_at(self, path: &str) -> Result<StreamingQuery> {
+        self.option("path", path).start()
     }
 
     /// Calls `f` with each micro-batch's result and its batch id (Spark's `foreachBatch`): with the batch id, a
@@ -348,10 +357,28 @@ impl DataStreamWriter {
                 (Box::new(sink::ConsoleSink { num_rows, truncate }), "ConsoleSink".to_string())
             }
             SinkChoice::Format(f) => {
-                return Err(Error::param(
-                    "format",
-                    format!("unknown streaming sink `{f}`; use memory, console, foreach or foreach_batch"),
-                ));
+                let path = self.options.get("path").ok_or_else(|| {
+                    Error::param(
+                        "path",
+                        format!("the {f} sink needs a directory: .option(\"path\", dir) or start_at(dir)"),
+                    )
+                })?;
+                if checkpoint.is_none() {
+                    return Err(Error::param(
+                        "checkpointLocation",
+                        "checkpointLocation must be specified for a file sink: it is what makes the output \
+                         exactly-once",
+                    ));
+                }
+                let mut options = self.options.clone();
+                options.retain(|k, _| !matches!(k.as_str(), "path" | "checkpointlocation"));
+                let sink = file_sink::FileSink::new(path, &f, options)?;
+                if aggregate.is_some() && mode != OutputMode::Append {
+                    return Err(Error::Plan(format!(
+                        "Data source {f} does not support {mode} output mode: a file sink only appends"
+                    )));
+                }
+                (Box::new(sink), format!("FileSink[{path}]"))
             }
             SinkChoice::ForeachBatch(f) => (Box::new(sink::ForeachBatchSink(f)), "ForeachBatchSink".to_string()),
             SinkChoice::Foreach(f) => (Box::new(sink::ForeachSink(f)), "ForeachWriterSink".to_string()),
