@@ -89,7 +89,7 @@ fn stateless(session: &Session) -> Result<()> {
         .select([col("id"), (col("x") * lit(2.0)).alias("y")])?
         .write_stream()
         .foreach_batch(move |df, _| {
-            seen.fetch_add(df.count()? as u64, Ordering::Relaxed);
+            seen.fetch_add(df.count()?, Ordering::Relaxed);
             Ok(())
         })
         .start()?;
