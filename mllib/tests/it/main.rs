@@ -11,3 +11,4 @@ mod kmeans;
 mod persistence;
 mod regression;
 mod stat;
+mod streaming;
