@@ -19,9 +19,8 @@ use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::row::{RowConverter, SortField};
-use datafusion::common::{Column, ScalarValue};
+use datafusion::common::ScalarValue;
 use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::logical_expr::{
     Aggregate, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, cast as cast_expr, lit,
 };
@@ -207,7 +206,7 @@ impl StreamingAggregate {
             Arc::clone(&schema),
         )?;
         let rows = state.block_on(collect(Arc::new(finish), state.ctx.task_ctx()))?;
-        Ok((as_plan(agg, rows)?, metrics))
+        Ok((super::plan::rows_as_plan(&agg.schema, rows)?, metrics))
     }
 }
 
@@ -293,24 +292,4 @@ fn select(batches: &[RecordBatch], mask: &[BooleanArray], keep_true: bool) -> Re
             Ok(filter_record_batch(b, &m)?)
         })
         .collect()
-}
-
-/// The finalised rows as the plan that replaces the aggregation: a scan of them, projected back to the
-/// aggregation's (qualified) output columns so the operators above resolve them as before.
-fn as_plan(agg: &Aggregate, rows: Vec<RecordBatch>) -> Result<LogicalPlan> {
-    const RESULT: &str = "__flint_aggregate";
-    // Scanned under positional names: a scanned `count` next to the projected `count` would be ambiguous.
-    let scanned = |i: usize| format!("_{i}");
-    let fields: Vec<_> =
-        agg.schema.fields().iter().enumerate().map(|(i, f)| f.as_ref().clone().with_name(scanned(i))).collect();
-    let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
-    let rows = rows
-        .into_iter()
-        .map(|b| RecordBatch::try_new(Arc::clone(&schema), b.columns().to_vec()))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let table = MemTable::try_new(Arc::clone(&schema), vec![rows])?;
-    let columns = agg.schema.iter().enumerate().map(|(i, (qualifier, field))| {
-        Expr::Column(Column::new(Some(RESULT), scanned(i))).alias_qualified(qualifier.cloned(), field.name())
-    });
-    Ok(LogicalPlanBuilder::scan(RESULT, provider_as_source(Arc::new(table)), None)?.project(columns)?.build()?)
 }

@@ -29,11 +29,14 @@
 
 mod aggregate;
 mod checkpoint;
+mod dedup;
 mod file_sink;
 mod file_source;
 mod plan;
 mod query;
+mod rate_source;
 mod sink;
+mod socket_source;
 mod source;
 mod state;
 mod watermark;
@@ -139,7 +142,8 @@ impl DataStreamReader {
         DataStreamReader { session, format: None, schema: None, options: BTreeMap::new() }
     }
 
-    /// The source format: `json`, `csv`, `parquet`, `text`.
+    /// The source format: `json`, `csv`, `parquet`, `text` (files in a directory), `rate` (options
+    /// `rowsPerSecond`), `socket` (options `host`, `port`); the last two read no path: `load("")`.
     pub fn format(mut self, format: &str) -> Self {
         self.format = Some(format.to_ascii_lowercase());
         self
@@ -158,10 +162,19 @@ impl DataStreamReader {
         self
     }
 
-    /// The stream of files arriving in directory `path`.
+    /// The stream of the source: files arriving in directory `path`, or (`path` empty) a rate or socket stream.
     pub fn load(&self, path: &str) -> Result<DataFrame> {
         let format = self.format.clone().unwrap_or_else(|| "parquet".to_string());
-        let provider = file_source::provider(&self.session, path, &format, self.schema.clone(), self.options.clone())?;
+        let provider = match format.as_str() {
+            "rate" => rate_source::provider(&self.options)?,
+            "socket" => socket_source::provider(&self.options)?,
+            _ => file_source::provider(&self.session, path, &format, self.schema.clone(), self.options.clone())?,
+        };
+        source::StreamTable::frame(&self.session, provider)
+    }
+
+    /// A stream from a custom source (Spark's data source API): any [`SourceProvider`].
+    pub fn source(&self, provider: Arc<dyn SourceProvider>) -> Result<DataFrame> {
         source::StreamTable::frame(&self.session, provider)
     }
 
@@ -286,16 +299,11 @@ impl DataStreamWriter {
         }
         let mode: OutputMode = self.output_mode.parse()?;
         let stateful = plan::stateful(&plan);
-        if stateful.distincts > 0 {
+        if stateful.aggregations + stateful.distincts > 1 {
             return Err(Error::Plan(
-                "distinct / drop_duplicates on a stream is not supported yet by Flint; deduplicate each micro-batch \
-                 in foreach_batch meanwhile"
+                "Multiple streaming aggregations are not supported with streaming DataFrames/Datasets (Flint runs \
+                 one stateful operator per query: one aggregation or one drop_duplicates)"
                     .to_string(),
-            ));
-        }
-        if stateful.aggregations > 1 {
-            return Err(Error::Plan(
-                "Multiple streaming aggregations are not supported with streaming DataFrames/Datasets".to_string(),
             ));
         }
         let watermark = plan::watermarks(&plan).into_iter().next();
@@ -383,6 +391,14 @@ impl DataStreamWriter {
             SinkChoice::ForeachBatch(f) => (Box::new(sink::ForeachBatchSink(f)), "ForeachBatchSink".to_string()),
             SinkChoice::Foreach(f) => (Box::new(sink::ForeachSink(f)), "ForeachWriterSink".to_string()),
         };
+        let dedup = match plan::find_distinct(&plan) {
+            Some(d) => {
+                dedup::key_columns(&d)?;
+                let dir = checkpoint.as_ref().map(|cp| cp.state_dir(0));
+                Some((d, dedup::StreamingDedup::new(dir)))
+            }
+            None => None,
+        };
         let exec = query::Execution {
             session: session.clone(),
             plan,
@@ -395,6 +411,7 @@ impl DataStreamWriter {
                 let dir = checkpoint.as_ref().map(|cp| cp.state_dir(0));
                 (agg, aggregate::StreamingAggregate::new(dir))
             }),
+            dedup,
             watermark,
             checkpoint,
         };

@@ -6,8 +6,9 @@ use super::watermark::Watermark;
 use crate::error::Result;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{Column, DFSchemaRef};
 use datafusion::datasource::{MemTable, provider_as_source, source_as_provider};
-use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, LogicalPlanBuilder, TableScan};
+use datafusion::logical_expr::{Aggregate, Distinct, Expr, LogicalPlan, LogicalPlanBuilder, TableScan};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -78,6 +79,20 @@ pub(crate) fn stateful(plan: &LogicalPlan) -> Stateful {
     found
 }
 
+/// The first streaming deduplication of a plan (looking into views too).
+pub(crate) fn find_distinct(plan: &LogicalPlan) -> Option<Distinct> {
+    let mut found = None;
+    let _ = plan.apply_with_subqueries(|node| {
+        match node {
+            LogicalPlan::Distinct(d) if is_streaming(d.input()) => found = Some(d.clone()),
+            LogicalPlan::TableScan(scan) => found = view_of(scan).and_then(|v| find_distinct(&v)),
+            _ => {}
+        }
+        Ok(if found.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
+}
+
 /// The first streaming aggregation of a plan (looking into views too).
 pub(crate) fn find_aggregate(plan: &LogicalPlan) -> Option<Aggregate> {
     let mut found = None;
@@ -110,6 +125,9 @@ pub(crate) fn watermarks(plan: &LogicalPlan) -> Vec<Watermark> {
 pub(crate) trait BatchHooks {
     /// Runs a streaming aggregation over this batch's input and returns the plan of its output rows.
     fn aggregate(&mut self, agg: &Aggregate, input: LogicalPlan) -> Result<LogicalPlan>;
+
+    /// Runs a streaming deduplication over this batch's input and returns the plan of its new rows.
+    fn distinct(&mut self, distinct: &Distinct, input: LogicalPlan) -> Result<LogicalPlan>;
 
     /// Sees the rows under a `with_watermark` (to track the maximum event time).
     fn watermark(&mut self, marker: &Watermark, input: &LogicalPlan) -> Result<()>;
@@ -167,6 +185,14 @@ fn rewrite(
                 Ok((plan.with_new_exprs(plan.expressions(), vec![input])?, false))
             }
         }
+        LogicalPlan::Distinct(distinct) => {
+            let (input, streaming) = rewrite(distinct.input(), rows, hooks)?;
+            if streaming {
+                Ok((hooks.distinct(distinct, input)?, true))
+            } else {
+                Ok((plan.with_new_exprs(plan.expressions(), vec![input])?, false))
+            }
+        }
         LogicalPlan::Filter(filter) if Watermark::of(&filter.predicate).is_some() => {
             let (input, streaming) = rewrite(&filter.input, rows, hooks)?;
             if let (true, Some(marker)) = (streaming, Watermark::of(&filter.predicate)) {
@@ -188,4 +214,25 @@ fn rewrite(
             Ok((plan.with_new_exprs(plan.expressions(), inputs)?, streaming))
         }
     }
+}
+
+/// Rows computed for a batch as the plan that replaces the stateful operator that produced them: a scan of the
+/// rows, projected back to the operator's (qualified) output columns so the operators above resolve them as
+/// before.
+pub(crate) fn rows_as_plan(schema: &DFSchemaRef, rows: Vec<RecordBatch>) -> Result<LogicalPlan> {
+    const RESULT: &str = "__flint_state";
+    // Scanned under positional names: a scanned `count` next to the projected `count` would be ambiguous.
+    let scanned = |i: usize| format!("_{i}");
+    let fields: Vec<_> =
+        schema.fields().iter().enumerate().map(|(i, f)| f.as_ref().clone().with_name(scanned(i))).collect();
+    let arrow_schema = Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
+    let rows = rows
+        .into_iter()
+        .map(|b| RecordBatch::try_new(Arc::clone(&arrow_schema), b.columns().to_vec()))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let table = MemTable::try_new(arrow_schema, vec![rows])?;
+    let columns = schema.iter().enumerate().map(|(i, (qualifier, field))| {
+        Expr::Column(Column::new(Some(RESULT), scanned(i))).alias_qualified(qualifier.cloned(), field.name())
+    });
+    Ok(LogicalPlanBuilder::scan(RESULT, provider_as_source(Arc::new(table)), None)?.project(columns)?.build()?)
 }

@@ -7,6 +7,7 @@
 
 use super::aggregate::{AggregateMetrics, BatchWatermark, StreamingAggregate};
 use super::checkpoint::{BatchMetadata, Checkpoint, OffsetSeq};
+use super::dedup::StreamingDedup;
 use super::plan::{BatchHooks, batch_plan};
 use super::sink::Sink;
 use super::source::{Offset, ReadLimit, Source};
@@ -16,7 +17,7 @@ use crate::DataFrame;
 use crate::error::{Error, Result};
 use crate::session::Session;
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::logical_expr::{Aggregate, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{Aggregate, Distinct, LogicalPlan, LogicalPlanBuilder};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -301,6 +302,8 @@ pub(crate) struct Execution {
     pub(crate) trigger: Trigger,
     /// The query's streaming aggregation, if any, with its state.
     pub(crate) aggregate: Option<(Aggregate, StreamingAggregate)>,
+    /// The query's streaming deduplication, if any, with its state.
+    pub(crate) dedup: Option<(Distinct, StreamingDedup)>,
     pub(crate) watermark: Option<Watermark>,
     pub(crate) checkpoint: Option<Checkpoint>,
 }
@@ -470,7 +473,7 @@ impl Runner {
             durations.insert("latestOffset".to_string(), started.elapsed().as_millis() as u64);
             let new_data = ends != self.resume.committed;
             // Spark's no-data batch: a watermark that moved can close groups and evict state without new rows.
-            let closes_groups = self.exec.aggregate.is_some()
+            let closes_groups = (self.exec.aggregate.is_some() || self.exec.dedup.is_some())
                 && self.exec.watermark.is_some()
                 && self.resume.watermark_ms > self.resume.last_batch_watermark_ms;
             let ran = new_data || closes_groups;
@@ -539,6 +542,7 @@ impl Runner {
         let mut hooks = Hooks {
             session: &self.exec.session,
             aggregate: self.exec.aggregate.as_mut(),
+            dedup: self.exec.dedup.as_mut(),
             batch,
             mode: self.exec.mode,
             watermark: watermark.as_ref(),
@@ -607,7 +611,7 @@ impl Runner {
             },
             state_operators: aggregate_metrics
                 .map(|m| StateOperatorProgress {
-                    operator_name: "stateStoreSave".to_string(),
+                    operator_name: if self.exec.dedup.is_some() { "dedupe" } else { "stateStoreSave" }.to_string(),
                     num_rows_total: m.num_rows_total,
                     num_rows_updated: m.num_rows_updated,
                     num_rows_removed: m.num_rows_removed,
@@ -642,6 +646,7 @@ impl Runner {
 struct Hooks<'a> {
     session: &'a Session,
     aggregate: Option<&'a mut (Aggregate, StreamingAggregate)>,
+    dedup: Option<&'a mut (Distinct, StreamingDedup)>,
     batch: u64,
     mode: OutputMode,
     watermark: Option<&'a BatchWatermark>,
@@ -656,6 +661,15 @@ impl BatchHooks for Hooks<'_> {
             return Err(Error::Internal("a streaming aggregation without state".to_string()));
         };
         let (plan, metrics) = state.run(self.session, agg, input, self.batch, self.mode, self.watermark)?;
+        self.metrics = Some(metrics);
+        Ok(plan)
+    }
+
+    fn distinct(&mut self, distinct: &Distinct, input: LogicalPlan) -> Result<LogicalPlan> {
+        let Some((_, state)) = self.dedup.as_deref_mut() else {
+            return Err(Error::Internal("a streaming deduplication without state".to_string()));
+        };
+        let (plan, metrics) = state.run(self.session, distinct, input, self.batch, self.watermark)?;
         self.metrics = Some(metrics);
         Ok(plan)
     }

@@ -520,3 +520,97 @@ fn json_and_csv_file_sinks_read_back_and_file_sinks_refuse_what_spark_refuses() 
     assert!(e.contains("does not support Complete output mode"), "{e}");
     Ok(())
 }
+
+#[test]
+fn the_rate_source_gives_rows_per_second_and_replays_its_seconds() -> TestResult {
+    let s = session(2);
+    let dir = tempfile::tempdir()?;
+    let rate = s.read_stream().format("rate").option("rowsPerSecond", 5).load("")?;
+    assert_eq!(rate.columns(), ["timestamp", "value"]);
+    let query = rate
+        .write_stream()
+        .format("memory")
+        .query_name("rates")
+        .option("checkpointLocation", dir.path().display())
+        .trigger(Trigger::processing_time("200 milliseconds")?)
+        .start()?;
+    while query.recent_progress().iter().map(|p| p.num_input_rows).sum::<u64>() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    query.stop()?;
+    let values = sorted_values(&s.sql("SELECT value FROM rates")?)?;
+    assert_eq!(values, (0..values.len() as i64).collect::<Vec<_>>(), "consecutive values from 0");
+    assert_eq!(values.len() % 5, 0, "whole seconds of 5 rows");
+    let gaps = s.sql("SELECT count(DISTINCT timestamp) AS n FROM rates")?.collect()?[0].get_at::<i64>(0)?;
+    assert_eq!(gaps as usize, values.len(), "one timestamp per row, 200 ms apart");
+    let e = s.read_stream().format("rate").option("rowsPerSecond", 0).load("").expect_err("zero").to_string();
+    assert!(e.contains("rowsPerSecond"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn the_socket_source_reads_the_lines_a_server_sends() -> TestResult {
+    use std::io::Write;
+    let s = session(2);
+    let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = server.local_addr()?.port();
+    let lines = s.read_stream().format("socket").option("host", "127.0.0.1").option("port", port).load("")?;
+    let words = lines.select([explode(split(col("value"), " ")).alias("word")])?.group_by(["word"]).count()?;
+    let query = words.write_stream().format("memory").query_name("socket_words").output_mode("complete").start()?;
+    let (mut client, _) = server.accept()?;
+    client.write_all(b"to be or\nnot to be\n")?;
+    client.flush()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while counts(&s.table("socket_words")?)?.len() < 4 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    query.stop()?;
+    assert_eq!(counts(&s.table("socket_words")?)?, pairs(&[("be", 2), ("not", 1), ("or", 1), ("to", 2)]));
+    let e = s.read_stream().format("socket").option("host", "h").option("port", "x").load("").expect_err("port");
+    assert!(e.to_string().contains("not a port number"), "{e}");
+    Ok(())
+}
+
+/// `drop_duplicates` on a stream writes each key once across batches; with a watermark on its event-time key,
+/// keys the watermark has passed leave the state and their late duplicates are dropped (worked by hand).
+#[test]
+fn drop_duplicates_on_a_stream_keeps_the_first_row_of_each_key_across_batches() -> TestResult {
+    let s = session(2);
+    let input = MemoryStream::new(&s, events(&s, &[("12:00", "x")])?.schema());
+    let query = input
+        .to_df()?
+        .with_watermark("time", "10 minutes")?
+        .drop_duplicates(["word", "time"])?
+        .write_stream()
+        .format("memory")
+        .query_name("unique_events")
+        .start()?;
+    let rows = |s: &Session| -> Result<Vec<String>> {
+        let mut v: Vec<String> = s
+            .sql("SELECT date_format(time, 'HH:mm') AS t, word FROM unique_events")?
+            .collect()?
+            .iter()
+            .map(|r| Ok(format!("{} {}", r.get_at::<String>(0)?, r.get_at::<String>(1)?)))
+            .collect::<Result<_>>()?;
+        v.sort();
+        Ok(v)
+    };
+    input.add_data(events(&s, &[("12:07", "dog"), ("12:07", "dog"), ("12:08", "owl")])?)?;
+    query.process_all_available()?;
+    assert_eq!(rows(&s)?, ["12:07 dog", "12:08 owl"]);
+    // A duplicate from an earlier batch is not written again; 12:30 moves the watermark to 12:20.
+    input.add_data(events(&s, &[("12:08", "owl"), ("12:30", "cat")])?)?;
+    query.process_all_available()?;
+    assert_eq!(rows(&s)?, ["12:07 dog", "12:08 owl", "12:30 cat"]);
+    let state = query.last_progress().expect("progress").state_operators[0].clone();
+    assert_eq!((state.num_rows_total, state.num_rows_removed), (1, 2), "12:07 and 12:08 are behind the watermark");
+    // A late duplicate of 12:07 is dropped by the watermark, not re-admitted from an empty state.
+    input.add_data(events(&s, &[("12:07", "dog"), ("12:31", "cat")])?)?;
+    query.process_all_available()?;
+    assert_eq!(rows(&s)?, ["12:07 dog", "12:08 owl", "12:30 cat", "12:31 cat"]);
+    let dropped: u64 =
+        query.recent_progress().iter().flat_map(|p| &p.state_operators).map(|o| o.num_rows_dropped_by_watermark).sum();
+    assert_eq!(dropped, 1);
+    query.stop()?;
+    Ok(())
+}
