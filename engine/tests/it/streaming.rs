@@ -614,3 +614,35 @@ fn drop_duplicates_on_a_stream_keeps_the_first_row_of_each_key_across_batches() 
     query.stop()?;
     Ok(())
 }
+
+/// The course's SQL form of a windowed streaming count: `GROUP BY window(timestamp, '10 seconds', '5 seconds'),
+/// word` over a temporary view of the stream (sliding windows: each row counts in two; worked by hand).
+#[test]
+fn sql_groups_a_stream_by_sliding_windows() -> TestResult {
+    let s = session(2);
+    let input = MemoryStream::new(&s, events(&s, &[("12:00", "x")])?.schema());
+    input.to_df()?.create_or_replace_temp_view("words_stream")?;
+    let counts = s.sql(
+        "SELECT date_format(window.start, 'HH:mm:ss') AS start, word, count(*) AS n FROM words_stream \
+         GROUP BY window(time, '10 seconds', '5 seconds'), word",
+    )?;
+    let query = counts.write_stream().format("memory").query_name("sliding").output_mode("complete").start()?;
+    let at =
+        |sec: u32, w: &str| format!("SELECT CAST('2024-01-01 12:00:{sec:02}' AS TIMESTAMP) AS time, '{w}' AS word");
+    input.add_data(s.sql(&format!("{} UNION ALL {}", at(3, "a"), at(7, "a")))?)?;
+    query.process_all_available()?;
+    input.add_data(s.sql(&at(12, "b"))?)?;
+    query.process_all_available()?;
+    query.stop()?;
+    let mut rows: Vec<String> = s
+        .table("sliding")?
+        .collect()?
+        .iter()
+        .map(|r| Ok(format!("{} {} {}", r.get_at::<String>(0)?, r.get_at::<String>(1)?, r.get_at::<i64>(2)?)))
+        .collect::<Result<_>>()?;
+    rows.sort();
+    // 12:00:03 is in [11:59:55, 12:00:05) and [12:00:00, 12:00:10); 12:00:07 in [12:00:00, …) and [12:00:05, …);
+    // 12:00:12 in [12:00:05, 12:00:15) and [12:00:10, 12:00:20).
+    assert_eq!(rows, ["11:59:55 a 1", "12:00:00 a 2", "12:00:05 a 1", "12:00:05 b 1", "12:00:10 b 1"]);
+    Ok(())
+}
