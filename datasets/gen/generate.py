@@ -987,6 +987,42 @@ def gen_book(n_words, seed, path):
 # composite commands
 # --------------------------------------------------------------------------
 
+def gen_transactions(n_train, n_files, per_file, seed, out_dir):
+    """Card transactions for the fraud lab: train.csv (labelled history) and
+    stream/part-NNNNN.csv (new transactions, one file per trigger), each row
+    id,amount,hour,distance_km,foreign,fraud. About 3% are frauds: larger
+    amounts, mostly at night, far from home, often abroad."""
+    rng = random.Random(seed)
+    os.makedirs(os.path.join(out_dir, "stream"), exist_ok=True)
+
+    def row(i):
+        fraud = rng.random() < 0.03
+        if fraud:
+            amount = round(rng.lognormvariate(5.5, 0.8), 2)
+            hour = rng.choice([0, 1, 2, 3, 4, 23]) if rng.random() < 0.7 else rng.randrange(24)
+            distance = round(rng.uniform(50, 3000), 1)
+            foreign = 1 if rng.random() < 0.6 else 0
+        else:
+            amount = round(rng.lognormvariate(3.2, 0.9), 2)
+            hour = min(23, max(0, int(rng.gauss(14, 4))))
+            distance = round(rng.expovariate(1 / 8.0), 1)
+            foreign = 1 if rng.random() < 0.03 else 0
+        return "%d,%.2f,%d,%.1f,%d,%d\n" % (i, amount, hour, distance, foreign, int(fraud))
+
+    header = "id,amount,hour,distance_km,foreign,fraud\n"
+    with open_out(os.path.join(out_dir, "train.csv")) as f:
+        f.write(header)
+        for i in range(n_train):
+            f.write(row(i))
+    next_id = n_train
+    for k in range(n_files):
+        with open_out(os.path.join(out_dir, "stream", "part-%05d.csv" % k)) as f:
+            f.write(header)
+            for _ in range(per_file):
+                f.write(row(next_id))
+                next_id += 1
+
+
 def gen_iot(n_events, n_files, seed, out_dir):
     """The course's IoT stream (the Databricks `structured-streaming/events`
     shape): JSON lines {"time": unix seconds, "action": "Open" | "Close"},
@@ -1026,6 +1062,7 @@ def cmd_all(out, seed=DEFAULT_SEED):
           os.path.join(out, "customer-orders.csv"))
     timed("book.txt", gen_book, 100000, seed, os.path.join(out, "book.txt"))
     timed("iot-events/", gen_iot, 1000, 50, seed, os.path.join(out, "iot-events"))
+    timed("transactions/", gen_transactions, 5000, 20, 100, seed, os.path.join(out, "transactions"))
 
 
 # Sizes of the large variants. Users ~ N/106 and items ~ N/60 as in
@@ -1099,6 +1136,13 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--out", required=True, help="output directory")
 
+    p = sub.add_parser("transactions", help="transactions/train.csv + stream/part-*.csv (fraud lab)")
+    p.add_argument("--train", type=int, default=5000)
+    p.add_argument("--files", type=int, default=20)
+    p.add_argument("--per-file", type=int, default=100)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--out", required=True, help="output directory")
+
     p = sub.add_parser("all", help="the committed small set")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--out", required=True, help="output directory")
@@ -1124,6 +1168,8 @@ def main(argv=None):
         timed(a.out, gen_book, a.words, a.seed, a.out)
     elif a.cmd == "iot":
         timed(a.out, gen_iot, a.events, a.files, a.seed, a.out)
+    elif a.cmd == "transactions":
+        timed(a.out, gen_transactions, a.train, a.files, a.per_file, a.seed, a.out)
     elif a.cmd == "all":
         cmd_all(a.out, a.seed)
     elif a.cmd == "large":
