@@ -10,10 +10,10 @@
 
 use super::OutputMode;
 use super::state::StateStore;
-use super::watermark::{Watermark, micros};
+use super::watermark::{Watermark, drop_late, micros};
 use crate::error::{Error, Result};
 use crate::session::Session;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, TimestampMicrosecondArray};
+use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, TimestampMicrosecondArray};
 use datafusion::arrow::compute::kernels::cmp::lt_eq;
 use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
@@ -21,9 +21,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
 use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::logical_expr::{
-    Aggregate, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, cast as cast_expr, lit,
-};
+use datafusion::logical_expr::{Aggregate, Expr, ExprSchemable, LogicalPlan, cast as cast_expr, lit};
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use std::collections::HashSet;
@@ -128,16 +126,9 @@ impl StreamingAggregate {
         let input = match (key, closed_at) {
             (Some(key), Some(w)) => {
                 let late = late_predicate(&agg.group_expr[key.index()], key, w);
-                let dropped = LogicalPlanBuilder::from(input.clone())
-                    .filter(late.clone())?
-                    .aggregate(Vec::<Expr>::new(), vec![datafusion::functions_aggregate::count::count(lit(1))])?
-                    .build()?;
-                let counted = state.block_on(execute(state, &dropped))?;
-                metrics.num_rows_dropped_by_watermark = counted
-                    .first()
-                    .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
-                    .unwrap_or(0) as u64;
-                LogicalPlanBuilder::from(input).filter(late.is_not_true())?.build()?
+                let (kept, dropped) = drop_late(session, input, late)?;
+                metrics.num_rows_dropped_by_watermark = dropped;
+                kept
             }
             _ => input,
         };
@@ -208,11 +199,6 @@ impl StreamingAggregate {
         let rows = state.block_on(collect(Arc::new(finish), state.ctx.task_ctx()))?;
         Ok((super::plan::rows_as_plan(&agg.schema, rows)?, metrics))
     }
-}
-
-async fn execute(state: &crate::session::SqlState, plan: &LogicalPlan) -> datafusion::error::Result<Vec<RecordBatch>> {
-    let physical = state.ctx.state().create_physical_plan(plan).await?;
-    collect(physical, state.ctx.task_ctx()).await
 }
 
 /// The aggregation that reads raw rows in DataFusion's plan (partial, or single when it combined the phases).

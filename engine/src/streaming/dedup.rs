@@ -6,17 +6,17 @@
 use super::aggregate::{AggregateMetrics, BatchWatermark};
 use super::plan::rows_as_plan;
 use super::state::StateStore;
-use super::watermark::micros;
+use super::watermark::{drop_late, micros};
 use crate::error::{Error, Result};
 use crate::session::Session;
-use datafusion::arrow::array::{Array, BooleanArray, Int64Array, TimestampMicrosecondArray};
+use datafusion::arrow::array::{BooleanArray, TimestampMicrosecondArray};
 use datafusion::arrow::compute::kernels::cmp::gt;
 use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::{Distinct, Expr, LogicalPlan, LogicalPlanBuilder, cast as cast_expr, lit};
+use datafusion::logical_expr::{Distinct, Expr, LogicalPlan, cast as cast_expr, lit};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -78,17 +78,9 @@ impl StreamingDedup {
             Some((_, name, Some(w))) => {
                 let time = cast_expr(Expr::Column(datafusion::common::Column::from_name(name)), micros());
                 let late = time.lt_eq(lit(ScalarValue::TimestampMicrosecond(Some(*w), None)));
-                let dropped = LogicalPlanBuilder::from(input.clone())
-                    .filter(late.clone())?
-                    .aggregate(Vec::<Expr>::new(), vec![datafusion::functions_aggregate::count::count(lit(1))])?
-                    .build()?;
-                let physical = state.block_on(state.ctx.state().create_physical_plan(&dropped))?;
-                let counted = state.block_on(datafusion::physical_plan::collect(physical, state.ctx.task_ctx()))?;
-                metrics.num_rows_dropped_by_watermark = counted
-                    .first()
-                    .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
-                    .unwrap_or(0) as u64;
-                LogicalPlanBuilder::from(input).filter(late.is_not_true())?.build()?
+                let (kept, dropped) = drop_late(session, input, late)?;
+                metrics.num_rows_dropped_by_watermark = dropped;
+                kept
             }
             _ => input,
         };

@@ -5,10 +5,12 @@
 
 use crate::DataFrame;
 use crate::error::{Error, Result};
+use datafusion::arrow::array::{Array, Int64Array};
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{Column, ScalarValue};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, Expr, LogicalPlan, LogicalPlanBuilder, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility, lit,
 };
 use std::sync::Arc;
 
@@ -95,4 +97,25 @@ impl DataFrame {
 /// The type event times are compared in.
 pub(crate) fn micros() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, None)
+}
+
+/// Drops the rows of `input` for which `late` holds (rows behind the watermark); returns the plan of the rows
+/// kept and the number dropped (Spark's `numRowsDroppedByWatermark`).
+pub(crate) fn drop_late(
+    session: &crate::session::Session,
+    input: LogicalPlan,
+    late: Expr,
+) -> Result<(LogicalPlan, u64)> {
+    let state = session.ctx.sql_state()?;
+    let dropped = LogicalPlanBuilder::from(input.clone())
+        .filter(late.clone())?
+        .aggregate(Vec::<Expr>::new(), vec![datafusion::functions_aggregate::count::count(lit(1))])?
+        .build()?;
+    let physical = state.block_on(state.ctx.state().create_physical_plan(&dropped))?;
+    let counted = state.block_on(datafusion::physical_plan::collect(physical, state.ctx.task_ctx()))?;
+    let n = counted
+        .first()
+        .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+        .unwrap_or(0);
+    Ok((LogicalPlanBuilder::from(input).filter(late.is_not_true())?.build()?, n as u64))
 }
