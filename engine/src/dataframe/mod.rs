@@ -43,6 +43,7 @@ pub use na::{FillValue, NaFunctions};
 pub use plot::{Chart, PlotAccessor};
 pub use reader::DataFrameReader;
 pub use row::{FromValue, Row};
+pub use stat::DataFrameStatFunctions;
 pub use udaf::{Udaf, udaf};
 pub use udf::{SqlValue, Udf, UdfArg, UdfFn, UdfResult, arrow_udf, udf};
 pub use udtf::{Udtf, UdtfFn, UdtfRow, udtf};

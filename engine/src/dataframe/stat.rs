@@ -212,3 +212,72 @@ mod tests {
         assert!(Statistic::parse("120%").is_err());
     }
 }
+
+/// Statistics of pairs of columns (Spark's `DataFrameStatFunctions`), from [`DataFrame::stat`].
+#[derive(Debug, Clone)]
+pub struct DataFrameStatFunctions {
+    df: DataFrame,
+}
+
+impl DataFrame {
+    /// Statistics of pairs of columns: `df.stat().corr("a", "b")`, `df.stat().cov("a", "b")`.
+    pub fn stat(&self) -> DataFrameStatFunctions {
+        DataFrameStatFunctions { df: self.clone() }
+    }
+}
+
+impl DataFrameStatFunctions {
+    /// A numeric column by name, as a double (an error naming the column otherwise).
+    fn numeric(&self, name: &str) -> Result<Expr> {
+        let field = self.df.df.schema().field_with_unqualified_name(name).map_err(|_| {
+            Error::param("col", format!("there is no column `{name}`; columns: {:?}", self.df.columns()))
+        })?;
+        if !field.data_type().is_numeric() {
+            return Err(Error::param(
+                "col",
+                format!("column `{name}` is {}, but correlation and covariance need numbers", field.data_type()),
+            ));
+        }
+        Ok(cast(col(datafusion::common::Column::from_name(name)), DataType::Float64))
+    }
+
+    /// One aggregate of two columns over the rows where both are set, as Spark computes them.
+    fn pair(&self, col1: &str, col2: &str, f: fn(Expr, Expr) -> Expr) -> Result<f64> {
+        let (a, b) = (self.numeric(col1)?, self.numeric(col2)?);
+        let both = a.clone().is_not_null().and(b.clone().is_not_null());
+        let df = self.df.df.clone().filter(both)?.aggregate(vec![], vec![f(a, b).alias("v")])?;
+        let rows = DataFrame::new(self.df.session.clone(), df).collect_batches()?;
+        let value = rows
+            .iter()
+            .find(|b| b.num_rows() > 0)
+            .and_then(|b| b.column(0).as_any().downcast_ref::<datafusion::arrow::array::Float64Array>().cloned())
+            .filter(|a| !a.is_null(0))
+            .map_or(f64::NAN, |a| a.value(0));
+        Ok(value)
+    }
+
+    /// The Pearson correlation of two numeric columns (Spark's `stat.corr`; NaN with fewer than two rows or a
+    /// constant column).
+    pub fn corr(&self, col1: &str, col2: &str) -> Result<f64> {
+        self.corr_with(col1, col2, "pearson")
+    }
+
+    /// [`corr`](Self::corr) naming the method: only `pearson`, as in Spark (Spearman is MLlib's
+    /// `Statistics::corr`).
+    pub fn corr_with(&self, col1: &str, col2: &str, method: &str) -> Result<f64> {
+        if !method.eq_ignore_ascii_case("pearson") {
+            return Err(Error::param(
+                "method",
+                format!(
+                    "Currently only the calculation of the Pearson Correlation coefficient is supported, not `{method}`"
+                ),
+            ));
+        }
+        self.pair(col1, col2, agg::corr)
+    }
+
+    /// The sample covariance of two numeric columns (Spark's `stat.cov`).
+    pub fn cov(&self, col1: &str, col2: &str) -> Result<f64> {
+        self.pair(col1, col2, agg::covar_samp)
+    }
+}

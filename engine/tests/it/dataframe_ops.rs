@@ -537,3 +537,33 @@ fn vector_columns_show_and_print_as_sparks() -> TestResult {
     assert_eq!(df.dtypes(), vec![("features".to_string(), "vector".to_string())]);
     Ok(())
 }
+
+/// `df.stat()`: Pearson correlation and sample covariance of iris's columns, against NumPy's `corrcoef` and
+/// `cov(ddof=1)` (`datasets/reference/mllib_stat.py`, the same figures MLlib's `Statistics` is checked with).
+#[test]
+fn stat_corr_and_cov_match_numpy() -> TestResult {
+    let s = session(2);
+    let iris = s.read().option("inferSchema", true).csv(&datasets::path("iris.csv"))?.to_df([
+        "sepal_length",
+        "sepal_width",
+        "petal_length",
+        "petal_width",
+        "label",
+    ])?;
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(datasets::path("reference/mllib_stat_expected.json"))?)?;
+    let names = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
+    for (i, a) in names.iter().enumerate() {
+        for (j, b) in names.iter().enumerate() {
+            let corr = expected["iris_pearson"][i][j].as_f64().ok_or("pearson")?;
+            let cov = expected["iris_covariance"][i][j].as_f64().ok_or("covariance")?;
+            approx::assert_relative_eq!(iris.stat().corr(a, b)?, corr, max_relative = 1e-12);
+            approx::assert_relative_eq!(iris.stat().cov(a, b)?, cov, max_relative = 1e-12);
+        }
+    }
+    let e = iris.stat().corr_with("sepal_length", "petal_length", "spearman").expect_err("only pearson").to_string();
+    assert!(e.contains("only the calculation of the Pearson"), "{e}");
+    let e = iris.stat().corr("sepal_length", "nope").expect_err("no column").to_string();
+    assert!(e.contains("no column `nope`"), "{e}");
+    Ok(())
+}
