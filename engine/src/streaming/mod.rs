@@ -5,7 +5,7 @@
 //! - [`DataFrame::write_stream`] gives a [`DataStreamWriter`]: sink (`memory`, `console`, `foreach_batch`,
 //!   `foreach`), [`OutputMode`], [`Trigger`], `checkpointLocation`; `start()` runs the query on its own thread.
 //! - With a checkpoint, each batch's offsets are logged before it runs and its commit after the sink wrote it,
-//!   so a restarted query replays an uncommitted batch with exactly the same input (see [`checkpoint`]).
+//!   so a restarted query replays an uncommitted batch with exactly the same input.
 //!
 //! ```
 //! # use flint_engine::prelude::*;
