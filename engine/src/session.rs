@@ -437,8 +437,11 @@ impl Session {
         self.ctx.cancel_epoch.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Stops the session: later jobs fail with [`Error::SessionStopped`].
+    /// Stops the session and its streaming queries: later jobs fail with [`Error::SessionStopped`].
     pub fn stop(&self) {
+        // As Spark's `stop()`, the session's streaming queries stop first; a query whose thread panicked has
+        // nothing left to stop, so that error is not the session's.
+        let _ = self.streams().stop_all();
         self.ctx.stopped.store(true, Ordering::Relaxed);
         let mut active = ACTIVE.lock().unwrap_or_else(|e| e.into_inner());
         if active.as_ref().is_some_and(|s| Arc::ptr_eq(&s.ctx, &self.ctx)) {

@@ -646,3 +646,14 @@ fn sql_groups_a_stream_by_sliding_windows() -> TestResult {
     assert_eq!(rows, ["11:59:55 a 1", "12:00:00 a 2", "12:00:05 a 1", "12:00:05 b 1", "12:00:10 b 1"]);
     Ok(())
 }
+
+#[test]
+fn stopping_the_session_stops_its_streaming_queries() -> TestResult {
+    let s = session(2);
+    let query = stream(&s)?.to_df()?.write_stream().format("memory").query_name("until_stop").start()?;
+    assert!(query.is_active());
+    s.stop();
+    assert!(!query.is_active());
+    assert!(query.await_termination(Some(std::time::Duration::from_secs(5)))?);
+    Ok(())
+}
