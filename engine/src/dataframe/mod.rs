@@ -24,7 +24,7 @@ mod na;
 mod persist;
 mod plot;
 mod reader;
-mod row;
+pub(crate) mod row;
 mod sample;
 mod setops;
 pub(crate) mod show;
@@ -648,8 +648,8 @@ fn makes_rows(e: &Expr) -> bool {
 /// Rows grouped by key columns, waiting for aggregates (Spark's `GroupedData`).
 #[derive(Debug, Clone)]
 pub struct GroupedData {
-    df: DataFrame,
-    keys: Vec<Column>,
+    pub(crate) df: DataFrame,
+    pub(crate) keys: Vec<Column>,
 }
 
 impl GroupedData {

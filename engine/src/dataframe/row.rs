@@ -119,6 +119,11 @@ impl FromValue for ScalarValue {
 }
 
 impl Row {
+    /// A row of `values`, one per field of `schema`.
+    pub(crate) fn new(schema: SchemaRef, values: Vec<ScalarValue>) -> Row {
+        Row { schema, values }
+    }
+
     /// Rows of record batches.
     pub(crate) fn from_batches(batches: &[RecordBatch]) -> Result<Vec<Row>> {
         let mut rows = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
@@ -182,24 +187,7 @@ impl Row {
 /// (or `_1`, `_2`, … as Spark names tuple fields).
 pub(crate) fn batch_from_serialize<T: Serialize>(rows: &[T], names: &[&str]) -> Result<RecordBatch> {
     use datafusion::arrow::json::reader::{ReaderBuilder, infer_json_schema_from_iterator};
-    let values: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| serde_json::to_value(r).map_err(|e| Error::param("rows", format!("cannot be serialized: {e}"))))
-        .collect::<Result<_>>()?;
-    let records: Vec<serde_json::Value> = values
-        .into_iter()
-        .map(|v| match v {
-            serde_json::Value::Object(_) if names.is_empty() => Ok(v),
-            serde_json::Value::Array(items) => {
-                let named = items.into_iter().enumerate().map(|(i, item)| (field_name(names, i), item)).collect();
-                Ok(serde_json::Value::Object(named))
-            }
-            serde_json::Value::Object(map) => Ok(serde_json::Value::Object(
-                map.into_iter().enumerate().map(|(i, (_, v))| (field_name(names, i), v)).collect(),
-            )),
-            scalar => Ok(serde_json::Value::Object([(field_name(names, 0), scalar)].into_iter().collect())),
-        })
-        .collect::<Result<_>>()?;
+    let records = json_records(rows, names)?;
     let inferred = infer_json_schema_from_iterator(records.iter().map(|v| Ok(v.clone())))?;
     // Keep the order of the names (JSON inference sorts nothing, but be explicit about it).
     let order: Vec<String> = match records.first() {
@@ -214,6 +202,34 @@ pub(crate) fn batch_from_serialize<T: Serialize>(rows: &[T], names: &[&str]) -> 
         Some(batch) => Ok(batch),
         None => Ok(RecordBatch::new_empty(schema)),
     }
+}
+
+/// Serializable values as JSON objects keyed by column name: structs keep their field names when `names` is
+/// empty or holds them all (else they take `names` by position), tuples and scalars take `names` (or `_1`, `_2`,
+/// … as Spark names tuple fields).
+pub(crate) fn json_records<T: Serialize>(rows: &[T], names: &[&str]) -> Result<Vec<serde_json::Value>> {
+    let values: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| serde_json::to_value(r).map_err(|e| Error::param("rows", format!("cannot be serialized: {e}"))))
+        .collect::<Result<_>>()?;
+    values
+        .into_iter()
+        .map(|v| match v {
+            serde_json::Value::Object(ref map)
+                if map.keys().all(|k| names.is_empty() || names.contains(&k.as_str())) =>
+            {
+                Ok(v)
+            }
+            serde_json::Value::Array(items) => {
+                let named = items.into_iter().enumerate().map(|(i, item)| (field_name(names, i), item)).collect();
+                Ok(serde_json::Value::Object(named))
+            }
+            serde_json::Value::Object(map) => Ok(serde_json::Value::Object(
+                map.into_iter().enumerate().map(|(i, (_, v))| (field_name(names, i), v)).collect(),
+            )),
+            scalar => Ok(serde_json::Value::Object([(field_name(names, 0), scalar)].into_iter().collect())),
+        })
+        .collect()
 }
 
 fn field_name(names: &[&str], i: usize) -> String {

@@ -108,7 +108,7 @@ fn collect_shuffles(rdd: &dyn RddBase, seen: &mut HashSet<usize>, order: &mut Ve
     }
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         format!("panicked: {s}")
     } else if let Some(s) = payload.downcast_ref::<String>() {

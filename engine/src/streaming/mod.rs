@@ -32,6 +32,7 @@ mod checkpoint;
 mod dedup;
 mod file_sink;
 mod file_source;
+mod group_state;
 mod plan;
 mod query;
 mod rate_source;
@@ -42,6 +43,7 @@ mod state;
 mod watermark;
 
 pub(crate) use file_sink::committed_files;
+pub use group_state::{GroupState, GroupStateTimeout};
 pub use query::{
     QueryStatus, SinkProgress, SourceProgress, StreamingQuery, StreamingQueryManager, StreamingQueryProgress,
 };
@@ -299,15 +301,20 @@ impl DataStreamWriter {
         }
         let mode: OutputMode = self.output_mode.parse()?;
         let stateful = plan::stateful(&plan);
-        if stateful.aggregations + stateful.distincts > 1 {
+        if stateful.total() > 1 {
             return Err(Error::Plan(
                 "Multiple streaming aggregations are not supported with streaming DataFrames/Datasets (Flint runs \
-                 one stateful operator per query: one aggregation or one drop_duplicates)"
+                 one stateful operator per query: one aggregation, one drop_duplicates or one \
+                 flat_map_groups_with_state)"
                     .to_string(),
             ));
         }
         let watermark = plan::watermarks(&plan).into_iter().next();
         let aggregate = plan::find_aggregate(&plan);
+        let groups = plan::find_groups_with_state(&plan);
+        if let Some(node) = &groups {
+            group_state::StreamingGroups::check(node, mode, watermark.as_ref())?;
+        }
         match &aggregate {
             None if mode == OutputMode::Complete => {
                 return Err(Error::Plan(
@@ -381,7 +388,7 @@ impl DataStreamWriter {
                 let mut options = self.options.clone();
                 options.retain(|k, _| !matches!(k.as_str(), "path" | "checkpointlocation"));
                 let sink = file_sink::FileSink::new(path, &f, options)?;
-                if aggregate.is_some() && mode != OutputMode::Append {
+                if mode != OutputMode::Append {
                     return Err(Error::Plan(format!(
                         "Data source {f} does not support {mode} output mode: a file sink only appends"
                     )));
@@ -412,6 +419,10 @@ impl DataStreamWriter {
                 (agg, aggregate::StreamingAggregate::new(dir))
             }),
             dedup,
+            groups: groups.map(|node| {
+                let dir = checkpoint.as_ref().map(|cp| cp.state_dir(0));
+                (node, group_state::StreamingGroups::new(dir))
+            }),
             watermark,
             checkpoint,
         };

@@ -1,6 +1,7 @@
 //! Streaming logical plans: finding the sources a plan reads, and each micro-batch's plan, in which every
 //! source's scan reads that batch's rows instead.
 
+use super::group_state::{GroupsWithState, node_of};
 use super::source::{SourceProvider, StreamTable};
 use super::watermark::Watermark;
 use crate::error::Result;
@@ -52,11 +53,19 @@ pub(crate) fn is_streaming(plan: &LogicalPlan) -> bool {
     !streams(plan).is_empty()
 }
 
-/// The stateful operators over streams in a plan: aggregations, and distincts (`drop_duplicates`).
+/// The stateful operators over streams in a plan: aggregations, distincts (`drop_duplicates`) and per-key state
+/// functions.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Stateful {
     pub(crate) aggregations: usize,
     pub(crate) distincts: usize,
+    pub(crate) groups_with_state: usize,
+}
+
+impl Stateful {
+    pub(crate) fn total(self) -> usize {
+        self.aggregations + self.distincts + self.groups_with_state
+    }
 }
 
 pub(crate) fn stateful(plan: &LogicalPlan) -> Stateful {
@@ -65,11 +74,15 @@ pub(crate) fn stateful(plan: &LogicalPlan) -> Stateful {
         match node {
             LogicalPlan::Aggregate(agg) if is_streaming(&agg.input) => found.aggregations += 1,
             LogicalPlan::Distinct(d) if is_streaming(d.input()) => found.distincts += 1,
+            LogicalPlan::Extension(e) if node_of(e).is_some_and(|n| is_streaming(&n.input)) => {
+                found.groups_with_state += 1;
+            }
             LogicalPlan::TableScan(scan) => {
                 if let Some(view) = view_of(scan) {
                     let inner = stateful(&view);
                     found.aggregations += inner.aggregations;
                     found.distincts += inner.distincts;
+                    found.groups_with_state += inner.groups_with_state;
                 }
             }
             _ => {}
@@ -107,6 +120,20 @@ pub(crate) fn find_aggregate(plan: &LogicalPlan) -> Option<Aggregate> {
     found
 }
 
+/// The first per-key state function over a stream in a plan (looking into views too).
+pub(crate) fn find_groups_with_state(plan: &LogicalPlan) -> Option<GroupsWithState> {
+    let mut found = None;
+    let _ = plan.apply_with_subqueries(|node| {
+        match node {
+            LogicalPlan::Extension(e) => found = node_of(e).filter(|n| is_streaming(&n.input)).cloned(),
+            LogicalPlan::TableScan(scan) => found = view_of(scan).and_then(|v| find_groups_with_state(&v)),
+            _ => {}
+        }
+        Ok(if found.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
+}
+
 /// The watermarks declared in a plan (looking into views too).
 pub(crate) fn watermarks(plan: &LogicalPlan) -> Vec<Watermark> {
     let mut found = Vec::new();
@@ -128,6 +155,9 @@ pub(crate) trait BatchHooks {
 
     /// Runs a streaming deduplication over this batch's input and returns the plan of its new rows.
     fn distinct(&mut self, distinct: &Distinct, input: LogicalPlan) -> Result<LogicalPlan>;
+
+    /// Runs a per-key state function over this batch's input and returns the plan of its output rows.
+    fn groups_with_state(&mut self, node: &GroupsWithState, input: LogicalPlan) -> Result<LogicalPlan>;
 
     /// Sees the rows under a `with_watermark` (to track the maximum event time).
     fn watermark(&mut self, marker: &Watermark, input: &LogicalPlan) -> Result<()>;
@@ -191,6 +221,13 @@ fn rewrite(
                 Ok((hooks.distinct(distinct, input)?, true))
             } else {
                 Ok((plan.with_new_exprs(plan.expressions(), vec![input])?, false))
+            }
+        }
+        LogicalPlan::Extension(extension) if node_of(extension).is_some() => {
+            let (input, streaming) = rewrite(&plan.inputs()[0].clone(), rows, hooks)?;
+            match node_of(extension) {
+                Some(node) if streaming => Ok((hooks.groups_with_state(node, input)?, false)),
+                _ => Ok((plan.with_new_exprs(plan.expressions(), vec![input])?, false)),
             }
         }
         LogicalPlan::Filter(filter) if Watermark::of(&filter.predicate).is_some() => {

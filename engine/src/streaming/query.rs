@@ -8,6 +8,7 @@
 use super::aggregate::{AggregateMetrics, BatchWatermark, StreamingAggregate};
 use super::checkpoint::{BatchMetadata, Checkpoint, OffsetSeq};
 use super::dedup::StreamingDedup;
+use super::group_state::{GroupStateTimeout, GroupsWithState, StreamingGroups};
 use super::plan::{BatchHooks, batch_plan};
 use super::sink::Sink;
 use super::source::{Offset, ReadLimit, Source};
@@ -304,6 +305,8 @@ pub(crate) struct Execution {
     pub(crate) aggregate: Option<(Aggregate, StreamingAggregate)>,
     /// The query's streaming deduplication, if any, with its state.
     pub(crate) dedup: Option<(Distinct, StreamingDedup)>,
+    /// The query's per-key state function, if any, with its state.
+    pub(crate) groups: Option<(GroupsWithState, StreamingGroups)>,
     pub(crate) watermark: Option<Watermark>,
     pub(crate) checkpoint: Option<Checkpoint>,
 }
@@ -473,10 +476,11 @@ impl Runner {
             durations.insert("latestOffset".to_string(), started.elapsed().as_millis() as u64);
             let new_data = ends != self.resume.committed;
             // Spark's no-data batch: a watermark that moved can close groups and evict state without new rows.
-            let closes_groups = (self.exec.aggregate.is_some() || self.exec.dedup.is_some())
-                && self.exec.watermark.is_some()
-                && self.resume.watermark_ms > self.resume.last_batch_watermark_ms;
-            let ran = new_data || closes_groups;
+            let closes_groups =
+                (self.exec.aggregate.is_some() || self.exec.dedup.is_some() || self.exec.groups.is_some())
+                    && self.exec.watermark.is_some()
+                    && self.resume.watermark_ms > self.resume.last_batch_watermark_ms;
+            let ran = new_data || closes_groups || self.deadline_passed()?;
             if ran {
                 let seq = OffsetSeq {
                     metadata: BatchMetadata {
@@ -511,6 +515,19 @@ impl Runner {
         Ok(())
     }
 
+    /// Whether a key of a per-key state function has a processing-time deadline behind the clock: its timeout
+    /// needs a batch even without new rows. (Spark runs a no-data batch every trigger under processing-time
+    /// timeouts; running one only when a deadline has passed gives the same output.)
+    fn deadline_passed(&mut self) -> Result<bool> {
+        let batch = self.resume.next_batch;
+        match &mut self.exec.groups {
+            Some((node, groups)) if node.timeout == GroupStateTimeout::ProcessingTimeTimeout => {
+                Ok(groups.next_timeout_ms(node, batch)?.is_some_and(|deadline| deadline < now_ms()))
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// Runs one logged batch through the plan and the sink, then commits it.
     fn run_batch(
         &mut self,
@@ -543,7 +560,9 @@ impl Runner {
             session: &self.exec.session,
             aggregate: self.exec.aggregate.as_mut(),
             dedup: self.exec.dedup.as_mut(),
+            groups: self.exec.groups.as_mut(),
             batch,
+            batch_time_ms: seq.metadata.batch_timestamp_ms,
             mode: self.exec.mode,
             watermark: watermark.as_ref(),
             max_event_time: None,
@@ -611,7 +630,12 @@ impl Runner {
             },
             state_operators: aggregate_metrics
                 .map(|m| StateOperatorProgress {
-                    operator_name: if self.exec.dedup.is_some() { "dedupe" } else { "stateStoreSave" }.to_string(),
+                    operator_name: match (&self.exec.dedup, &self.exec.groups) {
+                        (Some(_), _) => "dedupe",
+                        (_, Some((node, _))) => node.operator,
+                        _ => "stateStoreSave",
+                    }
+                    .to_string(),
                     num_rows_total: m.num_rows_total,
                     num_rows_updated: m.num_rows_updated,
                     num_rows_removed: m.num_rows_removed,
@@ -647,7 +671,10 @@ struct Hooks<'a> {
     session: &'a Session,
     aggregate: Option<&'a mut (Aggregate, StreamingAggregate)>,
     dedup: Option<&'a mut (Distinct, StreamingDedup)>,
+    groups: Option<&'a mut (GroupsWithState, StreamingGroups)>,
     batch: u64,
+    /// The batch's processing time, in ms, as logged with its offsets.
+    batch_time_ms: i64,
     mode: OutputMode,
     watermark: Option<&'a BatchWatermark>,
     /// The largest event time under the watermark in this batch, in microseconds.
@@ -670,6 +697,16 @@ impl BatchHooks for Hooks<'_> {
             return Err(Error::Internal("a streaming deduplication without state".to_string()));
         };
         let (plan, metrics) = state.run(self.session, distinct, input, self.batch, self.watermark)?;
+        self.metrics = Some(metrics);
+        Ok(plan)
+    }
+
+    fn groups_with_state(&mut self, node: &GroupsWithState, input: LogicalPlan) -> Result<LogicalPlan> {
+        let Some((_, state)) = self.groups.as_deref_mut() else {
+            return Err(Error::Internal("a per-key state function without state".to_string()));
+        };
+        let watermark = self.watermark.map(|w| (&w.definition, w.value));
+        let (plan, metrics) = state.run(self.session, node, input, self.batch, self.batch_time_ms, watermark)?;
         self.metrics = Some(metrics);
         Ok(plan)
     }

@@ -18,6 +18,7 @@ mod read_modes;
 mod shared;
 mod streaming;
 mod streaming_golden;
+mod streaming_state;
 mod transformations;
 
 use flint_engine::prelude::*;
