@@ -3,6 +3,7 @@
 //! Each function is DataFusion's implementation under Spark's name, named in results as Spark names them
 //! (`avg(age)`, `count(1)`), so that `show()` prints Spark's headers. The same functions are callable from SQL.
 
+pub use crate::dataframe::sessions::session_window;
 use crate::dataframe::{Column, IntoColumn};
 use crate::error::{Error, Result};
 use datafusion::arrow::datatypes::{DataType, TimeUnit};

@@ -26,6 +26,7 @@ mod plot;
 mod reader;
 pub(crate) mod row;
 mod sample;
+pub(crate) mod sessions;
 mod setops;
 pub(crate) mod show;
 mod stat;
@@ -656,6 +657,13 @@ impl GroupedData {
     /// Computes aggregates per group: the key columns, then one column per aggregate.
     pub fn agg(&self, aggs: impl IntoIterator<Item = Column>) -> Result<DataFrame> {
         let aggs: Vec<Expr> = aggs.into_iter().map(|c| c.expr).collect();
+        if let Some((position, session)) = sessions::session_key(&self.keys)? {
+            let keys: Vec<Expr> = self.keys.iter().map(|k| k.expr.clone()).collect();
+            if self.df.is_streaming() {
+                return crate::streaming::session_window::plan(&self.df, keys, position, session, aggs);
+            }
+            return sessions::aggregate_sessions(&self.df, &keys, position, &session, &aggs, &[]);
+        }
         if !self.keys.iter().any(|k| makes_rows(&k.expr)) {
             let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
             return Ok(self.df.derive(self.df.df.clone().aggregate(keys, aggs)?));

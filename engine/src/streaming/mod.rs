@@ -36,6 +36,7 @@ mod group_state;
 mod plan;
 mod query;
 mod rate_source;
+pub(crate) mod session_window;
 mod sink;
 mod socket_source;
 mod source;
@@ -312,11 +313,15 @@ impl DataStreamWriter {
         let watermark = plan::watermarks(&plan).into_iter().next();
         let aggregate = plan::find_aggregate(&plan);
         let groups = plan::find_groups_with_state(&plan);
+        let sessions = plan::find_session_aggregate(&plan);
+        if sessions.is_some() {
+            session_window::StreamingSessions::check_mode(mode, watermark.as_ref())?;
+        }
         if let Some(node) = &groups {
             group_state::StreamingGroups::check(node, mode, watermark.as_ref())?;
         }
         match &aggregate {
-            None if mode == OutputMode::Complete => {
+            None if mode == OutputMode::Complete && sessions.is_none() => {
                 return Err(Error::Plan(
                     "Complete output mode not supported when there are no streaming aggregations on streaming \
                      DataFrames/Datasets"
@@ -422,6 +427,10 @@ impl DataStreamWriter {
             groups: groups.map(|node| {
                 let dir = checkpoint.as_ref().map(|cp| cp.state_dir(0));
                 (node, group_state::StreamingGroups::new(dir))
+            }),
+            sessions: sessions.map(|node| {
+                let dir = checkpoint.as_ref().map(|cp| cp.state_dir(0));
+                (node, session_window::StreamingSessions::new(dir))
             }),
             watermark,
             checkpoint,

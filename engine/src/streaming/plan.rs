@@ -1,7 +1,8 @@
 //! Streaming logical plans: finding the sources a plan reads, and each micro-batch's plan, in which every
 //! source's scan reads that batch's rows instead.
 
-use super::group_state::{GroupsWithState, node_of};
+use super::group_state::{self, GroupsWithState};
+use super::session_window::{self, SessionAggregate};
 use super::source::{SourceProvider, StreamTable};
 use super::watermark::Watermark;
 use crate::error::Result;
@@ -74,8 +75,11 @@ pub(crate) fn stateful(plan: &LogicalPlan) -> Stateful {
         match node {
             LogicalPlan::Aggregate(agg) if is_streaming(&agg.input) => found.aggregations += 1,
             LogicalPlan::Distinct(d) if is_streaming(d.input()) => found.distincts += 1,
-            LogicalPlan::Extension(e) if node_of(e).is_some_and(|n| is_streaming(&n.input)) => {
+            LogicalPlan::Extension(e) if group_state::node_of(e).is_some_and(|n| is_streaming(&n.input)) => {
                 found.groups_with_state += 1;
+            }
+            LogicalPlan::Extension(e) if session_window::node_of(e).is_some_and(|n| is_streaming(&n.input)) => {
+                found.aggregations += 1;
             }
             LogicalPlan::TableScan(scan) => {
                 if let Some(view) = view_of(scan) {
@@ -125,8 +129,22 @@ pub(crate) fn find_groups_with_state(plan: &LogicalPlan) -> Option<GroupsWithSta
     let mut found = None;
     let _ = plan.apply_with_subqueries(|node| {
         match node {
-            LogicalPlan::Extension(e) => found = node_of(e).filter(|n| is_streaming(&n.input)).cloned(),
+            LogicalPlan::Extension(e) => found = group_state::node_of(e).filter(|n| is_streaming(&n.input)).cloned(),
             LogicalPlan::TableScan(scan) => found = view_of(scan).and_then(|v| find_groups_with_state(&v)),
+            _ => {}
+        }
+        Ok(if found.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
+}
+
+/// The first session-window aggregation over a stream in a plan (looking into views too).
+pub(crate) fn find_session_aggregate(plan: &LogicalPlan) -> Option<SessionAggregate> {
+    let mut found = None;
+    let _ = plan.apply_with_subqueries(|node| {
+        match node {
+            LogicalPlan::Extension(e) => found = session_window::node_of(e).filter(|n| is_streaming(&n.input)).cloned(),
+            LogicalPlan::TableScan(scan) => found = view_of(scan).and_then(|v| find_session_aggregate(&v)),
             _ => {}
         }
         Ok(if found.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
@@ -158,6 +176,9 @@ pub(crate) trait BatchHooks {
 
     /// Runs a per-key state function over this batch's input and returns the plan of its output rows.
     fn groups_with_state(&mut self, node: &GroupsWithState, input: LogicalPlan) -> Result<LogicalPlan>;
+
+    /// Runs a session-window aggregation over this batch's input and returns the plan of its output rows.
+    fn session_aggregate(&mut self, node: &SessionAggregate, input: LogicalPlan) -> Result<LogicalPlan>;
 
     /// Sees the rows under a `with_watermark` (to track the maximum event time).
     fn watermark(&mut self, marker: &Watermark, input: &LogicalPlan) -> Result<()>;
@@ -223,10 +244,13 @@ fn rewrite(
                 Ok((plan.with_new_exprs(plan.expressions(), vec![input])?, false))
             }
         }
-        LogicalPlan::Extension(extension) if node_of(extension).is_some() => {
-            let (input, streaming) = rewrite(&plan.inputs()[0].clone(), rows, hooks)?;
-            match node_of(extension) {
-                Some(node) if streaming => Ok((hooks.groups_with_state(node, input)?, false)),
+        LogicalPlan::Extension(extension)
+            if group_state::node_of(extension).is_some() || session_window::node_of(extension).is_some() =>
+        {
+            let (input, streaming) = rewrite(plan.inputs()[0], rows, hooks)?;
+            match (group_state::node_of(extension), session_window::node_of(extension)) {
+                (Some(node), _) if streaming => Ok((hooks.groups_with_state(node, input)?, false)),
+                (_, Some(node)) if streaming => Ok((hooks.session_aggregate(node, input)?, false)),
                 _ => Ok((plan.with_new_exprs(plan.expressions(), vec![input])?, false)),
             }
         }

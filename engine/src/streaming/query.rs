@@ -10,6 +10,7 @@ use super::checkpoint::{BatchMetadata, Checkpoint, OffsetSeq};
 use super::dedup::StreamingDedup;
 use super::group_state::{GroupStateTimeout, GroupsWithState, StreamingGroups};
 use super::plan::{BatchHooks, batch_plan};
+use super::session_window::{SessionAggregate, StreamingSessions};
 use super::sink::Sink;
 use super::source::{Offset, ReadLimit, Source};
 use super::watermark::Watermark;
@@ -307,6 +308,8 @@ pub(crate) struct Execution {
     pub(crate) dedup: Option<(Distinct, StreamingDedup)>,
     /// The query's per-key state function, if any, with its state.
     pub(crate) groups: Option<(GroupsWithState, StreamingGroups)>,
+    /// The query's session-window aggregation, if any, with its state.
+    pub(crate) sessions: Option<(SessionAggregate, StreamingSessions)>,
     pub(crate) watermark: Option<Watermark>,
     pub(crate) checkpoint: Option<Checkpoint>,
 }
@@ -476,10 +479,12 @@ impl Runner {
             durations.insert("latestOffset".to_string(), started.elapsed().as_millis() as u64);
             let new_data = ends != self.resume.committed;
             // Spark's no-data batch: a watermark that moved can close groups and evict state without new rows.
-            let closes_groups =
-                (self.exec.aggregate.is_some() || self.exec.dedup.is_some() || self.exec.groups.is_some())
-                    && self.exec.watermark.is_some()
-                    && self.resume.watermark_ms > self.resume.last_batch_watermark_ms;
+            let closes_groups = (self.exec.aggregate.is_some()
+                || self.exec.dedup.is_some()
+                || self.exec.groups.is_some()
+                || self.exec.sessions.is_some())
+                && self.exec.watermark.is_some()
+                && self.resume.watermark_ms > self.resume.last_batch_watermark_ms;
             let ran = new_data || closes_groups || self.deadline_passed()?;
             if ran {
                 let seq = OffsetSeq {
@@ -561,6 +566,7 @@ impl Runner {
             aggregate: self.exec.aggregate.as_mut(),
             dedup: self.exec.dedup.as_mut(),
             groups: self.exec.groups.as_mut(),
+            sessions: self.exec.sessions.as_mut(),
             batch,
             batch_time_ms: seq.metadata.batch_timestamp_ms,
             mode: self.exec.mode,
@@ -633,6 +639,7 @@ impl Runner {
                     operator_name: match (&self.exec.dedup, &self.exec.groups) {
                         (Some(_), _) => "dedupe",
                         (_, Some((node, _))) => node.operator,
+                        _ if self.exec.sessions.is_some() => "sessionWindowStateStoreSaveExec",
                         _ => "stateStoreSave",
                     }
                     .to_string(),
@@ -672,6 +679,7 @@ struct Hooks<'a> {
     aggregate: Option<&'a mut (Aggregate, StreamingAggregate)>,
     dedup: Option<&'a mut (Distinct, StreamingDedup)>,
     groups: Option<&'a mut (GroupsWithState, StreamingGroups)>,
+    sessions: Option<&'a mut (SessionAggregate, StreamingSessions)>,
     batch: u64,
     /// The batch's processing time, in ms, as logged with its offsets.
     batch_time_ms: i64,
@@ -707,6 +715,16 @@ impl BatchHooks for Hooks<'_> {
         };
         let watermark = self.watermark.map(|w| (&w.definition, w.value));
         let (plan, metrics) = state.run(self.session, node, input, self.batch, self.batch_time_ms, watermark)?;
+        self.metrics = Some(metrics);
+        Ok(plan)
+    }
+
+    fn session_aggregate(&mut self, node: &SessionAggregate, input: LogicalPlan) -> Result<LogicalPlan> {
+        let Some((_, state)) = self.sessions.as_deref_mut() else {
+            return Err(Error::Internal("a session-window aggregation without state".to_string()));
+        };
+        let watermark = self.watermark.and_then(|w| w.value);
+        let (plan, metrics) = state.run(self.session, node, input, self.batch, self.mode, watermark)?;
         self.metrics = Some(metrics);
         Ok(plan)
     }

@@ -187,13 +187,14 @@ impl MemoryStream {
     pub fn add_batches(&self, batches: Vec<RecordBatch>) -> Result<Offset> {
         let mut combined = Vec::with_capacity(batches.len());
         for b in batches {
-            if b.schema().fields() != self.schema.fields() {
-                return Err(Error::param(
+            // Rows without nulls fit a nullable column: the stream's schema need only contain theirs.
+            let schema = b.schema();
+            combined.push(b.with_schema(Arc::clone(&self.schema)).map_err(|_| {
+                Error::param(
                     "MemoryStream.add_data",
-                    format!("rows of schema {} do not match the stream's schema {}", b.schema(), self.schema),
-                ));
-            }
-            combined.push(b.with_schema(Arc::clone(&self.schema))?);
+                    format!("rows of schema {schema} do not match the stream's schema {}", self.schema),
+                )
+            })?);
         }
         let merged = datafusion::arrow::compute::concat_batches(&self.schema, &combined)?;
         let mut all = self.lock();

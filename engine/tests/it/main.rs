@@ -15,6 +15,7 @@ mod lineage;
 mod pairs;
 mod persistence;
 mod read_modes;
+mod sessions;
 mod shared;
 mod streaming;
 mod streaming_golden;
