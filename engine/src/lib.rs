@@ -25,6 +25,8 @@
 //!   aggregator and sorter.
 //! - [`storage`]: [`StorageLevel`] and the block store behind `persist`/`cache`.
 //! - [`broadcast`] and [`accumulator`]: shared variables.
+//! - [`streaming`]: Structured Streaming (streaming DataFrames); [`dstream`]: Spark Streaming's older DStreams,
+//!   a sequence of RDDs, one per batch interval.
 //!
 //! ## Quick start
 //! ```
@@ -48,6 +50,7 @@ pub mod accumulator;
 pub mod broadcast;
 pub mod dataframe;
 pub mod datasets;
+pub mod dstream;
 pub mod error;
 pub mod functions;
 mod memory;
@@ -75,6 +78,7 @@ pub mod prelude {
     pub use crate::broadcast::Broadcast;
     pub use crate::dataframe::{Column, DataFrame, Dataset, Row, SaveMode, Udaf, Udf, Udtf, Window, udaf, udf, udtf};
     pub use crate::datasets;
+    pub use crate::dstream::{DStream, StreamingContext};
     pub use crate::error::{Error, Result};
     pub use crate::functions::*;
     pub use crate::partitioner::{HashPartitioner, Partitioner, RangePartitioner};

@@ -191,10 +191,10 @@ struct LogEntry {
 
 /// A file found by a listing.
 #[derive(Debug)]
-struct Listed {
-    path: PathBuf,
+pub(crate) struct Listed {
+    pub(crate) path: PathBuf,
     /// Modification time, in milliseconds since the epoch.
-    mtime: i64,
+    pub(crate) mtime: i64,
 }
 
 impl FileStreamSource {
@@ -358,7 +358,7 @@ fn check_text_schema(schema: SchemaRef) -> Result<SchemaRef> {
 }
 
 /// The data files of `dir` (not its subdirectories; hidden and `_` files skipped), by modification time then path.
-fn list_files(dir: &Path) -> Result<Vec<Listed>> {
+pub(crate) fn list_files(dir: &Path) -> Result<Vec<Listed>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io("listing", dir, e))?;
     let mut files = Vec::new();
     for entry in entries {

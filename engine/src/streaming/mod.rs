@@ -44,6 +44,7 @@ mod state;
 mod watermark;
 
 pub(crate) use file_sink::committed_files;
+pub(crate) use file_source::list_files;
 pub use group_state::{GroupState, GroupStateTimeout};
 pub use query::{
     QueryStatus, SinkProgress, SourceProgress, StreamingQuery, StreamingQueryManager, StreamingQueryProgress,

@@ -7,6 +7,7 @@ mod actions;
 mod dataframe;
 mod dataframe_ops;
 mod day2;
+mod dstream;
 mod errors;
 mod golden;
 mod io;

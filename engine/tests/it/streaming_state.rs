@@ -279,7 +279,7 @@ fn per_key_state_follows_sparks_rules_and_reports_failures() -> TestResult {
         totals_schema(),
         GroupStateTimeout::NoTimeout,
         |key: &Row, _: Vec<Row>, state: &mut GroupState<i64>| {
-            state.set_timeout_duration("1 minute").unwrap();
+            state.set_timeout_duration("1 minute").expect("fails: no processing-time timeout was asked for");
             (user(key), 0)
         },
     )?;
