@@ -239,8 +239,11 @@ pub(crate) fn map_each_number(
     input: &str,
     f: impl Fn(&Vector) -> Result<f64> + Send + Sync + 'static,
 ) -> Column {
-    map_vectors(name, input, DataType::Float64, move |vectors| {
-        let out = vectors.iter().map(|v| v.as_ref().map(&f).transpose()).collect::<Result<Vec<_>>>()?;
-        Ok(Arc::new(Float64Array::from(out)) as ArrayRef)
-    })
+    map_vectors(name, input, DataType::Float64, move |vectors| each_number(vectors, &f))
+}
+
+/// A double column of `f` of each vector (nulls stay null).
+pub(crate) fn each_number(vectors: &[Option<Vector>], f: impl Fn(&Vector) -> Result<f64>) -> Result<ArrayRef> {
+    let out = vectors.iter().map(|v| v.as_ref().map(&f).transpose()).collect::<Result<Vec<_>>>()?;
+    Ok(Arc::new(Float64Array::from(out)))
 }

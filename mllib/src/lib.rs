@@ -8,9 +8,11 @@
 //!  linalg        Vector (dense | sparse), DenseMatrix, SparseMatrix, decompositions    (imports nothing of engine)
 //!  distributed   RowMatrix over an Rdd<Vector>: Gramian, covariance, SVD, principal components
 //!  stat          column summaries, Pearson/Spearman correlation, chi-square tests
-//!  regression    LabeledPoint, LinearRegression (Spark's normal-equation solver, elastic net)
-//!  classification  LogisticRegression (binomial and multinomial; L-BFGS / OWL-QN)
-//!  clustering    KMeans (k-means‖ initialisation, parallel Lloyd iterations)
+//!  regression    LabeledPoint, LinearRegression (Spark's normal-equation solver, elastic net),
+//!                StreamingLinearRegressionWithSGD
+//!  classification  LogisticRegression (binomial and multinomial; L-BFGS / OWL-QN),
+//!                StreamingLogisticRegressionWithSGD
+//!  clustering    KMeans (k-means‖ initialisation, parallel Lloyd iterations), StreamingKMeans
 //!  evaluation    evaluators: regression, binary and multiclass classification, clustering (silhouette)
 //!  feature       VectorAssembler
 //!                StandardScaler, MinMaxScaler, StringIndexer, IndexToString, OneHotEncoder, PCA
@@ -18,9 +20,14 @@
 //!  persistence   save/load of models and pipelines in Spark's layout (metadata JSON + Parquet)
 //!  pipeline      Estimator, Transformer, Pipeline
 //!  recommendation  ALS (blocked, parallel alternating least squares)
+//!  streaming     (internal) the model the streaming algorithms share between the query that trains it and scoring
 //! ```
 //! Every distributed computation is an aggregation over the engine's partitions (one task per partition on
 //! the session's pool); only small `n × n` results come back to the driver, where [`linalg`] finishes.
+//!
+//! The streaming algorithms (Spark's `StreamingKMeans`, `StreamingLinearRegressionWithSGD`,
+//! `StreamingLogisticRegressionWithSGD`) update one model per micro-batch of a Structured Streaming query
+//! (`train_on`) and score streams with the model current at each batch (`predict_on`).
 //!
 //! ## Quick start
 //! ```
@@ -55,14 +62,17 @@ pub mod pipeline;
 pub mod recommendation;
 pub mod regression;
 pub mod stat;
+mod streaming;
 
 pub use error::{Error, Result};
 pub use flint_engine;
 
 /// Everything a lab needs from MLlib: `use flint_mllib::prelude::*;`.
 pub mod prelude {
-    pub use crate::classification::{LogisticRegression, LogisticRegressionModel};
-    pub use crate::clustering::{DistanceMeasure, InitMode, KMeans, KMeansModel};
+    pub use crate::classification::{LogisticRegression, LogisticRegressionModel, StreamingLogisticRegressionWithSGD};
+    pub use crate::clustering::{
+        DistanceMeasure, InitMode, KMeans, KMeansModel, StreamingKMeans, StreamingKMeansModel, TimeUnit,
+    };
     pub use crate::distributed::{RowMatrix, SingularValueDecomposition};
     pub use crate::evaluation::{
         BinaryClassificationEvaluator, ClusteringEvaluator, Evaluator, MulticlassClassificationEvaluator,
@@ -77,6 +87,9 @@ pub mod prelude {
     pub use crate::persistence::{MlReadable, MlWritable};
     pub use crate::pipeline::{Estimator, Pipeline, PipelineModel, Transformer};
     pub use crate::recommendation::{Als, AlsModel, ColdStartStrategy, Rating};
-    pub use crate::regression::{LabeledPoint, LinearRegression, LinearRegressionModel};
+    pub use crate::regression::{
+        LabeledPoint, LinearRegression, LinearRegressionModel, StreamingLinearAlgorithm,
+        StreamingLinearRegressionWithSGD,
+    };
     pub use crate::stat::{ChiSqTestResult, CorrelationMethod, MultivariateStatisticalSummary, Statistics};
 }

@@ -1,5 +1,7 @@
-//! Clustering: k-means.
+//! Clustering: k-means, and k-means that learns from a stream.
 
 mod kmeans;
 
-pub use kmeans::{DistanceMeasure, InitMode, KMeans, KMeansModel, KMeansSummary};
+pub use kmeans::{
+    DistanceMeasure, InitMode, KMeans, KMeansModel, KMeansSummary, StreamingKMeans, StreamingKMeansModel, TimeUnit,
+};

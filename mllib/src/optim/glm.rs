@@ -60,6 +60,11 @@ pub(crate) struct Scaling {
 }
 
 impl Scaling {
+    /// No scaling: the optimiser works on the raw rows and labels.
+    pub(crate) fn identity(d: usize) -> Self {
+        Scaling { mean: Array1::zeros(d), inv_std: Array1::ones(d), label_mean: 0.0, label_scale: 1.0 }
+    }
+
     /// The coefficients and intercepts on raw rows of the model `w·z + b`.
     pub(crate) fn to_raw(&self, w: &Array2<f64>, b: &Array1<f64>) -> (Array2<f64>, Array1<f64>) {
         let w_raw = w * &self.inv_std.view().insert_axis(Axis(0));
@@ -129,7 +134,7 @@ fn add_block(
 /// The mean loss and its gradient with respect to `theta` (standardised coefficients, then intercepts).
 ///
 /// `theta` holds the coefficients of `(x - mean) / std` and the intercepts of that centred model.
-fn loss_and_gradient(
+pub(crate) fn loss_and_gradient(
     blocks: &LabeledBlocks,
     loss: Loss,
     shape: Shape,

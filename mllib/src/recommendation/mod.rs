@@ -239,7 +239,7 @@ fn initial_factors(ids: &[i32], rank: usize, seed: u64, nonnegative: bool) -> Ar
 }
 
 /// A standard normal draw (Box–Muller).
-fn standard_normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
+pub(crate) fn standard_normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
     let u: f64 = rng.r#gen::<f64>().max(f64::MIN_POSITIVE);
     let v: f64 = rng.r#gen();
     (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()

@@ -12,3 +12,4 @@ mod persistence;
 mod regression;
 mod stat;
 mod streaming;
+mod streaming_models;

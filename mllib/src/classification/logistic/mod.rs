@@ -327,6 +327,24 @@ pub struct LogisticRegressionModel {
 }
 
 impl LogisticRegressionModel {
+    /// A binomial model of these coefficients, without intercept, threshold 0.5 and no training summary (trained
+    /// on a stream); `transform`'s other columns take their default names.
+    pub(crate) fn binomial(coefficients: Array1<f64>, features_col: String, prediction_col: String) -> Self {
+        let defaults = LogisticRegression::default();
+        LogisticRegressionModel {
+            coefficients: Arc::new(coefficients.insert_axis(Axis(0))),
+            intercepts: Arc::new(Array1::zeros(1)),
+            num_classes: 2,
+            multinomial: false,
+            threshold: defaults.threshold,
+            summary: LogisticRegressionSummary::default(),
+            features_col,
+            prediction_col,
+            probability_col: defaults.probability_col,
+            raw_prediction_col: defaults.raw_prediction_col,
+        }
+    }
+
     /// The coefficients of a binomial model.
     pub fn coefficients(&self) -> Result<Vector> {
         if self.multinomial {

@@ -71,7 +71,7 @@ impl Centers {
 }
 
 /// The index and value of the smallest item (the first on ties).
-fn argmin(values: impl Iterator<Item = f64>) -> Option<(usize, f64)> {
+pub(super) fn argmin(values: impl Iterator<Item = f64>) -> Option<(usize, f64)> {
     values.enumerate().fold(None, |best, (j, v)| match best {
         Some((_, b)) if b <= v => best,
         _ => Some((j, v)),

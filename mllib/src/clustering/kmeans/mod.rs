@@ -8,8 +8,10 @@
 mod algorithm;
 mod init;
 mod params;
+mod streaming;
 
 pub use params::{DistanceMeasure, InitMode};
+pub use streaming::{StreamingKMeans, StreamingKMeansModel, TimeUnit};
 
 use crate::blocks::{RowCheck, to_blocks};
 use crate::error::{Error, Result};
@@ -21,6 +23,7 @@ use algorithm::{Centers, assignment_pass, lloyd};
 use arrow::array::{ArrayRef, Int32Array, RecordBatch};
 use arrow::datatypes::DataType;
 use flint_engine::prelude::*;
+use ndarray::Array2;
 use params::KMeansParams;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -194,13 +197,13 @@ impl Persist for KMeansModel {
         if rows.is_empty() || rows.iter().any(|(_, v)| v.size() != d) {
             return Err(data.error("the centres should be one or more vectors of one size"));
         }
-        let m = ndarray::Array2::from_shape_fn((rows.len(), d), |(i, j)| rows[i].1.get(j).unwrap_or(0.0));
-        Ok(KMeansModel {
-            centers: Arc::new(Centers::new(m, measure)),
-            summary: KMeansSummary { k: rows.len(), cluster_sizes: Vec::new(), training_cost: f64::NAN, num_iter: 0 },
-            features_col: metadata.string("featuresCol", "features")?,
-            prediction_col: metadata.string("predictionCol", "prediction")?,
-        })
+        let m = Array2::from_shape_fn((rows.len(), d), |(i, j)| rows[i].1.get(j).unwrap_or(0.0));
+        Ok(KMeansModel::from_centers(
+            m,
+            measure,
+            metadata.string("featuresCol", "features")?,
+            metadata.string("predictionCol", "prediction")?,
+        ))
     }
 }
 
@@ -227,6 +230,12 @@ pub struct KMeansModel {
 }
 
 impl KMeansModel {
+    /// A model of these centres without a training summary (loaded, or updated from a stream).
+    fn from_centers(m: Array2<f64>, measure: DistanceMeasure, features_col: String, prediction_col: String) -> Self {
+        let summary = KMeansSummary { k: m.nrows(), cluster_sizes: Vec::new(), training_cost: f64::NAN, num_iter: 0 };
+        KMeansModel { centers: Arc::new(Centers::new(m, measure)), summary, features_col, prediction_col }
+    }
+
     /// Whether the model carries its training summary (a loaded model does not, as in Spark).
     pub fn has_summary(&self) -> bool {
         self.summary.num_iter > 0 || !self.summary.cluster_sizes.is_empty()
@@ -287,6 +296,15 @@ impl KMeansModel {
         data.map(move |x| model.predict(&x).unwrap_or_default())
     }
 
+    /// The closest centres of a batch of vectors, as an integer column (nulls stay null).
+    fn predict_array(&self, vectors: &[Option<Vector>]) -> Result<ArrayRef> {
+        let labels = vectors
+            .iter()
+            .map(|v| v.as_ref().map(|v| self.predict(v).map(|c| c as i32)).transpose())
+            .collect::<Result<Vec<Option<i32>>>>()?;
+        Ok(Arc::new(Int32Array::from(labels)))
+    }
+
     /// The sum of the distances of these points to their closest centres (Spark's `computeCost`).
     pub fn compute_cost(&self, data: &Rdd<Vector>) -> Result<f64> {
         let check = RowCheck { non_zero: self.centers_measure() == DistanceMeasure::Cosine };
@@ -306,13 +324,8 @@ impl Transformer for KMeansModel {
     /// Adds the `prediction` column: each row's closest centre (an integer, as in Spark); lazy, batch by batch.
     fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
         let model = self.clone();
-        let column = map_vectors("kmeans_predict", &self.features_col, DataType::Int32, move |vectors| {
-            let labels = vectors
-                .iter()
-                .map(|v| v.as_ref().map(|v| model.predict(v).map(|c| c as i32)).transpose())
-                .collect::<Result<Vec<Option<i32>>>>()?;
-            Ok(std::sync::Arc::new(Int32Array::from(labels)) as ArrayRef)
-        });
+        let column =
+            map_vectors("kmeans_predict", &self.features_col, DataType::Int32, move |v| model.predict_array(v));
         Ok(df.with_column(&self.prediction_col, column)?)
     }
 

@@ -255,6 +255,22 @@ pub struct LinearRegressionModel {
 }
 
 impl LinearRegressionModel {
+    /// A model of these coefficients without a training summary (loaded, or trained on a stream).
+    pub(crate) fn from_coefficients(
+        coefficients: Array1<f64>,
+        intercept: f64,
+        features_col: String,
+        prediction_col: String,
+    ) -> Self {
+        LinearRegressionModel {
+            coefficients: Arc::new(coefficients),
+            intercept,
+            summary: LinearRegressionSummary::default(),
+            features_col,
+            prediction_col,
+        }
+    }
+
     /// The coefficients, one per feature.
     pub fn coefficients(&self) -> Vector {
         Vector::Dense(self.coefficients.as_ref().clone())
@@ -337,13 +353,12 @@ impl Persist for LinearRegressionModel {
         }
         let (intercept, coefficients) =
             (data.value("intercept", Table::doubles)?, data.value("coefficients", Table::vectors)?);
-        Ok(LinearRegressionModel {
-            coefficients: Arc::new(coefficients.to_dense_array()),
+        Ok(LinearRegressionModel::from_coefficients(
+            coefficients.to_dense_array(),
             intercept,
-            summary: LinearRegressionSummary::default(),
-            features_col: metadata.string("featuresCol", "features")?,
-            prediction_col: metadata.string("predictionCol", "prediction")?,
-        })
+            metadata.string("featuresCol", "features")?,
+            metadata.string("predictionCol", "prediction")?,
+        ))
     }
 }
 
