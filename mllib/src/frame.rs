@@ -247,3 +247,74 @@ pub(crate) fn each_number(vectors: &[Option<Vector>], f: impl Fn(&Vector) -> Res
     let out = vectors.iter().map(|v| v.as_ref().map(&f).transpose()).collect::<Result<Vec<_>>>()?;
     Ok(Arc::new(Float64Array::from(out)))
 }
+
+/// A double column of `f(w · x)` for each vector `x` of the vector column `input` (nulls stay null): the scoring
+/// hot path of linear models. Vectors in the vector layout are read in place from the column's buffers, so no
+/// vector is built per row; a vector whose size is not `w`'s gives `size_error(size)`.
+pub(crate) fn map_each_margin(
+    name: &str,
+    input: &str,
+    weights: Arc<Array1<f64>>,
+    f: impl Fn(f64) -> f64 + Send + Sync + 'static,
+    size_error: impl Fn(usize) -> Error + Send + Sync + 'static,
+) -> Column {
+    let what = input.to_string();
+    column_function(name, vec![col(input)], DataType::Float64, move |columns, _| {
+        let array = columns[0].as_ref();
+        let w = weights.as_slice().unwrap_or(&[]);
+        if !is_vector_type(array.data_type()) {
+            let vectors = array_to_vectors(array, &what)?;
+            return each_number(&vectors, |v| {
+                if v.size() != w.len() {
+                    return Err(size_error(v.size()));
+                }
+                Ok(f(v.dot_dense(&weights)))
+            });
+        }
+        let s = array.as_struct();
+        let kinds = s.column(0).as_primitive::<Int8Type>();
+        let sizes = s.column(1).as_primitive::<Int32Type>();
+        let (indices, values) = (s.column(2).as_list::<i32>(), s.column(3).as_list::<i32>());
+        let all_values = values.values().as_primitive::<Float64Type>().values();
+        let all_indices = indices.values().as_primitive::<Int32Type>().values();
+        let (value_offsets, index_offsets) = (values.value_offsets(), indices.value_offsets());
+        let mut out = Vec::with_capacity(s.len());
+        for row in 0..s.len() {
+            if s.is_null(row) {
+                out.push(None);
+                continue;
+            }
+            let x = if values.is_null(row) {
+                &[][..]
+            } else {
+                &all_values[value_offsets[row] as usize..value_offsets[row + 1] as usize]
+            };
+            let margin = if kinds.value(row) == 1 {
+                if x.len() != w.len() {
+                    return Err(size_error(x.len()));
+                }
+                x.iter().zip(w).map(|(a, b)| a * b).sum::<f64>()
+            } else {
+                let size = if sizes.is_null(row) { 0 } else { sizes.value(row).max(0) as usize };
+                if size != w.len() {
+                    return Err(size_error(size));
+                }
+                let idx = if indices.is_null(row) {
+                    &[][..]
+                } else {
+                    &all_indices[index_offsets[row] as usize..index_offsets[row + 1] as usize]
+                };
+                let mut sum = 0.0;
+                for (&i, v) in idx.iter().zip(x) {
+                    let i = usize::try_from(i).ok().filter(|&i| i < w.len()).ok_or_else(|| {
+                        Error::data("vector column", format!("column `{what}`, row {row}: index {i} is out of range"))
+                    })?;
+                    sum += v * w[i];
+                }
+                sum
+            };
+            out.push(Some(f(margin)));
+        }
+        Ok(Arc::new(Float64Array::from(out)) as ArrayRef)
+    })
+}

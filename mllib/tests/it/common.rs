@@ -1,7 +1,8 @@
 //! Shared fixtures: sessions, the iris data as RDDs, the reference figures.
 
+use flint_engine::dataframe::udt::vector_type;
 use flint_engine::prelude::*;
-use flint_mllib::frame::array_to_vectors;
+use flint_mllib::frame::{array_to_vectors, vectors_to_array};
 use flint_mllib::linalg::{Vector, Vectors};
 use flint_mllib::regression::LabeledPoint;
 use serde_json::Value;
@@ -53,4 +54,12 @@ pub fn vectors(df: &DataFrame, column: &str) -> Vec<Vector> {
         .flat_map(|b| array_to_vectors(b.column(0).as_ref(), column).expect("vectors"))
         .map(|v| v.expect("not null"))
         .collect()
+}
+
+/// A DataFrame with one vector column `x` (each vector stored as given: dense or sparse).
+pub fn vector_df(session: &Session, vectors: Vec<Vector>) -> DataFrame {
+    let array = vectors_to_array(&vectors.into_iter().map(Some).collect::<Vec<_>>());
+    let schema = arrow::datatypes::Schema::new(vec![arrow::datatypes::Field::new("x", vector_type(), true)]);
+    let batch = arrow::array::RecordBatch::try_new(std::sync::Arc::new(schema), vec![array]).expect("batch");
+    session.create_dataframe_from_batches(vec![batch]).expect("df")
 }

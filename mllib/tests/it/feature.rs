@@ -50,14 +50,6 @@ fn iris_df(session: &Session) -> DataFrame {
     VectorAssembler::new(["sl", "sw", "pl", "pw"], "features").transform(&df).expect("assemble")
 }
 
-/// A DataFrame with one vector column `x` (each vector stored as given: dense or sparse).
-fn vector_df(session: &Session, vectors: Vec<Vector>) -> DataFrame {
-    let array = vectors_to_array(&vectors.into_iter().map(Some).collect::<Vec<_>>());
-    let schema = Schema::new(vec![Field::new("x", vector_type(), true)]);
-    let batch = RecordBatch::try_new(Arc::new(schema), vec![array]).expect("batch");
-    session.create_dataframe_from_batches(vec![batch]).expect("df")
-}
-
 fn assert_rows_close(actual: &[Vector], expected: &Value, what: &str) {
     let expected = expected.as_array().expect("rows");
     assert_eq!(actual.len(), expected.len(), "{what}");

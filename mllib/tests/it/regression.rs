@@ -165,3 +165,24 @@ fn dense_and_sparse_rows_give_the_same_normal_equations() {
     assert_all_close(&b.coefficients().to_array(), &a.coefficients().to_array(), 1e-10);
     approx::assert_relative_eq!(b.intercept(), a.intercept(), max_relative = 1e-12);
 }
+
+#[test]
+fn transform_scores_dense_sparse_and_null_rows_as_predict_does() {
+    // Scoring reads the vector column's buffers in place: every storage must give `predict`'s answer.
+    let session = session();
+    let model = LinearRegression::new().features_col("x").fit_rdd(&diabetes(&session, 2)).expect("fit");
+    let x: Vec<f64> = (0..10).map(|i| 0.01 * i as f64 - 0.03).collect();
+    let rows = vec![
+        Vectors::dense(x.clone()),
+        Vectors::sparse(10, vec![1, 4, 7], vec![x[1], x[4], x[7]]).expect("sparse"),
+        Vectors::sparse(10, vec![], vec![]).expect("empty sparse"),
+    ];
+    let expected: Vec<f64> = rows.iter().map(|v| model.predict(v).expect("predict")).collect();
+    let scored = model.transform(&vector_df(&session, rows)).expect("transform");
+    let predictions: Vec<f64> =
+        scored.collect().expect("rows").iter().map(|r| r.get_as::<f64>("prediction").expect("prediction")).collect();
+    assert_all_close(&predictions, &expected, 1e-15);
+    let wrong = model.transform(&vector_df(&session, vec![Vectors::dense(vec![1.0, 2.0])]));
+    let err = wrong.and_then(|df| Ok(df.collect()?)).expect_err("two features for a model of ten").to_string();
+    assert!(err.contains("the model has 10 features, the point has 2"), "{err}");
+}

@@ -4,7 +4,7 @@ mod lbfgs;
 mod normal;
 
 use crate::error::{Error, Result};
-use crate::frame::{map_each_number, training_points};
+use crate::frame::{map_each_margin, training_points};
 use crate::linalg::Vector;
 use crate::persistence::{Metadata, MlWriter, Persist, Table, Tables, data_table, persistable, vector_column};
 use crate::pipeline::{Estimator, Transformer};
@@ -289,10 +289,7 @@ impl LinearRegressionModel {
     /// The prediction for one feature vector.
     pub fn predict(&self, x: &Vector) -> Result<f64> {
         if x.size() != self.coefficients.len() {
-            return Err(Error::data(
-                "LinearRegressionModel",
-                format!("the model has {} features, the point has {}", self.coefficients.len(), x.size()),
-            ));
+            return Err(size_error(self.coefficients.len(), x.size()));
         }
         Ok(x.dot_dense(&self.coefficients) + self.intercept)
     }
@@ -362,11 +359,22 @@ impl Persist for LinearRegressionModel {
     }
 }
 
+/// A point of `size` features given to a model of `features`.
+fn size_error(features: usize, size: usize) -> Error {
+    Error::data("LinearRegressionModel", format!("the model has {features} features, the point has {size}"))
+}
+
 impl Transformer for LinearRegressionModel {
     /// Adds the `prediction` column (a double), lazily.
     fn transform(&self, df: &DataFrame) -> Result<DataFrame> {
-        let model = self.clone();
-        let column = map_each_number("linear_regression_predict", &self.features_col, move |v| model.predict(v));
+        let (features, intercept) = (self.coefficients.len(), self.intercept);
+        let column = map_each_margin(
+            "linear_regression_predict",
+            &self.features_col,
+            Arc::clone(&self.coefficients),
+            move |margin| margin + intercept,
+            move |size| size_error(features, size),
+        );
         Ok(df.with_column(&self.prediction_col, column)?)
     }
 
