@@ -238,7 +238,7 @@ fn time_windows(args: Vec<Expr>) -> Result<Expr> {
 
 /// The functions, by name.
 pub(crate) fn scalar_functions() -> Vec<ScalarUDF> {
-    let defs: [(&'static str, Rewrite); 17] = [
+    let defs: [(&'static str, Rewrite); 18] = [
         ("year", year),
         ("month", month),
         ("dayofmonth", dayofmonth),
@@ -253,6 +253,7 @@ pub(crate) fn scalar_functions() -> Vec<ScalarUDF> {
         ("date_add", date_add),
         ("date_sub", date_sub),
         (TIME_WINDOWS, time_windows),
+        ("session_window", crate::dataframe::sessions::sql_session_window),
         ("timestamp_seconds", timestamp_seconds),
         ("timestamp_millis", timestamp_millis),
         ("timestamp_micros", timestamp_micros),
@@ -526,17 +527,21 @@ impl VisitorMut for SparkSelects {
         if let Err(e) = plan_time_windows(select, order_by.as_mut()) {
             return ControlFlow::Break(e);
         }
+        if let Err(e) = plan_session_windows(select, order_by.as_mut()) {
+            return ControlFlow::Break(e);
+        }
         name_columns(select);
         ControlFlow::Continue(())
     }
 }
 
-/// The arguments of a call of Spark's `window(time, duration[, slide[, start]])`.
-fn window_call(e: &sql_ast::Expr) -> Option<&sql_ast::FunctionArgumentList> {
+/// The arguments of a call of `function`: Spark's `window(time, duration[, slide[, start]])` or
+/// `session_window(time, gap)`.
+fn window_call<'a>(e: &'a sql_ast::Expr, function: &str) -> Option<&'a sql_ast::FunctionArgumentList> {
     let sql_ast::Expr::Function(f) = e else { return None };
     let [sql_ast::ObjectNamePart::Identifier(name)] = f.name.0.as_slice() else { return None };
     match &f.args {
-        sql_ast::FunctionArguments::List(list) if name.value.eq_ignore_ascii_case("window") && f.over.is_none() => {
+        sql_ast::FunctionArguments::List(list) if name.value.eq_ignore_ascii_case(function) && f.over.is_none() => {
             Some(list)
         }
         _ => None,
@@ -548,9 +553,27 @@ fn window_call(e: &sql_ast::Expr) -> Option<&sql_ast::FunctionArgumentList> {
 /// groups by it and `SELECT window.start` reads it). The rows come from a subquery over the `FROM` clause that
 /// keeps its name, so qualified columns still resolve.
 fn plan_time_windows(select: &mut sql_ast::Select, order_by: Option<&mut sql_ast::OrderBy>) -> Result<()> {
+    plan_window_column(select, order_by, "window", &|args| format!("unnest({TIME_WINDOWS}({args}))"))
+}
+
+/// Spark's session windows in a `SELECT`, planned as [`plan_time_windows`] plans `window`: each row gets its own
+/// window `[time, time + gap)` in a column named `session_window`, and grouping by that column merges them into
+/// sessions (see `dataframe::sessions`).
+fn plan_session_windows(select: &mut sql_ast::Select, order_by: Option<&mut sql_ast::OrderBy>) -> Result<()> {
+    plan_window_column(select, order_by, "session_window", &|args| format!("session_window({args})"))
+}
+
+/// Replaces the calls of `function` in a `SELECT` by a column of that name, computed by `column(arguments)` in a
+/// subquery over the `FROM` clause that keeps its name.
+fn plan_window_column(
+    select: &mut sql_ast::Select,
+    order_by: Option<&mut sql_ast::OrderBy>,
+    function: &str,
+    column: &dyn Fn(&str) -> String,
+) -> Result<()> {
     let mut call: Option<sql_ast::Expr> = None;
     let mut replace = |e: &mut sql_ast::Expr| {
-        if window_call(e).is_none() {
+        if window_call(e, function).is_none() {
             return ControlFlow::Continue(());
         }
         match &call {
@@ -562,7 +585,7 @@ fn plan_time_windows(select: &mut sql_ast::Select, order_by: Option<&mut sql_ast
             Some(_) => {}
             None => call = Some(e.clone()),
         }
-        *e = sql_ast::Expr::Identifier(sql_ast::Ident::new("window"));
+        *e = sql_ast::Expr::Identifier(sql_ast::Ident::new(function));
         ControlFlow::Continue(())
     };
     macro_rules! replace_in {
@@ -582,7 +605,7 @@ fn plan_time_windows(select: &mut sql_ast::Select, order_by: Option<&mut sql_ast
         replace_in!(order_by);
     }
     let Some(call) = call else { return Ok(()) };
-    let args = window_call(&call).map(|list| list.args.iter().map(ToString::to_string).collect::<Vec<_>>());
+    let args = window_call(&call, function).map(|list| list.args.iter().map(ToString::to_string).collect::<Vec<_>>());
     if select.from.is_empty() {
         return Err(DataFusionError::Plan(format!("`{call}` needs a FROM clause with its time column")));
     }
@@ -600,8 +623,8 @@ fn plan_time_windows(select: &mut sql_ast::Select, order_by: Option<&mut sql_ast
     };
     let from: Vec<String> = select.from.iter().map(ToString::to_string).collect();
     let sql = format!(
-        "SELECT * FROM (SELECT *, unnest({TIME_WINDOWS}({})) AS window FROM {}){}",
-        args.unwrap_or_default().join(", "),
+        "SELECT * FROM (SELECT *, {} AS {function} FROM {}){}",
+        column(&args.unwrap_or_default().join(", ")),
         from.join(", "),
         name.map(|n| format!(" AS {n}")).unwrap_or_default()
     );

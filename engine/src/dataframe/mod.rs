@@ -657,12 +657,12 @@ impl GroupedData {
     /// Computes aggregates per group: the key columns, then one column per aggregate.
     pub fn agg(&self, aggs: impl IntoIterator<Item = Column>) -> Result<DataFrame> {
         let aggs: Vec<Expr> = aggs.into_iter().map(|c| c.expr).collect();
-        if let Some((position, session)) = sessions::session_key(&self.keys)? {
-            let keys: Vec<Expr> = self.keys.iter().map(|k| k.expr.clone()).collect();
-            if self.df.is_streaming() {
-                return crate::streaming::session_window::plan(&self.df, keys, position, session, aggs);
-            }
-            return sessions::aggregate_sessions(&self.df, &keys, position, &session, &aggs, &[]);
+        if sessions::session_key(&self.keys)?.is_some() {
+            let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
+            let grouped = self.df.df.clone().aggregate(keys, aggs)?;
+            let plan = sessions::plan_session_aggregates(&self.df.session, grouped.logical_plan().clone())?;
+            let state = self.df.session.ctx.sql_state()?;
+            return Ok(self.df.derive(datafusion::dataframe::DataFrame::new(state.ctx.state(), plan)));
         }
         if !self.keys.iter().any(|k| makes_rows(&k.expr)) {
             let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
@@ -753,10 +753,11 @@ impl Session {
             private.push(name.clone());
             Ok(name)
         })?;
-        let planned = state.block_on(async {
-            let plan = session.statement_to_plan(statement).await?;
-            state.ctx.execute_logical_plan(plan).await
-        });
+        let planned = state
+            .block_on(session.statement_to_plan(statement))
+            .map_err(Error::from)
+            .and_then(|plan| sessions::plan_session_aggregates(self, plan))
+            .and_then(|plan| Ok(state.block_on(state.ctx.execute_logical_plan(plan))?));
         for name in private {
             state.ctx.deregister_table(name.as_str())?;
         }

@@ -11,10 +11,14 @@
 
 use super::{Column, DataFrame};
 use crate::error::{Error, Result};
+use crate::session::Session;
 use datafusion::arrow::array::{Array, AsArray, StructArray, TimestampMicrosecondArray};
 use datafusion::arrow::datatypes::{DataType, Field, Fields, TimeUnit, TimestampMicrosecondType};
 use datafusion::common::ScalarValue;
+use datafusion::common::tree_node::TreeNode;
 use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::expr_rewriter::unnormalize_col;
+use datafusion::logical_expr::{Aggregate, LogicalPlan, LogicalPlanBuilder};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ExprFunctionExt, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
     WindowFunctionDefinition, expr::WindowFunction, lit, when,
@@ -87,8 +91,26 @@ impl ScalarUDFImpl for SessionWindowUdf {
 /// ```
 pub fn session_window(time: impl Into<Column>, gap: &str) -> Result<Column> {
     let gap = crate::functions::parse_duration("gapDuration", gap)?;
-    let udf = ScalarUDF::new_from_impl(SessionWindowUdf { signature: Signature::any(2, Volatility::Immutable) });
-    Ok(Column::new(Arc::new(udf).call(vec![time.into().expr, lit(gap)]).alias(COLUMN)))
+    Ok(Column::new(marker().call(vec![time.into().expr, lit(gap)]).alias(COLUMN)))
+}
+
+fn marker() -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(SessionWindowUdf { signature: Signature::any(2, Volatility::Immutable) }))
+}
+
+/// SQL's `session_window(time, '5 minutes')`: the marker, the gap as a literal duration.
+pub(crate) fn sql_session_window(args: Vec<Expr>) -> datafusion::error::Result<Expr> {
+    let key = match args.as_slice() {
+        [time, gap] => SessionKey::of(&marker().call(vec![time.clone(), gap.clone()])),
+        _ => None,
+    };
+    match key {
+        Some(key) => Ok(marker().call(vec![key.time, lit(key.gap)])),
+        None => Err(datafusion::error::DataFusionError::Plan(format!(
+            "session_window takes a time column and a gap duration such as '5 minutes', not ({})",
+            args.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        ))),
+    }
 }
 
 /// A `session_window(time, gap)` key: its time expression and gap in microseconds.
@@ -109,6 +131,10 @@ impl SessionKey {
         match (func.name(), args.as_slice()) {
             (SESSION_WINDOW, [time, Expr::Literal(ScalarValue::Int64(Some(gap)), _)]) => {
                 Some(SessionKey { time: time.clone(), gap: *gap })
+            }
+            (SESSION_WINDOW, [time, Expr::Literal(ScalarValue::Utf8(Some(gap)), _)]) => {
+                let gap = crate::functions::parse_duration("gapDuration", gap).ok()?;
+                Some(SessionKey { time: time.clone(), gap })
             }
             _ => None,
         }
@@ -200,15 +226,58 @@ pub(crate) fn aggregate_keys(
     Ok(sessionized.derive(sessionized.df.clone().aggregate(keys, aggs)?))
 }
 
-/// The batch aggregation per session window (`keys[position]`) and the other keys.
-pub(crate) fn aggregate_sessions(
-    df: &DataFrame,
-    keys: &[Expr],
-    position: usize,
-    session: &SessionKey,
-    aggs: &[Expr],
-    extra: &[Expr],
-) -> Result<DataFrame> {
+/// The session window an aggregation groups by, if any: a `session_window(…)` key (the DataFrame API), or a
+/// `session_window` column its input defines with one (SQL, whose `session_window(…)` calls read a column
+/// computed under the `GROUP BY`). Also whether the key is the call itself.
+fn session_group(agg: &Aggregate) -> Option<(usize, SessionKey, bool)> {
+    fn defined_in(plan: &LogicalPlan) -> Option<SessionKey> {
+        match plan {
+            LogicalPlan::SubqueryAlias(a) => defined_in(&a.input),
+            LogicalPlan::Projection(p) => p.expr.iter().find_map(|e| match e {
+                Expr::Alias(a) if a.name == COLUMN => SessionKey::of(&a.expr),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+    agg.group_expr.iter().enumerate().find_map(|(i, e)| match e {
+        Expr::Column(c) if c.name == COLUMN => defined_in(&agg.input).map(|k| (i, k, false)),
+        e => SessionKey::of(e).map(|k| (i, k, true)),
+    })
+}
+
+/// Plans every aggregation by a session window in `plan`: on a batch, over the input with each row's session
+/// (see [`sessionize`]); on a stream, as the streaming session-window operator.
+pub(crate) fn plan_session_aggregates(session: &Session, plan: LogicalPlan) -> Result<LogicalPlan> {
+    let found = plan.exists(|node| Ok(matches!(node, LogicalPlan::Aggregate(agg) if session_group(agg).is_some())))?;
+    if !found {
+        return Ok(plan);
+    }
+    let inputs =
+        plan.inputs().into_iter().map(|i| plan_session_aggregates(session, i.clone())).collect::<Result<Vec<_>>>()?;
+    let plan = plan.with_new_exprs(plan.expressions(), inputs)?;
+    let LogicalPlan::Aggregate(agg) = &plan else { return Ok(plan) };
+    let Some((position, key, is_call)) = session_group(agg) else { return Ok(plan) };
+    let key = SessionKey { time: unnormalize_col(key.time), gap: key.gap };
+    let mut keys = agg.group_expr.clone();
+    if is_call {
+        keys[position] = Expr::Column(datafusion::common::Column::from_name(COLUMN));
+    }
+    if crate::streaming::is_streaming_plan(&agg.input) {
+        let aggs = agg.aggr_expr.clone();
+        let input = agg.input.as_ref().clone();
+        return Ok(crate::streaming::session_window::node(input, keys, position, key, aggs, Arc::clone(&agg.schema)));
+    }
     let others: Vec<Expr> = keys.iter().enumerate().filter(|(i, _)| *i != position).map(|(_, k)| k.clone()).collect();
-    aggregate_keys(&sessionize(df, &others, session)?, keys, position, aggs, extra)
+    let state = session.ctx.sql_state()?;
+    let input = DataFrame::new(
+        session.clone(),
+        datafusion::dataframe::DataFrame::new(state.ctx.state(), agg.input.as_ref().clone()),
+    );
+    let mut sessionized = LogicalPlanBuilder::from(sessionize(&input, &others, &key)?.df.logical_plan().clone());
+    // The new `session_window` column must carry the input's name, as the keys read it (`t.session_window`).
+    if let LogicalPlan::SubqueryAlias(a) = agg.input.as_ref() {
+        sessionized = sessionized.alias(a.alias.clone())?;
+    }
+    Ok(LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(sessionized.build()?), keys, agg.aggr_expr.clone())?))
 }

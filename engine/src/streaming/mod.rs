@@ -442,6 +442,11 @@ impl DataStreamWriter {
     }
 }
 
+/// Whether a logical plan reads a stream.
+pub(crate) fn is_streaming_plan(plan: &datafusion::logical_expr::LogicalPlan) -> bool {
+    plan::is_streaming(plan)
+}
+
 impl DataFrame {
     /// Whether the DataFrame reads a stream (then only `write_stream().start()` runs it).
     pub fn is_streaming(&self) -> bool {

@@ -13,7 +13,7 @@ use super::aggregate::AggregateMetrics;
 use super::state::StateStore;
 use super::watermark::{Watermark, drop_late, micros};
 use crate::DataFrame;
-use crate::dataframe::sessions::{COLUMN, SessionKey, aggregate_keys, aggregate_sessions, sessionize};
+use crate::dataframe::sessions::{COLUMN, SessionKey, aggregate_keys, sessionize};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use datafusion::arrow::array::BooleanArray;
@@ -82,27 +82,19 @@ pub(crate) fn node_of(extension: &Extension) -> Option<&SessionAggregate> {
     extension.node.as_any().downcast_ref::<SessionAggregate>()
 }
 
-/// A streaming DataFrame aggregating `df` per session window (`keys[position]`) and the other keys.
-pub(crate) fn plan(
-    df: &DataFrame,
+/// The streaming operator of an aggregation by a session window (`keys[position]`) over `input`, giving rows of
+/// `schema` (the aggregation's).
+pub(crate) fn node(
+    input: LogicalPlan,
     keys: Vec<Expr>,
     position: usize,
     session: SessionKey,
     aggs: Vec<Expr>,
-) -> Result<DataFrame> {
-    // The output is what the same aggregation gives on a batch of the same columns.
-    let schema = aggregate_sessions(df, &keys, position, &session, &aggs, &[])?.df.schema().clone();
-    let node = SessionAggregate {
-        input: df.df.logical_plan().clone(),
-        keys,
-        position,
-        session,
-        aggs,
-        schema: Arc::new(schema),
-    };
-    let plan = LogicalPlan::Extension(Extension { node: Arc::new(node) });
-    let state = df.session.ctx.sql_state()?;
-    Ok(DataFrame::new(df.session.clone(), datafusion::dataframe::DataFrame::new(state.ctx.state(), plan)))
+    schema: DFSchemaRef,
+) -> LogicalPlan {
+    LogicalPlan::Extension(Extension {
+        node: Arc::new(SessionAggregate { input, keys, position, session, aggs, schema }),
+    })
 }
 
 /// One query's session-window aggregation and its state (the rows of the open sessions).

@@ -43,7 +43,7 @@ fn per_session(df: &DataFrame, keys: Vec<Column>, gap: &str) -> Result<DataFrame
     df.group_by(keys).agg([count(col("*")).alias("count"), sum(col("amount")).alias("total")])
 }
 
-fn rows(df: &DataFrame) -> TestResult<Vec<SessionRow>> {
+fn rows_of(df: &DataFrame) -> TestResult<Vec<SessionRow>> {
     let user = if df.columns().contains(&"user".to_string()) { col("user") } else { lit("").alias("user") };
     let formatted = df.select([
         user,
@@ -68,8 +68,8 @@ fn batch_session_windows_give_sparks_sessions() -> TestResult {
     let by_user = per_session(&df, vec![col("user")], "5 minutes")?;
     assert_eq!(by_user.columns(), ["user", "session_window", "count", "total"]);
     // ann's 10:20 and 10:25 touch ([10:20, 10:25) and [10:25, 10:30)): Spark merges them; carl has no time.
-    assert_eq!(rows(&by_user)?, reference("by_user_5_minutes")?);
-    assert_eq!(rows(&per_session(&df, vec![], "10 minutes")?)?, reference("all_10_minutes")?);
+    assert_eq!(rows_of(&by_user)?, reference("by_user_5_minutes")?);
+    assert_eq!(rows_of(&per_session(&df, vec![], "10 minutes")?)?, reference("all_10_minutes")?);
     // Selected on its own, a row's session window is its own [time, time + gap), as in Spark.
     let own = df.filter(col("user").equal_to("bob"))?.select([session_window(col("ts"), "5 minutes")?])?;
     assert!(own.show_string(5, 0, false)?.contains("{2024-01-01 10:01:00, 2024-01-01 10:06:00}"));
@@ -98,11 +98,11 @@ fn streaming_session_windows_in_append_mode_write_each_closed_session_once() -> 
     // Watermark after batch 0: 10:03 − 5 min = 09:58; nothing is closed.
     input.add_data(events(&s, batches[0])?)?;
     query.process_all_available()?;
-    assert!(rows(&s.table("sessions")?)?.is_empty());
+    assert!(rows_of(&s.table("sessions")?)?.is_empty());
     // After batch 1 the watermark is 10:15: ann [10:00, 10:12) and bob [10:01, 10:06) close.
     input.add_data(events(&s, batches[1])?)?;
     query.process_all_available()?;
-    let mut written = rows(&s.table("sessions")?)?;
+    let mut written = rows_of(&s.table("sessions")?)?;
     assert_eq!(written.len(), 2);
     let op = &query.last_progress().expect("progress").state_operators[0];
     assert_eq!(op.operator_name, "sessionWindowStateStoreSaveExec");
@@ -115,7 +115,7 @@ fn streaming_session_windows_in_append_mode_write_each_closed_session_once() -> 
     // A far later event moves the watermark past every session.
     input.add_data(events(&s, &[("zed", Some("12:00"), 0)])?)?;
     query.process_all_available()?;
-    written.extend(rows(&s.table("sessions")?)?);
+    written.extend(rows_of(&s.table("sessions")?)?);
     written.sort();
     assert_eq!(written, reference("by_user_5_minutes")?);
     // A row whose own window ends behind the watermark (11:55) is dropped and counted.
@@ -123,7 +123,7 @@ fn streaming_session_windows_in_append_mode_write_each_closed_session_once() -> 
     query.process_all_available()?;
     let op = &query.last_progress().expect("progress").state_operators[0];
     assert_eq!(op.num_rows_dropped_by_watermark, 1);
-    assert_eq!(rows(&s.table("sessions")?)?.len(), 2, "nothing more was written");
+    assert_eq!(rows_of(&s.table("sessions")?)?.len(), 2, "nothing more was written");
     query.stop()?;
     Ok(())
 }
@@ -144,14 +144,14 @@ fn streaming_session_windows_in_update_mode_write_the_sessions_each_batch_change
     input.add_data(events(&s, &[ALL[0], ALL[1], ALL[5]])?)?;
     query.process_all_available()?;
     assert_eq!(
-        rows(&s.table("changed")?)?,
+        rows_of(&s.table("changed")?)?,
         vec![row("ann", "10:00", "10:08", 2, 3), row("bob", "10:01", "10:06", 1, 6)]
     );
     // ann's 10:07 extends her session to [10:00, 10:12); bob's session is unchanged, so not written again.
     input.add_data(events(&s, &[ALL[2]])?)?;
     query.process_all_available()?;
     assert_eq!(query.last_progress().expect("progress").sink.num_output_rows, 1);
-    assert!(rows(&s.table("changed")?)?.contains(&row("ann", "10:00", "10:12", 3, 6)));
+    assert!(rows_of(&s.table("changed")?)?.contains(&row("ann", "10:00", "10:12", 3, 6)));
     query.stop()?;
 
     let e = per_session(&input.to_df()?, vec![col("user")], "5 minutes")?
@@ -161,5 +161,74 @@ fn streaming_session_windows_in_update_mode_write_the_sessions_each_batch_change
         .expect_err("append needs a watermark")
         .to_string();
     assert!(e.contains("Append output mode not supported"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn sql_groups_by_session_window_as_sparks_documentation_shows() -> TestResult {
+    let s = session(2);
+    // The example of Spark's SQL reference for `session_window`, with its documented answer.
+    let df = s.sql(
+        "SELECT a, session_window.start, session_window.end, count(*) AS cnt FROM VALUES ('A1', '2021-01-01 00:00:00'), \
+         ('A1', '2021-01-01 00:04:30'), ('A1', '2021-01-01 00:10:00'), ('A2', '2021-01-01 00:01:00') AS tab(a, b) \
+         GROUP BY a, session_window(b, '5 minutes') ORDER BY a, start",
+    )?;
+    let formatted = df.select([
+        col("a"),
+        date_format(col("start"), "yyyy-MM-dd HH:mm:ss"),
+        date_format(col("end"), "yyyy-MM-dd HH:mm:ss"),
+        col("cnt"),
+    ])?;
+    let rows: Vec<(String, String, String, i64)> = formatted
+        .collect()?
+        .iter()
+        .map(|r| Ok((r.get_at(0)?, r.get_at(1)?, r.get_at(2)?, r.get_at(3)?)))
+        .collect::<Result<_>>()?;
+    let row = |a: &str, start: &str, end: &str, n| {
+        (a.to_string(), format!("2021-01-01 {start}"), format!("2021-01-01 {end}"), n)
+    };
+    assert_eq!(
+        rows,
+        vec![
+            row("A1", "00:00:00", "00:09:30", 2),
+            row("A1", "00:10:00", "00:15:00", 1),
+            row("A2", "00:01:00", "00:06:00", 1)
+        ]
+    );
+    // The same query over a view of the events gives PySpark's sessions.
+    events(&s, &ALL)?.create_or_replace_temp_view("clicks")?;
+    let by_user = s.sql(
+        "SELECT user, session_window, count(*) AS count, sum(amount) AS total FROM clicks \
+         GROUP BY user, session_window(ts, '5 minutes')",
+    )?;
+    assert_eq!(rows_of(&by_user)?, reference("by_user_5_minutes")?);
+    let e = s.sql("SELECT count(*) FROM clicks GROUP BY session_window(ts, 'soon')").and_then(|df| df.collect());
+    let e = e.expect_err("not a duration").to_string();
+    assert!(e.contains("gap duration"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn sql_session_windows_over_a_streaming_view() -> TestResult {
+    let s = session(2);
+    let input = MemoryStream::new(&s, events(&s, &ALL)?.schema());
+    input.to_df()?.create_or_replace_temp_view("click_stream")?;
+    let query = s
+        .sql(
+            "SELECT user, session_window, count(*) AS count, sum(amount) AS total FROM click_stream \
+             GROUP BY user, session_window(ts, '5 minutes')",
+        )?
+        .write_stream()
+        .format("memory")
+        .query_name("sql_sessions")
+        .output_mode("complete")
+        .start()?;
+    input.add_data(events(&s, &ALL[..4])?)?;
+    query.process_all_available()?;
+    input.add_data(events(&s, &ALL[4..])?)?;
+    query.process_all_available()?;
+    // Complete mode keeps every session: the final table is the batch answer.
+    assert_eq!(rows_of(&s.table("sql_sessions")?)?, reference("by_user_5_minutes")?);
+    query.stop()?;
     Ok(())
 }
