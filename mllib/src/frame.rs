@@ -31,46 +31,104 @@ fn list_field(fields: &Fields, i: usize) -> Arc<Field> {
 
 /// A column of vectors (nulls for `None`), in Spark's layout.
 pub fn vectors_to_array(vectors: &[Option<Vector>]) -> ArrayRef {
-    let fields = vector_fields();
-    let n = vectors.len();
-    let (mut kinds, mut sizes, mut valid) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    let (mut idx_offsets, mut idx, mut idx_valid) = (vec![0i32], Vec::new(), Vec::with_capacity(n));
-    let (mut val_offsets, mut vals, mut val_valid) = (vec![0i32], Vec::new(), Vec::with_capacity(n));
+    let mut column = VectorColumnBuilder::with_capacity(vectors.len());
     for v in vectors {
-        let (kind, size, indices) = match v {
-            None => (0i8, None, None),
-            Some(Vector::Dense(_)) => (1, None, None),
-            Some(Vector::Sparse(s)) => (0, Some(s.dim() as i32), Some(s.indices())),
-        };
-        kinds.push(kind);
-        sizes.push(size);
-        valid.push(v.is_some());
-        if let Some(indices) = indices {
-            idx.extend(indices.iter().map(|&i| i as i32));
+        match v {
+            None => column.push_null(),
+            Some(Vector::Dense(d)) => column.push_dense(d.as_slice().unwrap_or(&[])),
+            Some(Vector::Sparse(s)) => {
+                column.push_sparse(s.dim(), s.indices().iter().copied().zip(s.data().iter().copied()))
+            }
         }
-        idx_valid.push(indices.is_some());
-        idx_offsets.push(idx.len() as i32);
-        if let Some(v) = v {
-            vals.extend_from_slice(v.active_values());
-        }
-        val_valid.push(v.is_some());
-        val_offsets.push(vals.len() as i32);
     }
-    let indices = ListArray::new(
-        list_field(&fields, 2),
-        OffsetBuffer::new(idx_offsets.into()),
-        Arc::new(Int32Array::from(idx)),
-        Some(NullBuffer::from(idx_valid)),
-    );
-    let values = ListArray::new(
-        list_field(&fields, 3),
-        OffsetBuffer::new(val_offsets.into()),
-        Arc::new(Float64Array::from(vals)),
-        Some(NullBuffer::from(val_valid)),
-    );
-    let columns: Vec<ArrayRef> =
-        vec![Arc::new(Int8Array::from(kinds)), Arc::new(Int32Array::from(sizes)), Arc::new(indices), Arc::new(values)];
-    Arc::new(StructArray::new(fields, columns, Some(NullBuffer::from(valid))))
+    column.finish()
+}
+
+/// Builds a vector column row by row, straight into Spark's layout (no [`Vector`] per row).
+pub(crate) struct VectorColumnBuilder {
+    kinds: Vec<i8>,
+    sizes: Vec<Option<i32>>,
+    valid: Vec<bool>,
+    idx_offsets: Vec<i32>,
+    idx: Vec<i32>,
+    idx_valid: Vec<bool>,
+    val_offsets: Vec<i32>,
+    vals: Vec<f64>,
+}
+
+impl VectorColumnBuilder {
+    pub(crate) fn with_capacity(rows: usize) -> Self {
+        VectorColumnBuilder {
+            kinds: Vec::with_capacity(rows),
+            sizes: Vec::with_capacity(rows),
+            valid: Vec::with_capacity(rows),
+            idx_offsets: vec![0],
+            idx: Vec::new(),
+            idx_valid: Vec::with_capacity(rows),
+            val_offsets: vec![0],
+            vals: Vec::new(),
+        }
+    }
+
+    fn push_row(&mut self, kind: i8, size: Option<i32>, sparse: bool, valid: bool) {
+        self.kinds.push(kind);
+        self.sizes.push(size);
+        self.valid.push(valid);
+        self.idx_valid.push(sparse);
+        self.idx_offsets.push(self.idx.len() as i32);
+        self.val_offsets.push(self.vals.len() as i32);
+    }
+
+    pub(crate) fn push_null(&mut self) {
+        self.push_row(0, None, false, false);
+    }
+
+    pub(crate) fn push_dense(&mut self, values: &[f64]) {
+        self.vals.extend_from_slice(values);
+        self.push_row(1, None, false, true);
+    }
+
+    pub(crate) fn push_sparse(&mut self, size: usize, entries: impl IntoIterator<Item = (usize, f64)>) {
+        for (i, v) in entries {
+            self.idx.push(i as i32);
+            self.vals.push(v);
+        }
+        self.push_row(0, Some(size as i32), true, true);
+    }
+
+    /// A vector of `values`, stored dense or sparse as Spark's `Vector.compressed` would store it.
+    pub(crate) fn push_compressed(&mut self, values: &[f64]) {
+        let nnz = values.iter().filter(|v| **v != 0.0).count();
+        // Spark's estimate: 8 bytes a dense value, 12 a sparse entry (index and value), plus overheads.
+        if 1.5 * (nnz as f64 + 1.0) < values.len() as f64 {
+            self.push_sparse(values.len(), values.iter().copied().enumerate().filter(|(_, v)| *v != 0.0));
+        } else {
+            self.push_dense(values);
+        }
+    }
+
+    pub(crate) fn finish(self) -> ArrayRef {
+        let fields = vector_fields();
+        let indices = ListArray::new(
+            list_field(&fields, 2),
+            OffsetBuffer::new(self.idx_offsets.into()),
+            Arc::new(Int32Array::from(self.idx)),
+            Some(NullBuffer::from(self.idx_valid)),
+        );
+        let values = ListArray::new(
+            list_field(&fields, 3),
+            OffsetBuffer::new(self.val_offsets.into()),
+            Arc::new(Float64Array::from(self.vals)),
+            Some(NullBuffer::from(self.valid.clone())),
+        );
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int8Array::from(self.kinds)),
+            Arc::new(Int32Array::from(self.sizes)),
+            Arc::new(indices),
+            Arc::new(values),
+        ];
+        Arc::new(StructArray::new(fields, columns, Some(NullBuffer::from(self.valid))))
+    }
 }
 
 /// The vectors of a column: a vector column, or an array column of numbers (each row a dense vector). `what`

@@ -1,8 +1,8 @@
 //! `VectorAssembler`: numeric and vector columns concatenated into one vector column (Spark's).
 
 use crate::error::{Error, Result};
-use crate::frame::{array_to_vectors, column_function, vectors_to_array};
-use crate::linalg::{Vector, Vectors};
+use crate::frame::{VectorColumnBuilder, array_to_vectors, column_function};
+use crate::linalg::Vector;
 use crate::persistence::{Metadata, MlWriter, Persist, Tables, persistable};
 use crate::pipeline::Transformer;
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
@@ -131,10 +131,11 @@ impl Transformer for VectorAssembler {
                     Input::Numbers(numbers.as_primitive::<Float64Type>().clone())
                 });
             }
-            let mut out = Vec::with_capacity(rows);
+            // Each row is laid out in one reused buffer and written straight into the column.
+            let mut out = VectorColumnBuilder::with_capacity(rows);
+            let mut values: Vec<f64> = Vec::new();
             for row in 0..rows {
-                let mut entries: Vec<(usize, f64)> = Vec::new();
-                let mut size = 0;
+                values.clear();
                 let mut invalid = false;
                 for (input, name) in inputs.iter().zip(&names) {
                     match input {
@@ -154,15 +155,15 @@ impl Transformer for VectorAssembler {
                                 }
                                 invalid = true;
                             }
-                            if v != 0.0 {
-                                entries.push((size, v));
-                            }
-                            size += 1;
+                            values.push(v);
                         }
                         Input::Vectors(vs) => match &vs[row] {
                             Some(v) => {
-                                entries.extend(v.iter_active().filter(|&(_, x)| x != 0.0).map(|(i, x)| (size + i, x)));
-                                size += v.size();
+                                let start = values.len();
+                                values.resize(start + v.size(), 0.0);
+                                for (i, x) in v.iter_active() {
+                                    values[start + i] = x;
+                                }
                             }
                             None => {
                                 return Err(Error::data(
@@ -173,13 +174,13 @@ impl Transformer for VectorAssembler {
                         },
                     }
                 }
-                out.push(if invalid && how == HandleInvalid::Skip {
-                    None
+                if invalid && how == HandleInvalid::Skip {
+                    out.push_null();
                 } else {
-                    Some(Vectors::sparse_from_pairs(size, entries)?.compressed())
-                });
+                    out.push_compressed(&values);
+                }
             }
-            Ok(vectors_to_array(&out))
+            Ok(out.finish())
         };
         let args = self.input_cols.iter().map(|c| col(c)).collect();
         let column = column_function("vector_assembler", args, vector_type(), assemble);

@@ -6,13 +6,12 @@
 use crate::common::*;
 use arrow::array::RecordBatch;
 use arrow::datatypes::{Field, Schema};
-use flint_engine::dataframe::udt::vector_type;
 use flint_engine::prelude::*;
 use flint_mllib::feature::{
     HandleInvalid, IndexToString, MinMaxScaler, OneHotEncoder, Pca, PcaModel, StandardScaler, StringIndexer,
     StringOrderType, VectorAssembler,
 };
-use flint_mllib::frame::{array_to_vectors, vectors_to_array};
+use flint_mllib::frame::array_to_vectors;
 use flint_mllib::linalg::{Vector, Vectors};
 use flint_mllib::persistence::{MlReadable, MlWritable};
 use flint_mllib::pipeline::{Estimator, Pipeline, Transformer};
