@@ -120,6 +120,8 @@ struct Shared {
     /// Triggers started, and the last of them that found no new data (for `process_all_available`).
     triggers: u64,
     idle_trigger: Option<u64>,
+    /// A `process_all_available` is waiting: an idle query polls its sources now rather than after its pause.
+    poked: bool,
 }
 
 #[derive(Debug)]
@@ -147,6 +149,16 @@ impl QueryInner {
     fn sleep(&self, d: Duration) {
         let shared = self.lock();
         let _ = self.changed.wait_timeout_while(shared, d, |_| !self.stop.load(Ordering::SeqCst));
+    }
+
+    /// Pauses an idle query for up to `d`, waking early when it is stopped or a `process_all_available` waits.
+    fn idle(&self, d: Duration) {
+        let shared = self.lock();
+        let (mut shared, _) = self
+            .changed
+            .wait_timeout_while(shared, d, |s| !s.poked && !self.stop.load(Ordering::SeqCst))
+            .unwrap_or_else(|e| e.into_inner());
+        shared.poked = false;
     }
 }
 
@@ -218,6 +230,8 @@ impl StreamingQuery {
     pub fn process_all_available(&self) -> Result<()> {
         let mut shared = self.inner.lock();
         let asked_at = shared.triggers;
+        shared.poked = true;
+        self.inner.changed.notify_all();
         // A trigger that started after this call and found nothing new proves everything before it was processed.
         while shared.active && shared.idle_trigger.is_none_or(|t| t <= asked_at) {
             shared = self.inner.changed.wait(shared).unwrap_or_else(|e| e.into_inner());
@@ -513,7 +527,7 @@ impl Runner {
                 Trigger::ProcessingTime(interval) => {
                     self.inner.sleep(interval.saturating_sub(started.elapsed()));
                 }
-                Trigger::Default if !ran => self.inner.sleep(IDLE_POLL),
+                Trigger::Default if !ran => self.inner.idle(IDLE_POLL),
                 Trigger::Default => {}
             }
         }
