@@ -2,11 +2,15 @@
 //! display in evcxr's MIME-block convention, live displays, and reports of panics and failed jobs that the kernel
 //! turns into error replies. Outside the kernel, everything here is inert.
 //!
-//! The kernel's prelude calls [`install`]. Types with a rich form (`DataFrame`, schemas, RDDs) have an
-//! `evcxr_display` method, which evcxr calls on a cell's final value.
+//! The kernel's prelude calls [`install`]. Types with a rich form (`DataFrame`, schemas, RDDs, charts, streaming
+//! queries, MLlib's models) implement [`NotebookDisplay`], whose `evcxr_display` evcxr calls on a cell's final value.
+//! A running streaming query keeps a live display of its progress, updated per micro-batch.
 
 use crate::error::Error;
+use crate::streaming::{StreamingQuery, StreamingQueryProgress};
+use datafusion::arrow::datatypes::Schema;
 use serde_json::{Value, json};
+use std::fmt::Write as _;
 use std::io::{BufRead, Write};
 use std::sync::OnceLock;
 
@@ -81,19 +85,252 @@ pub fn emit(bundle: &[(&str, String)]) {
     let _ = out.flush();
 }
 
+/// A value with a rich form in notebooks. evcxr shows a cell's final value by calling a method named
+/// `evcxr_display` on it: this trait (in the prelude) provides it to every type that gives its MIME bundle, types of
+/// other crates included (Arrow's [`Schema`], which `df.schema()` returns), and tests can read the bundle.
+pub trait NotebookDisplay {
+    /// The value's forms as `(MIME type, content)` pairs, `text/plain` first.
+    fn mime_bundle(&self) -> Vec<(&'static str, String)>;
+
+    /// Prints the bundle in evcxr's convention (see [`emit`]).
+    fn evcxr_display(&self) {
+        emit(&self.mime_bundle());
+    }
+}
+
+/// The bundle of text that is already laid out (a lineage, a schema tree): as is, and in `<pre>`.
+pub fn preformatted(text: String) -> Vec<(&'static str, String)> {
+    let html = format!("<pre>{}</pre>", html_escape(&text));
+    vec![("text/plain", text), ("text/html", html)]
+}
+
+/// A schema shows as Spark's `printSchema()` tree.
+impl NotebookDisplay for Schema {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        preformatted(crate::dataframe::show::tree_string(self))
+    }
+}
+
+/// A titled summary for notebooks: facts (`name: value`), then tables, as text and as HTML. Models and queries build
+/// their notebook forms with it, so that they read alike.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    title: String,
+    fields: Vec<(String, String)>,
+    tables: Vec<ReportTable>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct ReportTable {
+    caption: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Report {
+    /// An empty report under `title` (Spark's `toString` of the object: `KMeansModel: k=2, …`).
+    pub fn new(title: impl Into<String>) -> Report {
+        Report { title: title.into(), ..Report::default() }
+    }
+
+    /// Adds a fact.
+    pub fn field(mut self, name: &str, value: impl std::fmt::Display) -> Report {
+        self.fields.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Adds a table: a text table laid out as `show()`'s, an HTML table as a DataFrame's.
+    pub fn table(mut self, caption: &str, header: Vec<String>, rows: Vec<Vec<String>>) -> Report {
+        self.tables.push(ReportTable { caption: caption.to_string(), header, rows });
+        self
+    }
+
+    /// The report as text: the title, one `name: value` line per fact, each table under its caption.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("{}\n", self.title);
+        for (name, value) in &self.fields {
+            let _ = writeln!(out, "{name}: {value}");
+        }
+        for table in &self.tables {
+            let _ = writeln!(out, "{}:", table.caption);
+            crate::dataframe::show::write_table(&mut out, &table.header, &table.rows, true);
+        }
+        out
+    }
+
+    /// The report as HTML: the title in bold, the facts in a two-column table, then the tables.
+    pub fn to_html(&self) -> String {
+        let mut out = format!("<div class=\"flint-report\">\n<p><strong>{}</strong></p>\n", html_escape(&self.title));
+        if !self.fields.is_empty() {
+            out.push_str("<table class=\"flint-fields\"><tbody>\n");
+            for (name, value) in &self.fields {
+                let _ = writeln!(
+                    out,
+                    "<tr><th style=\"text-align:left\">{}</th><td>{}</td></tr>",
+                    html_escape(name),
+                    html_escape(value)
+                );
+            }
+            out.push_str("</tbody></table>\n");
+        }
+        for table in &self.tables {
+            let _ = write!(
+                out,
+                "<table class=\"flint-dataframe\"><caption>{}</caption>\n<thead><tr>",
+                html_escape(&table.caption)
+            );
+            for name in &table.header {
+                let _ = write!(out, "<th>{}</th>", html_escape(name));
+            }
+            out.push_str("</tr></thead>\n<tbody>\n");
+            for row in &table.rows {
+                out.push_str("<tr>");
+                for cell in row {
+                    let _ = write!(out, "<td>{}</td>", html_escape(cell));
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</tbody></table>\n");
+        }
+        out.push_str("</div>");
+        out
+    }
+}
+
+impl NotebookDisplay for Report {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        vec![("text/plain", self.to_text()), ("text/html", self.to_html())]
+    }
+}
+
 /// Prefix of the one-line live display markers (`FLINT_DISPLAY {json}`) the kernel turns into display messages.
 pub const DISPLAY_MARKER: &str = "FLINT_DISPLAY ";
 
-/// Shows (`update == false`) or replaces (`update == true`) a live display while the cell runs: the kernel turns
-/// the marker line into `display_data` / `update_display_data` with this `display_id`.
+/// Shows (`update == false`) or replaces (`update == true`) a live display: the kernel turns the marker line into
+/// `display_data` / `update_display_data` with this `display_id`.
+///
+/// Markers go to stderr: evcxr reads a cell process's stdout only while a cell runs, stderr all the time, so that a
+/// background thread (a streaming query) can update its display between cells.
 pub fn live_display(display_id: &str, bundle: &[(&str, String)], update: bool) {
     let data: serde_json::Map<String, Value> =
         bundle.iter().map(|(mime, content)| (mime.to_string(), Value::String(content.clone()))).collect();
     let marker = json!({"op": if update { "update" } else { "display" }, "display_id": display_id, "data": data});
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let stderr = std::io::stderr();
+    let mut out = stderr.lock();
     let _ = writeln!(out, "{DISPLAY_MARKER}{marker}");
     let _ = out.flush();
+}
+
+/// The live display of a running streaming query (one per run): shown when its first micro-batch ends, updated as
+/// later ones end (at most every 200 ms; a skipped batch shows with the next), and replaced by a one-line summary
+/// when the query stops or fails. Outside the kernel it only counts.
+#[derive(Debug, Default)]
+pub(crate) struct QueryDisplay {
+    /// The display's id and the query's label, from the first progress.
+    shown: Option<(String, String)>,
+    last_shown: Option<std::time::Instant>,
+    batches: u64,
+    rows: u64,
+}
+
+impl QueryDisplay {
+    /// Records a micro-batch's progress and shows it.
+    pub(crate) fn progress(&mut self, progress: &StreamingQueryProgress) {
+        self.batches += 1;
+        self.rows += progress.num_input_rows;
+        if !in_kernel() {
+            return;
+        }
+        let now = std::time::Instant::now();
+        if self.last_shown.is_some_and(|last| now.duration_since(last) < PROGRESS_INTERVAL) {
+            return;
+        }
+        let update = self.shown.is_some();
+        let (display_id, _) = self.shown.get_or_insert_with(|| {
+            (format!("flint-query-{}", progress.run_id), query_label(progress.name.as_deref(), &progress.id))
+        });
+        live_display(display_id, &progress_report(progress).mime_bundle(), update);
+        self.last_shown = Some(now);
+    }
+
+    /// Replaces the display (if one was shown) by the query's summary.
+    pub(crate) fn end(&self, failure: Option<&str>) {
+        if let Some((display_id, label)) = &self.shown {
+            live_display(display_id, &self.summary(label, failure), true);
+        }
+    }
+
+    fn summary(&self, label: &str, failure: Option<&str>) -> Vec<(&'static str, String)> {
+        let plural = if self.batches == 1 { "" } else { "es" };
+        let counts = format!("{} batch{plural}, {} input rows", self.batches, self.rows);
+        let text = match failure {
+            Some(error) => format!("{label}: failed after {counts}: {error}"),
+            None => format!("{label}: stopped after {counts}"),
+        };
+        let html = format!("<div>{}</div>", html_escape(&text));
+        vec![("text/plain", text), ("text/html", html)]
+    }
+}
+
+/// How a query is named in displays (as in its errors): `` `name` [id = …] ``.
+fn query_label(name: Option<&str>, id: &str) -> String {
+    match name {
+        Some(name) => format!("StreamingQuery `{name}` [id = {id}]"),
+        None => format!("StreamingQuery [id = {id}]"),
+    }
+}
+
+/// A micro-batch's figures under Spark's names: its id, rows and rates, `triggerExecution`'s duration, the rows
+/// in state when the query keeps state, and the watermark when it has one.
+fn progress_fields(report: Report, progress: &StreamingQueryProgress) -> Report {
+    let mut report = report
+        .field("batchId", progress.batch_id)
+        .field("numInputRows", progress.num_input_rows)
+        .field("inputRowsPerSecond", format!("{:.1}", progress.input_rows_per_second))
+        .field("processedRowsPerSecond", format!("{:.1}", progress.processed_rows_per_second));
+    if let Some(ms) = progress.duration_ms.get("triggerExecution") {
+        report = report.field("durationMs.triggerExecution", ms);
+    }
+    if !progress.state_operators.is_empty() {
+        let total: u64 = progress.state_operators.iter().map(|s| s.num_rows_total).sum();
+        report = report.field("stateOperators.numRowsTotal", total);
+    }
+    if let Some(watermark) = progress.event_time.get("watermark") {
+        report = report.field("eventTime.watermark", watermark);
+    }
+    report
+}
+
+/// The live display of a running query: its label and its last micro-batch.
+fn progress_report(progress: &StreamingQueryProgress) -> Report {
+    progress_fields(Report::new(query_label(progress.name.as_deref(), &progress.id)), progress)
+}
+
+/// A query shows its status and its last micro-batch (Spark's `status` and `lastProgress`).
+impl NotebookDisplay for StreamingQuery {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        let status = self.status();
+        let mut report = Report::new(query_label(self.name(), self.id()))
+            .field("runId", self.run_id())
+            .field("isActive", self.is_active())
+            .field("message", &status.message)
+            .field("isDataAvailable", status.is_data_available)
+            .field("isTriggerActive", status.is_trigger_active);
+        if let Some(error) = self.exception() {
+            report = report.field("exception", error);
+        }
+        if let Some(progress) = self.last_progress() {
+            report = progress_fields(report, &progress);
+        }
+        report.mime_bundle()
+    }
+}
+
+/// Spark's `StreamingQueryProgress.toString`: the pretty JSON.
+impl std::fmt::Display for StreamingQueryProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.json())
+    }
 }
 
 /// Live progress of the session's jobs in a notebook, as Spark's console progress bar: a job that runs longer than
@@ -319,3 +556,107 @@ macro_rules! __flint_notebook_println {
 
 #[doc(hidden)]
 pub use crate::{__flint_notebook_eprintln as eprintln, __flint_notebook_println as println};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::streaming::{SinkProgress, SourceProgress};
+    use std::collections::BTreeMap;
+
+    /// A watermarked filter's third batch, as `Runner::run_batch` reports it (state rows are tested on a running
+    /// query: their type is not public).
+    fn progress() -> StreamingQueryProgress {
+        StreamingQueryProgress {
+            id: "8c0f".into(),
+            run_id: "77aa".into(),
+            name: Some("counts".into()),
+            timestamp: "2024-05-01T10:00:02.000Z".into(),
+            batch_id: 2,
+            num_input_rows: 120,
+            input_rows_per_second: 60.0,
+            processed_rows_per_second: 2400.0,
+            duration_ms: BTreeMap::from([("addBatch".into(), 40), ("triggerExecution".into(), 50)]),
+            event_time: BTreeMap::from([
+                ("max".into(), "2024-05-01T10:00:09.000Z".into()),
+                ("watermark".into(), "2024-05-01T09:59:59.000Z".into()),
+            ]),
+            state_operators: Vec::new(),
+            sources: vec![SourceProgress {
+                description: "MemoryStream[value]".into(),
+                start_offset: Some(json!(1)),
+                end_offset: Some(json!(2)),
+                num_input_rows: 120,
+                input_rows_per_second: 60.0,
+                processed_rows_per_second: 2400.0,
+            }],
+            sink: SinkProgress { description: "MemorySink".into(), num_output_rows: 3 },
+        }
+    }
+
+    #[test]
+    fn a_batch_shows_spark_figures() {
+        let report = progress_report(&progress());
+        assert_eq!(
+            report.to_text(),
+            "StreamingQuery `counts` [id = 8c0f]\nbatchId: 2\nnumInputRows: 120\ninputRowsPerSecond: 60.0\n\
+             processedRowsPerSecond: 2400.0\ndurationMs.triggerExecution: 50\neventTime.watermark: 2024-05-01T09:59:59.000Z\n"
+        );
+        let html = report.to_html();
+        assert!(html.contains("<strong>StreamingQuery `counts` [id = 8c0f]</strong>"), "{html}");
+        assert!(html.contains("<th style=\"text-align:left\">inputRowsPerSecond</th><td>60.0</td>"), "{html}");
+
+        // A query without a watermark (or a name) has no line for it.
+        let unnamed = StreamingQueryProgress { name: None, event_time: BTreeMap::new(), ..progress() };
+        let text = progress_report(&unnamed).to_text();
+        assert!(text.starts_with("StreamingQuery [id = 8c0f]\n"), "{text}");
+        assert!(!text.contains("numRowsTotal") && !text.contains("watermark"), "{text}");
+
+        // `Display` is Spark's pretty JSON.
+        assert_eq!(progress().to_string(), progress().json());
+        assert!(progress().to_string().contains("\"numInputRows\": 120"));
+    }
+
+    #[test]
+    fn a_stopped_query_sums_up_its_batches() {
+        let mut display = QueryDisplay::default();
+        for _ in 0..3 {
+            display.progress(&progress());
+        }
+        let label = query_label(Some("counts"), "8c0f");
+        let stopped = display.summary(&label, None);
+        assert_eq!(stopped[0].1, "StreamingQuery `counts` [id = 8c0f]: stopped after 3 batches, 360 input rows");
+        let failed = display.summary(&label, Some("boom <here>"));
+        assert_eq!(
+            failed[1].1,
+            "<div>StreamingQuery `counts` [id = 8c0f]: failed after 3 batches, 360 input rows: boom &lt;here&gt;</div>"
+        );
+    }
+
+    #[test]
+    fn reports_lay_out_facts_and_tables() {
+        let report = Report::new("Model <1>").field("k", 2).table(
+            "centers",
+            vec!["cluster".into(), "x0".into()],
+            vec![vec!["0".into(), "1.5".into()]],
+        );
+        assert_eq!(
+            report.to_text(),
+            "Model <1>\nk: 2\ncenters:\n+-------+---+\n|cluster| x0|\n+-------+---+\n|      0|1.5|\n+-------+---+\n"
+        );
+        let html = report.to_html();
+        assert!(html.starts_with("<div class=\"flint-report\">\n<p><strong>Model &lt;1&gt;</strong></p>"), "{html}");
+        assert!(html.contains("<caption>centers</caption>\n<thead><tr><th>cluster</th><th>x0</th></tr></thead>"));
+        assert!(html.contains("<tr><td>0</td><td>1.5</td></tr>"), "{html}");
+        assert_eq!(report.mime_bundle().iter().map(|(mime, _)| *mime).collect::<Vec<_>>(), ["text/plain", "text/html"]);
+    }
+
+    #[test]
+    fn a_schema_shows_as_spark_tree() {
+        use datafusion::arrow::datatypes::{DataType, Field};
+        let schema =
+            Schema::new(vec![Field::new("age", DataType::Int64, true), Field::new("name", DataType::Utf8, false)]);
+        let bundle = schema.mime_bundle();
+        let tree = "root\n |-- age: long (nullable = true)\n |-- name: string (nullable = false)\n";
+        assert_eq!(bundle, vec![("text/plain", tree.to_string()), ("text/html", format!("<pre>{tree}</pre>"))]);
+    }
+}

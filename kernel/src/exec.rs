@@ -14,6 +14,7 @@ use jupyter_protocol::{
     JupyterMessage, JupyterMessageContent, Media, ReplyError, ReplyStatus, Status, StreamContent,
 };
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::io::Write;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -398,12 +399,18 @@ fn media(bundle: Map<String, Value>) -> Media {
 
 /// Requests to the pump thread.
 enum PumpControl {
-    Parent(Option<Box<JupyterMessage>>),
+    Parent(Option<Arc<JupyterMessage>>),
     Fence(Sender<()>),
 }
 
 /// Forwards the child's stdout and stderr to iopub as `stream` messages (coalesced for 10 ms), and turns
-/// `FLINT_DISPLAY` lines into `display_data` / `update_display_data`.
+/// `FLINT_DISPLAY` lines (on stderr, which evcxr reads between cells too) into `display_data` /
+/// `update_display_data`.
+///
+/// A live display belongs to the cell that showed it. A background thread (a streaming query) may update it after
+/// that cell ended: between cells, an update goes out with the parent of the cell that showed the display, and a new
+/// display with the parent of the last cell, so that Jupyter frontends update or show it there (a frontend updates
+/// every output with the `display_id`). While a cell runs, everything goes out with that cell's parent.
 struct Pump {
     control: Sender<PumpControl>,
 }
@@ -412,13 +419,21 @@ impl Pump {
     fn start(outputs: evcxr::EvalContextOutputs, iopub: UnboundedSender<JupyterMessage>) -> Pump {
         let (control, requests) = crossbeam_channel::unbounded();
         let _ = std::thread::Builder::new().name("flint-output".into()).spawn(move || {
-            PumpState { iopub, parent: None, stdout: String::new(), stderr: String::new() }.run(outputs, requests)
+            PumpState {
+                iopub,
+                parent: None,
+                last: None,
+                displays: HashMap::new(),
+                stdout: String::new(),
+                stderr: String::new(),
+            }
+            .run(outputs, requests)
         });
         Pump { control }
     }
 
     fn set_parent(&self, parent: Option<JupyterMessage>) {
-        let _ = self.control.send(PumpControl::Parent(parent.map(Box::new)));
+        let _ = self.control.send(PumpControl::Parent(parent.map(Arc::new)));
     }
 
     /// Returns once every output line received so far has been published (stderr has no end-of-cell marker, so
@@ -433,7 +448,12 @@ impl Pump {
 
 struct PumpState {
     iopub: UnboundedSender<JupyterMessage>,
-    parent: Option<JupyterMessage>,
+    /// The request of the running cell.
+    parent: Option<Arc<JupyterMessage>>,
+    /// The request of the cell that ran last.
+    last: Option<Arc<JupyterMessage>>,
+    /// The request each live display was shown for.
+    displays: HashMap<String, Arc<JupyterMessage>>,
     stdout: String,
     stderr: String,
 }
@@ -451,7 +471,13 @@ impl PumpState {
                 },
                 recv(outputs.stderr) -> line => if let Ok(line) = line { self.line(Stdio::Stderr, line) },
                 recv(requests) -> request => match request {
-                    Ok(PumpControl::Parent(parent)) => { self.flush(); self.parent = parent.map(|p| *p); }
+                    Ok(PumpControl::Parent(parent)) => {
+                        self.flush();
+                        if parent.is_some() {
+                            self.last.clone_from(&parent);
+                        }
+                        self.parent = parent;
+                    }
                     Ok(PumpControl::Fence(done)) => {
                         self.drain(&outputs);
                         self.flush();
@@ -476,7 +502,7 @@ impl PumpState {
 
     fn line(&mut self, stream: Stdio, line: String) {
         if let Some(json) = line.strip_prefix(DISPLAY_MARKER)
-            && matches!(stream, Stdio::Stdout)
+            && matches!(stream, Stdio::Stderr)
         {
             self.flush();
             self.display(json);
@@ -492,19 +518,26 @@ impl PumpState {
 
     /// A live display marker: `{"op": "display" | "update", "display_id": …, "data": {mime: …}}`.
     fn display(&mut self, json: &str) {
-        let Some(parent) = &self.parent else { return };
         let Ok(marker) = serde_json::from_str::<Value>(json) else {
             eprintln!("flint kernel: malformed display marker: {json}");
             return;
         };
         let id = marker.get("display_id").and_then(Value::as_str).map(String::from);
+        let update = marker.get("op").and_then(Value::as_str) == Some("update");
+        let shown_for = id.as_ref().filter(|_| update).and_then(|id| self.displays.get(id));
+        let Some(parent) = self.parent.as_ref().or(shown_for).or(self.last.as_ref()).cloned() else { return };
         let data = media(marker.get("data").and_then(Value::as_object).cloned().unwrap_or_default());
-        let message = match (marker.get("op").and_then(Value::as_str), id) {
-            (Some("update"), Some(id)) => JupyterMessage::new(UpdateDisplayData::new(data, &id), Some(parent)),
-            (_, id) => JupyterMessage::new(
-                DisplayData { data, metadata: Map::new(), transient: Some(Transient { display_id: id }) },
-                Some(parent),
-            ),
+        let message = match id {
+            Some(id) if update => JupyterMessage::new(UpdateDisplayData::new(data, &id), Some(&parent)),
+            id => {
+                if let Some(id) = &id {
+                    self.displays.insert(id.clone(), Arc::clone(&parent));
+                }
+                JupyterMessage::new(
+                    DisplayData { data, metadata: Map::new(), transient: Some(Transient { display_id: id }) },
+                    Some(&parent),
+                )
+            }
         };
         let _ = self.iopub.send(message);
     }
@@ -516,7 +549,7 @@ impl PumpState {
             if let Some(parent) = &self.parent
                 && !text.is_empty()
             {
-                let _ = self.iopub.send(JupyterMessage::new(StreamContent { name, text }, Some(parent)));
+                let _ = self.iopub.send(JupyterMessage::new(StreamContent { name, text }, Some(parent.as_ref())));
             }
         }
     }
@@ -535,5 +568,84 @@ mod tests {
         assert_eq!(word_at(code, byte_offset(code, 14)), "été");
         assert_eq!(word_at("a → bc", "a → b".len()), "bc");
         assert_eq!(word_at("", 0), "");
+    }
+
+    /// What the pump published: `(message type, parent's msg_id, display_id, text/plain)`.
+    fn published(iopub: &mut tokio::sync::mpsc::UnboundedReceiver<JupyterMessage>) -> Vec<[String; 4]> {
+        std::iter::from_fn(|| iopub.try_recv().ok())
+            .map(|m| {
+                let content = serde_json::to_value(&m.content).unwrap_or_default();
+                let field = |v: &Value| v.as_str().unwrap_or_default().to_string();
+                [
+                    m.header.msg_type.clone(),
+                    m.parent_header.map(|h| h.msg_id).unwrap_or_default(),
+                    field(&content["transient"]["display_id"]),
+                    field(&content["data"]["text/plain"]),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn live_displays_are_updated_after_their_cell_ended() {
+        let (stdout, stdout_lines) = crossbeam_channel::unbounded::<String>();
+        let (stderr, stderr_lines) = crossbeam_channel::unbounded();
+        let (iopub, mut messages) = tokio::sync::mpsc::unbounded_channel();
+        let pump = Pump::start(evcxr::EvalContextOutputs { stdout: stdout_lines, stderr: stderr_lines }, iopub);
+        let marker = |op: &str, id: &str, text: &str| {
+            format!("{DISPLAY_MARKER}{}", serde_json::json!({"op": op, "display_id": id, "data": {"text/plain": text}}))
+        };
+        let cell = |code: &str| JupyterMessage::new(jupyter_protocol::ExecuteRequest::new(code.into()), None);
+        let send = |line: String| stderr.send(line).expect("the pump reads stderr");
+        // The pump takes requests and lines in any order: a fence makes it take the parent before the next line.
+        let enter = |parent: Option<&JupyterMessage>| {
+            pump.set_parent(parent.cloned());
+            pump.fence();
+        };
+
+        // Before any cell (the prelude), a display has nowhere to go.
+        send(marker("display", "early", "dropped"));
+        pump.fence();
+        assert_eq!(published(&mut messages), Vec::<[String; 4]>::new());
+
+        // A cell starts a query, whose first batch shows a display; the cell ends.
+        let start = cell("let query = stream.start()?;");
+        enter(Some(&start));
+        send(marker("display", "flint-query-1", "batch 0"));
+        pump.fence();
+        enter(None);
+        let started = &start.header.msg_id;
+        let display = ["display_data", started, "flint-query-1", "batch 0"].map(String::from);
+        assert_eq!(published(&mut messages), vec![display]);
+
+        // Between cells, its updates go to the cell that showed it; a new display goes to the last cell.
+        send(marker("update", "flint-query-1", "batch 1"));
+        pump.fence();
+        let update = ["update_display_data", started, "flint-query-1", "batch 1"].map(String::from);
+        assert_eq!(published(&mut messages), vec![update]);
+        let other = cell("1 + 1");
+        enter(Some(&other));
+        enter(None);
+        send(marker("update", "flint-query-1", "stopped after 2 batches"));
+        send(marker("display", "flint-query-2", "batch 0"));
+        pump.fence();
+        let (stopped, shown) = (
+            ["update_display_data", started, "flint-query-1", "stopped after 2 batches"].map(String::from),
+            ["display_data", &other.header.msg_id, "flint-query-2", "batch 0"].map(String::from),
+        );
+        assert_eq!(published(&mut messages), vec![stopped, shown]);
+
+        // While a cell runs, updates go out with its parent; markers on stdout are a cell's own output.
+        let running = cell("query.stop()?");
+        enter(Some(&running));
+        send(marker("update", "flint-query-2", "stopped after 1 batch"));
+        stdout.send(marker("update", "flint-query-2", "printed")).expect("the pump reads stdout");
+        pump.fence();
+        enter(None);
+        let messages = published(&mut messages);
+        let update = ["update_display_data", &running.header.msg_id, "flint-query-2", "stopped after 1 batch"];
+        assert!(messages.contains(&update.map(String::from)), "{messages:?}");
+        assert_eq!(messages.iter().filter(|m| m[0] == "stream").count(), 1, "{messages:?}");
+        assert_eq!(messages.len(), 2, "{messages:?}");
     }
 }

@@ -13,12 +13,14 @@
 //!  classification  LogisticRegression (binomial and multinomial; L-BFGS / OWL-QN),
 //!                StreamingLogisticRegressionWithSGD
 //!  clustering    KMeans (k-means‖ initialisation, parallel Lloyd iterations), StreamingKMeans
+//!  display       (internal) how fitted models show in notebooks (each model is a NotebookDisplay)
 //!  evaluation    evaluators: regression, binary and multiclass classification, clustering (silhouette)
 //!  feature       VectorAssembler
 //!                StandardScaler, MinMaxScaler, StringIndexer, IndexToString, OneHotEncoder, PCA
 //!  frame         vector columns in DataFrames (Spark's VectorUDT layout), scoring functions
 //!  persistence   save/load of models and pipelines in Spark's layout (metadata JSON + Parquet)
 //!  pipeline      Estimator, Transformer, Pipeline
+//!  plot          (internal) charts of models: k-means clusters, regression residuals, PCA's explained variance
 //!  recommendation  ALS (blocked, parallel alternating least squares)
 //!  streaming     (internal) the model the streaming algorithms share between the query that trains it and scoring
 //! ```
@@ -50,6 +52,7 @@ mod blocks;
 mod builder;
 pub mod classification;
 pub mod clustering;
+mod display;
 pub mod distributed;
 mod error;
 pub mod evaluation;
@@ -59,6 +62,7 @@ pub mod linalg;
 mod optim;
 pub mod persistence;
 pub mod pipeline;
+mod plot;
 pub mod recommendation;
 pub mod regression;
 pub mod stat;

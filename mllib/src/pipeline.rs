@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 use crate::persistence::{Metadata, MlWriter, Persist, Tables, load_stage, new_uid, persistable};
 use arrow::array::RecordBatch;
+use flint_engine::notebook::Report;
 use flint_engine::prelude::*;
 use serde_json::{Map, Value, json};
 use std::fmt;
@@ -180,6 +181,26 @@ impl PipelineModel {
 impl fmt::Debug for PipelineModel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PipelineModel({} stages)", self.stages.len())
+    }
+}
+
+/// The notebook form: Spark's `toString` and the stages, in order, by uid and type.
+impl NotebookDisplay for PipelineModel {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        let header = ["stage", "uid", "type"].map(String::from).to_vec();
+        let rows = self
+            .stages
+            .iter()
+            .zip(&self.uids)
+            .enumerate()
+            .map(|(i, (stage, uid))| {
+                let name = stage.type_name();
+                vec![i.to_string(), uid.clone(), name.rsplit("::").next().unwrap_or(name).to_string()]
+            })
+            .collect();
+        Report::new(format!("PipelineModel: numStages={}", self.stages.len()))
+            .table("stages", header, rows)
+            .mime_bundle()
     }
 }
 

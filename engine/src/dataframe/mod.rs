@@ -41,7 +41,7 @@ pub use catalog::{Catalog, Table, TableColumn};
 pub use column::{Column, IntoColumn, SortColumn};
 pub use dataset::Dataset;
 pub use na::{FillValue, NaFunctions};
-pub use plot::{Chart, PlotAccessor};
+pub use plot::{Chart, MAX_ROWS as PLOT_MAX_ROWS, PlotAccessor};
 pub use reader::DataFrameReader;
 pub use row::{FromValue, Row};
 pub use stat::DataFrameStatFunctions;
@@ -573,23 +573,6 @@ impl DataFrame {
         Ok(show::show_string(&self.schema(), &[shown], n, truncate, vertical, total > n))
     }
 
-    /// The notebook form of the DataFrame (evcxr calls this on a cell's final value): the first 20 rows as an
-    /// HTML table with the schema and the row count, and as `show()`'s text.
-    pub fn evcxr_display(&self) {
-        let rendered = (|| -> Result<(String, String)> {
-            let batches = self.limit(21)?.collect_batches()?;
-            let rows = datafusion::arrow::compute::concat_batches(&self.schema(), &batches)?;
-            let total = self.count()?;
-            let shown = rows.slice(0, rows.num_rows().min(20));
-            let text = show::show_string(&self.schema(), std::slice::from_ref(&shown), 20, 20, false, total > 20);
-            Ok((text, show::html_table(&self.schema(), &shown, total)))
-        })();
-        match rendered {
-            Ok((text, html)) => crate::notebook::emit(&[("text/plain", text), ("text/html", html)]),
-            Err(e) => crate::notebook::emit(&[("text/plain", format!("DataFrame (cannot show its rows: {e})"))]),
-        }
-    }
-
     /// Prints the first 20 rows as Spark's table, cells cut at 20 characters.
     pub fn show(&self) -> Result<()> {
         print!("{}", self.show_string(20, 20, false)?);
@@ -637,6 +620,25 @@ impl DataFrame {
         state.ctx.deregister_table(name)?;
         state.ctx.register_table(name, self.df.clone().into_view())?;
         Ok(())
+    }
+}
+
+/// The notebook form of a DataFrame: the first 20 rows as an HTML table with the schema and the row count, and as
+/// `show()`'s text.
+impl crate::notebook::NotebookDisplay for DataFrame {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        let rendered = (|| -> Result<(String, String)> {
+            let batches = self.limit(21)?.collect_batches()?;
+            let rows = datafusion::arrow::compute::concat_batches(&self.schema(), &batches)?;
+            let total = self.count()?;
+            let shown = rows.slice(0, rows.num_rows().min(20));
+            let text = show::show_string(&self.schema(), std::slice::from_ref(&shown), 20, 20, false, total > 20);
+            Ok((text, show::html_table(&self.schema(), &shown, total)))
+        })();
+        match rendered {
+            Ok((text, html)) => vec![("text/plain", text), ("text/html", html)],
+            Err(e) => vec![("text/plain", format!("DataFrame (cannot show its rows: {e})"))],
+        }
     }
 }
 

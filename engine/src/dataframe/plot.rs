@@ -142,7 +142,7 @@ impl PlotAccessor<'_> {
         for y in ys {
             series.push(Series { name: y.to_string(), x: labels.clone(), y: columns.numbers(y)? });
         }
-        Ok(Chart::new(kind, format!("{} by {x}", ys.join(", ")), series, Some(x)))
+        Ok(Chart::new(kind, format!("{} by {x}", ys.join(", ")), series, [Some(x), None]))
     }
 
     /// Lines of `y` columns against `x`.
@@ -198,7 +198,7 @@ impl PlotAccessor<'_> {
                 Series { name, x, y: counts }
             })
             .collect();
-        Ok(Chart::new(Kind::Hist, format!("histogram of {}", columns.join(", ")), series, None))
+        Ok(Chart::new(Kind::Hist, format!("histogram of {}", columns.join(", ")), series, [None, None]))
     }
 
     /// Box plots of numeric columns over every row.
@@ -208,7 +208,7 @@ impl PlotAccessor<'_> {
             .into_iter()
             .map(|(name, y)| Series { x: vec![name.clone(); y.len()], name, y })
             .collect();
-        Ok(Chart::new(Kind::Box, format!("box plot of {}", columns.join(", ")), series, None))
+        Ok(Chart::new(Kind::Box, format!("box plot of {}", columns.join(", ")), series, [None, None]))
     }
 
     /// Kernel density estimates of numeric columns over every row: Gaussian kernels with Scott's bandwidth
@@ -233,7 +233,7 @@ impl PlotAccessor<'_> {
                 Series { name, x: grid.iter().map(|t| t.to_string()).collect(), y }
             })
             .collect();
-        Ok(Chart::new(Kind::Kde, format!("density of {}", columns.join(", ")), series, None))
+        Ok(Chart::new(Kind::Kde, format!("density of {}", columns.join(", ")), series, [None, None]))
     }
 
     fn numeric_columns(&self, columns: &[&str]) -> Result<Vec<(String, Vec<f64>)>> {
@@ -269,12 +269,33 @@ fn gaussian_kde(values: &[f64], h: f64, t: f64) -> f64 {
 }
 
 impl Chart {
-    fn new(kind: Kind, title: String, series: Vec<Series>, x_title: Option<&str>) -> Chart {
+    /// A scatter chart of numeric series, each `(name, xs, ys)` in its own colour: for charts drawn from something
+    /// other than a DataFrame's columns (MLlib's charts of models).
+    pub fn scatter_series(title: &str, axes: [&str; 2], series: Vec<(String, Vec<f64>, Vec<f64>)>) -> Chart {
+        let series = series
+            .into_iter()
+            .map(|(name, x, y)| Series { name, x: x.iter().map(f64::to_string).collect(), y })
+            .collect();
+        Chart::new(Kind::Scatter, title.to_string(), series, [Some(axes[0]), Some(axes[1])])
+    }
+
+    /// A bar chart of one series of labelled values (MLlib's charts of models).
+    pub fn bar_series(title: &str, axes: [&str; 2], name: &str, labels: Vec<String>, values: Vec<f64>) -> Chart {
+        let series = vec![Series { name: name.to_string(), x: labels, y: values }];
+        Chart::new(Kind::Bar, title.to_string(), series, [Some(axes[0]), Some(axes[1])])
+    }
+
+    /// `axes`: the titles of the x and y axes, if any.
+    fn new(kind: Kind, title: String, series: Vec<Series>, axes: [Option<&str>; 2]) -> Chart {
         let mut plot = Plot::new();
         for s in &series {
             let numbers: Vec<f64> = s.x.iter().map(|x| x.parse().unwrap_or(f64::NAN)).collect();
             match kind {
                 Kind::Line => plot.add_trace(Scatter::new(s.x.clone(), s.y.clone()).mode(Mode::Lines).name(&s.name)),
+                // Points are placed by value when every x is a number, as labels otherwise.
+                Kind::Scatter if numbers.iter().all(|x| !x.is_nan()) => {
+                    plot.add_trace(Scatter::new(numbers, s.y.clone()).mode(Mode::Markers).name(&s.name))
+                }
                 Kind::Scatter => {
                     plot.add_trace(Scatter::new(s.x.clone(), s.y.clone()).mode(Mode::Markers).name(&s.name))
                 }
@@ -291,13 +312,15 @@ impl Chart {
             }
         }
         let mut layout = Layout::new().title(Title::from(title.as_str()));
-        if let Some(x) = x_title
-            && kind != Kind::Pie
-        {
-            layout = match kind {
-                Kind::Barh => layout.y_axis(Axis::new().title(x)),
-                _ => layout.x_axis(Axis::new().title(x)),
-            };
+        if kind != Kind::Pie {
+            // Horizontal bars draw the x column up the side.
+            let [x, y] = if kind == Kind::Barh { [axes[1], axes[0]] } else { axes };
+            if let Some(x) = x {
+                layout = layout.x_axis(Axis::new().title(x));
+            }
+            if let Some(y) = y {
+                layout = layout.y_axis(Axis::new().title(y));
+            }
         }
         plot.set_layout(layout);
         Chart { kind, title, series, plot }
@@ -312,17 +335,14 @@ impl Chart {
     pub fn to_svg(&self) -> String {
         svg::draw(self.kind, &self.title, &self.series)
     }
+}
 
-    /// The notebook form (evcxr calls this on a cell's final value): the Plotly figure, the SVG fallback, and a
-    /// one-line text summary.
-    pub fn evcxr_display(&self) {
+/// The notebook form of a chart: a one-line text summary, the Plotly figure, and the SVG fallback.
+impl crate::notebook::NotebookDisplay for Chart {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
         let points: usize = self.series.iter().map(|s| s.y.len()).sum();
         let text = format!("Chart({:?}: {}, {} series, {points} values)", self.kind, self.title, self.series.len());
-        crate::notebook::emit(&[
-            ("application/vnd.plotly.v1+json", self.to_json()),
-            ("text/html", self.to_svg()),
-            ("text/plain", text),
-        ]);
+        vec![("text/plain", text), ("application/vnd.plotly.v1+json", self.to_json()), ("text/html", self.to_svg())]
     }
 }
 
@@ -395,7 +415,13 @@ mod svg {
         let n = series.iter().map(|s| s.x.len()).max().unwrap_or(0).max(1);
         let first = series.first();
         let label = |i: usize| first.and_then(|s| s.x.get(i)).cloned().unwrap_or_default();
-        axes(out, (label(0), label(n - 1)), (lo, hi));
+        // A scatter of numbers places its points by value on both axes.
+        let xs: Option<Vec<Vec<f64>>> = (kind == Kind::Scatter)
+            .then(|| series.iter().map(|s| s.x.iter().map(|x| x.parse().ok()).collect()).collect())
+            .flatten();
+        let (x_lo, x_hi) = range(xs.iter().flatten().flatten().copied(), false);
+        let ends = if xs.is_some() { (x_lo.to_string(), x_hi.to_string()) } else { (label(0), label(n - 1)) };
+        axes(out, ends, (lo, hi));
         let (pw, ph) = (W - 2.0 * PAD, H - 2.0 * PAD);
         let scale = |v: f64| (v - lo) / (hi - lo);
         for (k, s) in series.iter().enumerate() {
@@ -423,11 +449,15 @@ mod svg {
                 }
                 continue;
             }
+            let x = |i: usize| match &xs {
+                Some(xs) => PAD + pw * (xs[k].get(i).copied().unwrap_or(f64::NAN) - x_lo) / (x_hi - x_lo),
+                None => PAD + pw * i as f64 / (n.max(2) - 1) as f64,
+            };
             let points: Vec<(f64, f64)> =
                 s.y.iter()
                     .enumerate()
-                    .filter(|(_, v)| v.is_finite())
-                    .map(|(i, &v)| (PAD + pw * i as f64 / (n.max(2) - 1) as f64, H - PAD - ph * scale(v)))
+                    .map(|(i, &v)| (x(i), H - PAD - ph * scale(v)))
+                    .filter(|(x, y)| x.is_finite() && y.is_finite())
                     .collect();
             if kind == Kind::Scatter {
                 for (x, y) in points {

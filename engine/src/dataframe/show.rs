@@ -115,7 +115,7 @@ pub(crate) fn html_table(schema: &Schema, rows: &RecordBatch, total: u64) -> Str
 }
 
 /// The `+---+` table: header, separator, data rows, separator.
-fn write_table(out: &mut String, header: &[String], rows: &[Vec<String>], align_right: bool) {
+pub(crate) fn write_table(out: &mut String, header: &[String], rows: &[Vec<String>], align_right: bool) {
     let mut widths = vec![MIN_COL_WIDTH; header.len()];
     for line in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
         for (width, cell) in widths.iter_mut().zip(line) {

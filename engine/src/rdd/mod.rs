@@ -391,14 +391,6 @@ impl<T: Data> Rdd<T> {
         to_debug_string(&*self.node)
     }
 
-    /// The notebook form of the RDD (evcxr calls this on a cell's final value): its lineage, as
-    /// [`to_debug_string`](Rdd::to_debug_string) prints it. Nothing runs.
-    pub fn evcxr_display(&self) {
-        let lineage = self.to_debug_string();
-        let html = format!("<pre>{}</pre>", crate::notebook::html_escape(&lineage));
-        crate::notebook::emit(&[("text/plain", lineage), ("text/html", html)]);
-    }
-
     // ---- persistence ----
 
     /// Keeps computed partitions at `level` (Spark's `persist`). Lazy: partitions are stored as the next action
@@ -829,6 +821,13 @@ impl<T: Data> Rdd<T> {
             true,
             Arc::new(|_, it| Box::new(it.map(|(_, v)| v))),
         )
+    }
+}
+
+/// The notebook form of an RDD: its lineage, as [`to_debug_string`](Rdd::to_debug_string) prints it. Nothing runs.
+impl<T: Data> crate::notebook::NotebookDisplay for Rdd<T> {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        crate::notebook::preformatted(self.to_debug_string())
     }
 }
 

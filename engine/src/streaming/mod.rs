@@ -47,7 +47,8 @@ pub(crate) use file_sink::committed_files;
 pub(crate) use file_source::list_files;
 pub use group_state::{GroupState, GroupStateTimeout};
 pub use query::{
-    QueryStatus, SinkProgress, SourceProgress, StreamingQuery, StreamingQueryManager, StreamingQueryProgress,
+    QueryStatus, SinkProgress, SourceProgress, StateOperatorProgress, StreamingQuery, StreamingQueryManager,
+    StreamingQueryProgress,
 };
 pub use sink::Sink;
 pub use source::{MemoryStream, Offset, ReadLimit, Source, SourceProvider};

@@ -17,6 +17,7 @@ use super::watermark::Watermark;
 use super::{OutputMode, Trigger};
 use crate::DataFrame;
 use crate::error::{Error, Result};
+use crate::notebook::QueryDisplay;
 use crate::session::Session;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::logical_expr::{Aggregate, Distinct, LogicalPlan, LogicalPlanBuilder};
@@ -432,7 +433,8 @@ pub(crate) fn start(exec: Execution, id: String, name: Option<String>) -> Result
     let thread = std::thread::Builder::new()
         .name(format!("stream-execution-{}", inner.id))
         .spawn(move || {
-            let outcome = Runner { exec, inner: Arc::clone(&runner), resume }.run();
+            let mut execution = Runner { exec, inner: Arc::clone(&runner), resume, display: QueryDisplay::default() };
+            let outcome = execution.run();
             runner.update(|s| {
                 s.active = false;
                 s.failure = outcome.err().map(|e| e.to_string());
@@ -441,6 +443,7 @@ pub(crate) fn start(exec: Execution, id: String, name: Option<String>) -> Result
                     is_data_available: false,
                     is_trigger_active: false,
                 });
+                execution.display.end(s.failure.as_deref());
             });
         })
         .map_err(|e| Error::Internal(format!("starting the query thread: {e}")))?;
@@ -462,6 +465,8 @@ struct Runner {
     exec: Execution,
     inner: Arc<QueryInner>,
     resume: Resume,
+    /// The query's live display in a notebook.
+    display: QueryDisplay,
 }
 
 impl Runner {
@@ -470,7 +475,7 @@ impl Runner {
         self.inner.update(|s| s.status = Some(status));
     }
 
-    fn run(mut self) -> Result<()> {
+    fn run(&mut self) -> Result<()> {
         if let Some(seq) = self.resume.replay.take() {
             let batch = self.resume.next_batch;
             self.run_batch(batch, seq, Instant::now(), BTreeMap::new(), None)?;
@@ -677,6 +682,7 @@ impl Runner {
                 .collect(),
             sink: SinkProgress { description: self.exec.sink_description.clone(), num_output_rows: output_rows as u64 },
         };
+        self.display.progress(&progress);
         self.inner.update(|s| {
             if s.progress.len() == RECENT_PROGRESS {
                 s.progress.pop_front();

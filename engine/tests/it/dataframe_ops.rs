@@ -481,6 +481,49 @@ fn plots_are_plotly_figures_of_the_rows() -> TestResult {
     Ok(())
 }
 
+/// Charts built from numbers (MLlib's charts of models) and scatters of numeric columns place points by value, in
+/// the Plotly figure and in the SVG fallback; every chart's notebook form has the figure, the SVG and a summary.
+#[test]
+fn scatters_of_numbers_place_points_by_value() -> TestResult {
+    let figure = |chart: &Chart| -> TestResult<Value> { Ok(serde_json::from_str(&chart.to_json())?) };
+    let series = vec![("a".to_string(), vec![0.5, 2.0], vec![1.0, 3.0]), ("b".to_string(), vec![4.0], vec![0.0])];
+    let chart = Chart::scatter_series("points", ["x0", "x1"], series);
+    let json = figure(&chart)?;
+    assert_eq!(json["data"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        (json["data"][0]["type"].as_str(), json["data"][0]["mode"].as_str()),
+        (Some("scatter"), Some("markers"))
+    );
+    assert_eq!(json["data"][0]["x"], serde_json::json!([0.5, 2.0]));
+    assert_eq!(
+        (json["layout"]["xaxis"]["title"]["text"].as_str(), json["layout"]["yaxis"]["title"]["text"].as_str()),
+        (Some("x0"), Some("x1"))
+    );
+    // The SVG's x axis runs from 0.5 to 4 (plot area 48..512): x = 2 is at 48 + 464 × 1.5 / 3.5.
+    let svg = chart.to_svg();
+    assert!(svg.contains("<circle cx=\"246.9\""), "{svg}");
+    assert_eq!(svg.matches("<circle").count(), 3);
+
+    let bars = figure(&Chart::bar_series(
+        "shares",
+        ["component", "share"],
+        "v",
+        vec!["PC1".into(), "PC2".into()],
+        vec![0.75, 0.25],
+    ))?;
+    assert_eq!(
+        (bars["data"][0]["type"].as_str(), &bars["data"][0]["x"]),
+        (Some("bar"), &serde_json::json!(["PC1", "PC2"]))
+    );
+
+    let s = session(2);
+    let df = s.sql("SELECT * FROM VALUES (1, 2.0), (10, 3.5), (2, 1.0) AS t(day, sales)")?;
+    assert_eq!(figure(&df.plot().scatter("day", "sales")?)?["data"][0]["x"], serde_json::json!([1.0, 10.0, 2.0]));
+    let mimes: Vec<&str> = chart.mime_bundle().iter().map(|(mime, _)| *mime).collect();
+    assert_eq!(mimes, ["text/plain", "application/vnd.plotly.v1+json", "text/html"]);
+    Ok(())
+}
+
 #[test]
 fn isnan_and_not_follow_spark() -> TestResult {
     // Spark: isnan(NaN) = true, isnan(1.0) = false, isnan(NULL) = false; NOT flips a boolean, NOT NULL is NULL.

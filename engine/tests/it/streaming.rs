@@ -343,22 +343,28 @@ fn events(s: &Session, list: &[(&str, &str)]) -> Result<DataFrame> {
     s.sql(&rows.join(" UNION ALL "))
 }
 
+/// A stream of [`events`] and its counts per word and 10-minute window, with a 10-minute watermark.
+fn windowed_counts(s: &Session) -> Result<(MemoryStream, DataFrame)> {
+    let input = MemoryStream::new(s, events(s, &[("12:00", "x")])?.schema());
+    let counts = input
+        .to_df()?
+        .with_watermark("time", "10 minutes")?
+        .group_by([window(col("time"), "10 minutes", None)?, col("word")])
+        .count()?;
+    Ok((input, counts))
+}
+
 /// Windowed counts with a 10-minute watermark in append mode (worked by hand): a window is written once, when
 /// the watermark passes its end, and then leaves the state; a row for a closed window is dropped and counted.
 #[test]
 fn append_mode_writes_each_window_once_the_watermark_closes_it() -> TestResult {
     let s = session(2);
-    let input = MemoryStream::new(&s, events(&s, &[("12:00", "x")])?.schema());
-    let windowed = input
-        .to_df()?
-        .with_watermark("time", "10 minutes")?
-        .group_by([window(col("time"), "10 minutes", None)?, col("word")])
-        .count()?
-        .select([
-            date_format(col("window").get_field("start"), "yyyy-MM-dd HH:mm:ss").alias("start"),
-            col("word"),
-            col("count"),
-        ])?;
+    let (input, counts) = windowed_counts(&s)?;
+    let windowed = counts.select([
+        date_format(col("window").get_field("start"), "yyyy-MM-dd HH:mm:ss").alias("start"),
+        col("word"),
+        col("count"),
+    ])?;
     let query = windowed.write_stream().format("memory").query_name("closed").output_mode("append").start()?;
     let closed = |s: &Session| -> Result<Vec<(String, String, i64)>> {
         let mut v: Vec<_> = s
@@ -394,6 +400,37 @@ fn append_mode_writes_each_window_once_the_watermark_closes_it() -> TestResult {
     assert_eq!(late, 1);
     assert_eq!(closed(&s)?.len(), 3, "nothing new closed: the watermark is 12:16");
     query.stop()?;
+    Ok(())
+}
+
+/// In a notebook a query shows its status and its last batch under Spark's names (figures worked by hand as in
+/// the test above: each batch of rows moves the watermark, so a no-data batch follows it; after the second, batch
+/// 3, the watermark is 12:04 and four windowed counts are in state).
+#[test]
+fn a_query_shows_its_status_and_last_batch_in_notebooks() -> TestResult {
+    let s = session(2);
+    let (input, windowed) = windowed_counts(&s)?;
+    let query = windowed.write_stream().format("memory").query_name("windows").output_mode("append").start()?;
+    input.add_data(events(&s, &[("12:07", "dog"), ("12:08", "owl")])?)?;
+    query.process_all_available()?;
+    input.add_data(events(&s, &[("12:14", "dog"), ("12:09", "cat")])?)?;
+    query.process_all_available()?;
+    let bundle = query.mime_bundle();
+    let text = &bundle[0].1;
+    assert!(text.starts_with(&format!("StreamingQuery `windows` [id = {}]\n", query.id())), "{text}");
+    for line in [
+        "isActive: true\n",
+        "batchId: 3\n",
+        "numInputRows: 0\n",
+        "stateOperators.numRowsTotal: 4\n",
+        "eventTime.watermark: 2024-01-01T12:04:00.000Z\n",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+    assert!(text.contains("durationMs.triggerExecution: ") && text.contains("inputRowsPerSecond: "), "{text}");
+    assert!(bundle[1].1.contains("<th style=\"text-align:left\">batchId</th><td>3</td>"), "{}", bundle[1].1);
+    query.stop()?;
+    assert!(query.mime_bundle()[0].1.contains("isActive: false\nmessage: Stopped\n"));
     Ok(())
 }
 

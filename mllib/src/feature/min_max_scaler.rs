@@ -5,11 +5,13 @@
 
 use super::columns::{add_vector_column, in_out_param, required_in_out, training_summary};
 use crate::builder::setters;
+use crate::display::{feature_table, number};
 use crate::error::{Error, Result};
 use crate::linalg::{Vector, Vectors};
 use crate::persistence::{Metadata, MlWriter, Persist, Table, Tables, data_table, persistable, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use arrow::array::RecordBatch;
+use flint_engine::notebook::Report;
 use flint_engine::prelude::*;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -185,6 +187,17 @@ impl Transformer for MinMaxScalerModel {
 
     fn writer(&self) -> Option<MlWriter<'_>> {
         Some(MlWriter::new(self))
+    }
+}
+
+/// The notebook form: Spark's `toString`, the output range, and each feature's training extremes.
+impl NotebookDisplay for MinMaxScalerModel {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        let report = Report::new(format!("MinMaxScalerModel: numFeatures={}", self.lower.len()))
+            .field("min", number(self.min))
+            .field("max", number(self.max));
+        let extremes = [("originalMin", &self.lower[..]), ("originalMax", &self.original_max.to_array()[..])];
+        feature_table(report, "statistics", &extremes).mime_bundle()
     }
 }
 

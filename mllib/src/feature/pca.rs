@@ -6,6 +6,7 @@
 
 use super::columns::{add_vector_column, in_out_param, required_in_out, training_rows};
 use crate::builder::setters;
+use crate::display::number;
 use crate::distributed::RowMatrix;
 use crate::error::{Error, Result};
 use crate::linalg::{DenseMatrix, Vector};
@@ -14,6 +15,7 @@ use crate::persistence::{
 };
 use crate::pipeline::{Estimator, Transformer};
 use arrow::array::RecordBatch;
+use flint_engine::notebook::Report;
 use flint_engine::prelude::*;
 use ndarray::Array2;
 use serde_json::{Map, Value, json};
@@ -126,6 +128,27 @@ impl Transformer for PcaModel {
 
     fn writer(&self) -> Option<MlWriter<'_>> {
         Some(MlWriter::new(self))
+    }
+}
+
+/// The notebook form: Spark's `toString`, and the share of the variance each component explains, with the running
+/// total.
+impl NotebookDisplay for PcaModel {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        let title = format!("PCAModel: k={}, numFeatures={}", self.pc.num_cols(), self.pc.num_rows());
+        let header = ["component", "explainedVariance", "cumulative"].map(String::from).to_vec();
+        let rows = self
+            .explained_variance
+            .to_array()
+            .iter()
+            .scan(0.0, |total, &v| {
+                *total += v;
+                Some((v, *total))
+            })
+            .enumerate()
+            .map(|(i, (v, total))| vec![format!("PC{}", i + 1), number(v), number(total)])
+            .collect();
+        Report::new(title).table("explainedVariance", header, rows).mime_bundle()
     }
 }
 

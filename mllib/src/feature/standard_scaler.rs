@@ -6,11 +6,13 @@
 
 use super::columns::{add_vector_column, in_out_param, required_in_out, training_summary};
 use crate::builder::setters;
+use crate::display::feature_table;
 use crate::error::{Error, Result};
 use crate::linalg::{Vector, Vectors};
 use crate::persistence::{Metadata, MlWriter, Persist, Table, Tables, data_table, persistable, vector_column};
 use crate::pipeline::{Estimator, Transformer};
 use arrow::array::RecordBatch;
+use flint_engine::notebook::Report;
 use flint_engine::prelude::*;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -181,6 +183,16 @@ impl Transformer for StandardScalerModel {
 
     fn writer(&self) -> Option<MlWriter<'_>> {
         Some(MlWriter::new(self))
+    }
+}
+
+/// The notebook form: Spark's `toString`, the options, and each feature's mean and deviation.
+impl NotebookDisplay for StandardScalerModel {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        let report = Report::new(format!("StandardScalerModel: numFeatures={}", self.mean.size()))
+            .field("withMean", self.with_mean)
+            .field("withStd", self.with_std);
+        feature_table(report, "statistics", &[("mean", &self.shift), ("std", &self.std.to_array())]).mime_bundle()
     }
 }
 

@@ -21,6 +21,7 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Fields, Float64Type, Schema};
 use arrow::record_batch::RecordBatch;
 use blocks::{IdIndex, InBlock, in_blocks};
+use flint_engine::notebook::Report;
 use flint_engine::prelude::*;
 use ndarray::{Array1, Array2};
 use params::AlsParams;
@@ -356,6 +357,17 @@ pub struct AlsModel {
     user_factors: Arc<Array2<f64>>,
     item_factors: Arc<Array2<f64>>,
     params: AlsParams,
+}
+
+/// The notebook form: Spark's `toString` with the rank, and how many users and items have factors.
+impl NotebookDisplay for AlsModel {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        Report::new(format!("ALSModel: rank={}", self.rank))
+            .field("users", self.users.len())
+            .field("items", self.items.len())
+            .field("implicitPrefs", self.params.implicit_prefs)
+            .mime_bundle()
+    }
 }
 
 impl AlsModel {

@@ -5,6 +5,7 @@
 mod als;
 mod classification;
 mod common;
+mod display;
 mod evaluation;
 mod feature;
 mod kmeans;

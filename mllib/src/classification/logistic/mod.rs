@@ -7,6 +7,7 @@
 
 use crate::blocks::to_labeled_blocks;
 use crate::builder::setters;
+use crate::display::number;
 use crate::error::{Error, Result};
 use crate::evaluation::area_under_roc;
 use crate::frame::{map_each_number, map_each_vector, training_points};
@@ -19,6 +20,7 @@ use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
 use crate::stat::MultivariateStatisticalSummary;
 use arrow::array::{BooleanArray, Int32Array, RecordBatch};
+use flint_engine::notebook::Report;
 use flint_engine::prelude::*;
 use ndarray::{Array1, Array2, Axis};
 use serde_json::{Map, Value, json};
@@ -324,6 +326,40 @@ pub struct LogisticRegressionModel {
     prediction_col: String,
     probability_col: String,
     raw_prediction_col: String,
+}
+
+/// The notebook form: Spark's `toString`, the threshold of a binomial model, the training summary when the model
+/// has one, and the intercepts and coefficients, one row per class (one row for a binomial model).
+impl NotebookDisplay for LogisticRegressionModel {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        let d = self.coefficients.ncols();
+        let title = format!("LogisticRegressionModel: numClasses={}, numFeatures={d}", self.num_classes);
+        let mut report = Report::new(title);
+        if !self.multinomial {
+            report = report.field("threshold", number(self.threshold));
+        }
+        let s = &self.summary;
+        if !s.objective_history.is_empty() {
+            report = report.field("accuracy", number(s.accuracy)).field("totalIterations", s.total_iterations);
+            if !s.area_under_roc.is_nan() {
+                report = report.field("areaUnderROC", number(s.area_under_roc));
+            }
+        }
+        let header = ["class", "intercept"].into_iter().map(String::from).chain((0..d).map(|j| format!("x{j}")));
+        let rows = self
+            .coefficients
+            .rows()
+            .into_iter()
+            .zip(self.intercepts.iter())
+            .enumerate()
+            .map(|(class, (w, &b))| {
+                // A binomial model's one row is class 1's margin against class 0.
+                let class = if self.multinomial { class } else { 1 };
+                [class.to_string(), number(b)].into_iter().chain(w.iter().map(|&v| number(v))).collect()
+            })
+            .collect();
+        report.table("coefficients", header.collect(), rows).mime_bundle()
+    }
 }
 
 impl LogisticRegressionModel {

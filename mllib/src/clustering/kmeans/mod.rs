@@ -14,6 +14,7 @@ pub use params::{DistanceMeasure, InitMode};
 pub use streaming::{StreamingKMeans, StreamingKMeansModel, TimeUnit};
 
 use crate::blocks::{RowCheck, to_blocks};
+use crate::display::number;
 use crate::error::{Error, Result};
 use crate::frame::{map_vectors, training_vectors};
 use crate::linalg::Vector;
@@ -22,6 +23,7 @@ use crate::pipeline::{Estimator, Transformer};
 use algorithm::{Centers, assignment_pass, lloyd};
 use arrow::array::{ArrayRef, Int32Array, RecordBatch};
 use arrow::datatypes::DataType;
+use flint_engine::notebook::Report;
 use flint_engine::prelude::*;
 use ndarray::Array2;
 use params::KMeansParams;
@@ -163,13 +165,9 @@ impl Persist for KMeansModel {
     const CLASS: &'static str = "org.apache.spark.ml.clustering.KMeansModel";
 
     fn params(&self) -> Map<String, Value> {
-        let measure = match self.centers.measure() {
-            DistanceMeasure::Euclidean => "euclidean",
-            DistanceMeasure::Cosine => "cosine",
-        };
         let mut map = Map::new();
         map.insert("k".into(), json!(self.k()));
-        map.insert("distanceMeasure".into(), json!(measure));
+        map.insert("distanceMeasure".into(), json!(self.centers.measure().to_string()));
         map.insert("featuresCol".into(), json!(self.features_col));
         map.insert("predictionCol".into(), json!(self.prediction_col));
         map
@@ -225,8 +223,33 @@ pub struct KMeansSummary {
 pub struct KMeansModel {
     centers: Arc<Centers>,
     summary: KMeansSummary,
-    features_col: String,
-    prediction_col: String,
+    pub(crate) features_col: String,
+    pub(crate) prediction_col: String,
+}
+
+/// The notebook form: Spark's `toString`, the training summary when the model has one, and the centres.
+impl NotebookDisplay for KMeansModel {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        let d = self.centers.m.ncols();
+        let title = format!("KMeansModel: k={}, distanceMeasure={}, numFeatures={d}", self.k(), self.centers_measure());
+        let mut report = Report::new(title);
+        if self.has_summary() {
+            report = report
+                .field("trainingCost", number(self.summary.training_cost))
+                .field("clusterSizes", format!("{:?}", self.summary.cluster_sizes))
+                .field("numIter", self.summary.num_iter);
+        }
+        let header = std::iter::once("cluster".to_string()).chain((0..d).map(|j| format!("x{j}"))).collect();
+        let rows = self
+            .centers
+            .m
+            .rows()
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| std::iter::once(i.to_string()).chain(c.iter().map(|&v| number(v))).collect())
+            .collect();
+        report.table("clusterCenters", header, rows).mime_bundle()
+    }
 }
 
 impl KMeansModel {

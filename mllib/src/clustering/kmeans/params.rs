@@ -39,6 +39,16 @@ pub enum DistanceMeasure {
     Cosine,
 }
 
+impl std::fmt::Display for DistanceMeasure {
+    /// Spark's names, as [`FromStr`](std::str::FromStr) reads them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DistanceMeasure::Euclidean => "euclidean",
+            DistanceMeasure::Cosine => "cosine",
+        })
+    }
+}
+
 impl std::str::FromStr for DistanceMeasure {
     type Err = Error;
 

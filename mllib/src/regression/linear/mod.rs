@@ -3,6 +3,7 @@
 mod lbfgs;
 mod normal;
 
+use crate::display::{feature_table, number};
 use crate::error::{Error, Result};
 use crate::frame::{map_each_margin, training_points};
 use crate::linalg::Vector;
@@ -10,6 +11,7 @@ use crate::persistence::{Metadata, MlWriter, Persist, Table, Tables, data_table,
 use crate::pipeline::{Estimator, Transformer};
 use crate::regression::LabeledPoint;
 use arrow::array::{Float64Array, RecordBatch};
+use flint_engine::notebook::Report;
 use flint_engine::prelude::*;
 use ndarray::Array1;
 use normal::{Moments, Penalty};
@@ -251,7 +253,27 @@ pub struct LinearRegressionModel {
     intercept: f64,
     summary: LinearRegressionSummary,
     features_col: String,
-    prediction_col: String,
+    pub(crate) prediction_col: String,
+}
+
+/// The notebook form: Spark's `toString`, the intercept, the training summary when the model has one (a loaded
+/// model has none), and the coefficients.
+impl NotebookDisplay for LinearRegressionModel {
+    fn mime_bundle(&self) -> Vec<(&'static str, String)> {
+        let mut report = Report::new(format!("LinearRegressionModel: numFeatures={}", self.coefficients.len()))
+            .field("intercept", number(self.intercept));
+        let s = &self.summary;
+        if s.num_instances > 0 {
+            report = report
+                .field("numInstances", s.num_instances)
+                .field("r2", number(s.r2))
+                .field("rootMeanSquaredError", number(s.root_mean_squared_error))
+                .field("meanSquaredError", number(s.mean_squared_error))
+                .field("meanAbsoluteError", number(s.mean_absolute_error));
+        }
+        let coefficients = self.coefficients.to_vec();
+        feature_table(report, "coefficients", &[("coefficient", &coefficients)]).mime_bundle()
+    }
 }
 
 impl LinearRegressionModel {
