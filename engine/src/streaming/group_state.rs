@@ -20,10 +20,9 @@ use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::{DFSchema, DFSchemaRef, ScalarValue};
-use datafusion::logical_expr::{Expr, Extension, LogicalPlan, UserDefinedLogicalNodeCore, cast as cast_expr, lit};
+use datafusion::logical_expr::{Expr, Extension, LogicalPlan, cast as cast_expr, lit};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -191,40 +190,7 @@ impl Hash for GroupsWithState {
     }
 }
 
-impl PartialOrd for GroupsWithState {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        (self == other).then_some(Ordering::Equal)
-    }
-}
-
-impl UserDefinedLogicalNodeCore for GroupsWithState {
-    fn name(&self) -> &str {
-        self.operator
-    }
-
-    fn inputs(&self) -> Vec<&LogicalPlan> {
-        vec![&self.input]
-    }
-
-    fn schema(&self) -> &DFSchemaRef {
-        &self.schema
-    }
-
-    fn expressions(&self) -> Vec<Expr> {
-        Vec::new()
-    }
-
-    fn fmt_for_explain(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-
-    fn with_exprs_and_inputs(&self, _: Vec<Expr>, mut inputs: Vec<LogicalPlan>) -> datafusion::error::Result<Self> {
-        let input = inputs.pop().ok_or_else(|| {
-            datafusion::error::DataFusionError::Internal(format!("{} takes one input", self.operator))
-        })?;
-        Ok(GroupsWithState { input, ..self.clone() })
-    }
-}
+super::plan::streaming_node!(GroupsWithState, |node| node.operator);
 
 /// The node of a plan node, if it is a per-key state function.
 pub(crate) fn node_of(extension: &Extension) -> Option<&GroupsWithState> {

@@ -96,60 +96,49 @@ pub(crate) fn stateful(plan: &LogicalPlan) -> Stateful {
     found
 }
 
-/// The first streaming deduplication of a plan (looking into views too).
+/// The first node of a plan that `pick` takes (looking into views too).
+fn find_first<T>(plan: &LogicalPlan, pick: &dyn Fn(&LogicalPlan) -> Option<T>) -> Option<T> {
+    let mut found = None;
+    let _ = plan.apply_with_subqueries(|node| {
+        found = match node {
+            LogicalPlan::TableScan(scan) => view_of(scan).and_then(|v| find_first(&v, pick)),
+            node => pick(node),
+        };
+        Ok(if found.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
+}
+
+/// The first streaming deduplication of a plan.
 pub(crate) fn find_distinct(plan: &LogicalPlan) -> Option<Distinct> {
-    let mut found = None;
-    let _ = plan.apply_with_subqueries(|node| {
-        match node {
-            LogicalPlan::Distinct(d) if is_streaming(d.input()) => found = Some(d.clone()),
-            LogicalPlan::TableScan(scan) => found = view_of(scan).and_then(|v| find_distinct(&v)),
-            _ => {}
-        }
-        Ok(if found.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
-    });
-    found
+    find_first(plan, &|node| match node {
+        LogicalPlan::Distinct(d) if is_streaming(d.input()) => Some(d.clone()),
+        _ => None,
+    })
 }
 
-/// The first streaming aggregation of a plan (looking into views too).
+/// The first streaming aggregation of a plan.
 pub(crate) fn find_aggregate(plan: &LogicalPlan) -> Option<Aggregate> {
-    let mut found = None;
-    let _ = plan.apply_with_subqueries(|node| {
-        match node {
-            LogicalPlan::Aggregate(agg) if is_streaming(&agg.input) => found = Some(agg.clone()),
-            LogicalPlan::TableScan(scan) => found = view_of(scan).and_then(|v| find_aggregate(&v)),
-            _ => {}
-        }
-        Ok(if found.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
-    });
-    found
+    find_first(plan, &|node| match node {
+        LogicalPlan::Aggregate(agg) if is_streaming(&agg.input) => Some(agg.clone()),
+        _ => None,
+    })
 }
 
-/// The first per-key state function over a stream in a plan (looking into views too).
+/// The first per-key state function over a stream in a plan.
 pub(crate) fn find_groups_with_state(plan: &LogicalPlan) -> Option<GroupsWithState> {
-    let mut found = None;
-    let _ = plan.apply_with_subqueries(|node| {
-        match node {
-            LogicalPlan::Extension(e) => found = group_state::node_of(e).filter(|n| is_streaming(&n.input)).cloned(),
-            LogicalPlan::TableScan(scan) => found = view_of(scan).and_then(|v| find_groups_with_state(&v)),
-            _ => {}
-        }
-        Ok(if found.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
-    });
-    found
+    find_first(plan, &|node| match node {
+        LogicalPlan::Extension(e) => group_state::node_of(e).filter(|n| is_streaming(&n.input)).cloned(),
+        _ => None,
+    })
 }
 
-/// The first session-window aggregation over a stream in a plan (looking into views too).
+/// The first session-window aggregation over a stream in a plan.
 pub(crate) fn find_session_aggregate(plan: &LogicalPlan) -> Option<SessionAggregate> {
-    let mut found = None;
-    let _ = plan.apply_with_subqueries(|node| {
-        match node {
-            LogicalPlan::Extension(e) => found = session_window::node_of(e).filter(|n| is_streaming(&n.input)).cloned(),
-            LogicalPlan::TableScan(scan) => found = view_of(scan).and_then(|v| find_session_aggregate(&v)),
-            _ => {}
-        }
-        Ok(if found.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
-    });
-    found
+    find_first(plan, &|node| match node {
+        LogicalPlan::Extension(e) => session_window::node_of(e).filter(|n| is_streaming(&n.input)).cloned(),
+        _ => None,
+    })
 }
 
 /// The watermarks declared in a plan (looking into views too).
@@ -297,3 +286,52 @@ pub(crate) fn rows_as_plan(schema: &DFSchemaRef, rows: Vec<RecordBatch>) -> Resu
     });
     Ok(LogicalPlanBuilder::scan(RESULT, provider_as_source(Arc::new(table)), None)?.project(columns)?.build()?)
 }
+
+/// `UserDefinedLogicalNodeCore` for the plan node of a streaming operator: one input (`input`), its output
+/// schema (`schema`), no expressions of its own (the operator keeps them, out of reach of DataFusion's
+/// rewrites, which never see the node: each batch replaces it), shown by its `Debug`; plans compare nodes only
+/// for equality.
+macro_rules! streaming_node {
+    ($node:ident, |$this:ident| $name:expr) => {
+        impl PartialOrd for $node {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                (self == other).then_some(std::cmp::Ordering::Equal)
+            }
+        }
+
+        impl datafusion::logical_expr::UserDefinedLogicalNodeCore for $node {
+            fn name(&self) -> &str {
+                let $this = self;
+                $name
+            }
+
+            fn inputs(&self) -> Vec<&LogicalPlan> {
+                vec![&self.input]
+            }
+
+            fn schema(&self) -> &datafusion::common::DFSchemaRef {
+                &self.schema
+            }
+
+            fn expressions(&self) -> Vec<datafusion::logical_expr::Expr> {
+                Vec::new()
+            }
+
+            fn fmt_for_explain(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(self, f)
+            }
+
+            fn with_exprs_and_inputs(
+                &self,
+                _: Vec<datafusion::logical_expr::Expr>,
+                mut inputs: Vec<LogicalPlan>,
+            ) -> datafusion::error::Result<Self> {
+                let input = inputs.pop().ok_or_else(|| {
+                    datafusion::error::DataFusionError::Internal(format!("{} takes one input", stringify!($node)))
+                })?;
+                Ok($node { input, ..self.clone() })
+            }
+        }
+    };
+}
+pub(crate) use streaming_node;

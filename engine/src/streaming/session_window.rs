@@ -21,8 +21,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{DFSchemaRef, ScalarValue};
 use datafusion::logical_expr::expr_rewriter::unnormalize_col;
-use datafusion::logical_expr::{Expr, Extension, LogicalPlan, UserDefinedLogicalNodeCore, lit};
-use std::cmp::Ordering;
+use datafusion::logical_expr::{Expr, Extension, LogicalPlan, lit};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,7 +30,7 @@ const NEW: &str = "__flint_new_row";
 const CHANGED: &str = "__flint_changed";
 
 /// The plan node of an aggregation per session window over a stream.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct SessionAggregate {
     pub(crate) input: LogicalPlan,
     /// The grouping keys, the session window at `position` among them.
@@ -42,40 +41,13 @@ pub(crate) struct SessionAggregate {
     schema: DFSchemaRef,
 }
 
-impl PartialOrd for SessionAggregate {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        (self == other).then_some(Ordering::Equal)
-    }
-}
-
-impl UserDefinedLogicalNodeCore for SessionAggregate {
-    fn name(&self) -> &str {
-        "SessionWindowAggregate"
-    }
-
-    fn inputs(&self) -> Vec<&LogicalPlan> {
-        vec![&self.input]
-    }
-
-    fn schema(&self) -> &DFSchemaRef {
-        &self.schema
-    }
-
-    fn expressions(&self) -> Vec<Expr> {
-        Vec::new()
-    }
-
-    fn fmt_for_explain(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl fmt::Debug for SessionAggregate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SessionWindowAggregate: keys={:?}, gap={}us, aggs={:?}", self.keys, self.session.gap, self.aggs)
     }
-
-    fn with_exprs_and_inputs(&self, _: Vec<Expr>, mut inputs: Vec<LogicalPlan>) -> datafusion::error::Result<Self> {
-        let input = inputs.pop().ok_or_else(|| {
-            datafusion::error::DataFusionError::Internal("SessionWindowAggregate takes one input".to_string())
-        })?;
-        Ok(SessionAggregate { input, ..self.clone() })
-    }
 }
+
+super::plan::streaming_node!(SessionAggregate, |_node| "SessionWindowAggregate");
 
 /// The node of a plan node, if it is a session-window aggregation.
 pub(crate) fn node_of(extension: &Extension) -> Option<&SessionAggregate> {
