@@ -34,6 +34,55 @@ pub fn lit(value: impl IntoColumn) -> Column {
     value.into_column()
 }
 
+/// Parses a schema in Spark's DDL form (`"time TIMESTAMP, action STRING"`, Spark's `StructType.fromDDL`): comma-
+/// separated `name type` pairs, names optionally in backquotes, types as [`parse_type`] takes them; every column is
+/// nullable, as in Spark.
+///
+/// ```
+/// use flint_engine::prelude::*;
+///
+/// let schema = parse_schema("`event time` TIMESTAMP, amount DECIMAL(10, 2), n BIGINT")?;
+/// assert_eq!(schema.field(0).name(), "event time");
+/// assert_eq!(schema.fields().len(), 3);
+/// # Ok::<(), flint_engine::Error>(())
+/// ```
+pub fn parse_schema(ddl: &str) -> Result<datafusion::arrow::datatypes::SchemaRef> {
+    use datafusion::arrow::datatypes::{Field, Schema};
+    // Commas inside parentheses belong to a type (`decimal(10, 2)`).
+    let mut columns = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in ddl.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                columns.push(&ddl[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    columns.push(&ddl[start..]);
+    let fields = columns
+        .iter()
+        .map(|column| {
+            let column = column.trim();
+            let (name, rest) = match column.strip_prefix('`') {
+                Some(quoted) => quoted.split_once('`').map(|(n, r)| (n, r.trim_start())).unwrap_or(("", "")),
+                None => column.split_once(char::is_whitespace).unwrap_or((column, "")),
+            };
+            if name.is_empty() || rest.trim().is_empty() {
+                return Err(Error::param(
+                    "schema",
+                    format!("`{column}` is not a column of a DDL schema; write `name TYPE, …` as in \"time TIMESTAMP, action STRING\""),
+                ));
+            }
+            Ok(Field::new(name, parse_type(rest)?, true))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(std::sync::Arc::new(Schema::new(fields)))
+}
+
 /// The first branch of a conditional: `when(cond, value).when(..)?.otherwise(..)?` (Spark's `when`).
 pub fn when(condition: Column, value: impl IntoColumn) -> Column {
     Column::case(condition, value.into_column())

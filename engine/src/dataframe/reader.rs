@@ -86,7 +86,49 @@ use std::sync::Arc;
 pub struct DataFrameReader {
     session: Session,
     schema: Option<SchemaRef>,
+    /// Why the schema given could not be used (reported when reading).
+    bad_schema: Option<String>,
     options: BTreeMap<String, String>,
+}
+
+/// A schema given to a reader: an Arrow schema, or a DDL string as Spark takes one (`"time TIMESTAMP, action
+/// STRING"`, see [`parse_schema`](crate::functions::parse_schema)).
+pub trait IntoSchema {
+    /// The schema, or why the text is not one.
+    fn into_schema(self) -> Result<SchemaRef>;
+}
+
+impl IntoSchema for SchemaRef {
+    fn into_schema(self) -> Result<SchemaRef> {
+        Ok(self)
+    }
+}
+
+impl IntoSchema for Schema {
+    fn into_schema(self) -> Result<SchemaRef> {
+        Ok(Arc::new(self))
+    }
+}
+
+impl IntoSchema for &str {
+    fn into_schema(self) -> Result<SchemaRef> {
+        crate::functions::parse_schema(self)
+    }
+}
+
+impl IntoSchema for String {
+    fn into_schema(self) -> Result<SchemaRef> {
+        crate::functions::parse_schema(&self)
+    }
+}
+
+/// A reader's schema: the schema given, or the error that the text given is not one.
+pub(crate) fn user_schema(schema: impl IntoSchema) -> (Option<SchemaRef>, Option<String>) {
+    match schema.into_schema() {
+        Ok(schema) => (Some(schema), None),
+        Err(Error::InvalidParameter { message, .. }) => (None, Some(message)),
+        Err(e) => (None, Some(e.to_string())),
+    }
 }
 
 /// Spark's parse modes for malformed records.
@@ -107,12 +149,13 @@ struct ParseSettings {
 
 impl DataFrameReader {
     pub(crate) fn new(session: Session) -> Self {
-        DataFrameReader { session, schema: None, options: BTreeMap::new() }
+        DataFrameReader { session, schema: None, bad_schema: None, options: BTreeMap::new() }
     }
 
-    /// The schema to read with, instead of inferring one.
-    pub fn schema(mut self, schema: impl Into<SchemaRef>) -> Self {
-        self.schema = Some(schema.into());
+    /// The schema to read with, instead of inferring one: an Arrow schema or a DDL string
+    /// (`"name STRING, age INT"`).
+    pub fn schema(mut self, schema: impl IntoSchema) -> Self {
+        (self.schema, self.bad_schema) = user_schema(schema);
         self
     }
 
@@ -186,6 +229,9 @@ impl DataFrameReader {
     /// The data files of `path` and its partition layout if it is a partitioned directory; the user schema
     /// without the partition columns.
     fn inputs(&self, path: &str) -> Result<(Vec<PathBuf>, Option<partitions::Layout>, Option<Schema>)> {
+        if let Some(e) = &self.bad_schema {
+            return Err(Error::param("schema", e.clone()));
+        }
         let layout = partitions::discover(path, self.schema.as_deref())?;
         let files = match &layout {
             Some(layout) => layout.files.clone(),

@@ -139,12 +139,14 @@ pub struct DataStreamReader {
     session: Session,
     format: Option<String>,
     schema: Option<SchemaRef>,
+    /// Why the schema given could not be used (reported by `load`).
+    bad_schema: Option<String>,
     options: BTreeMap<String, String>,
 }
 
 impl DataStreamReader {
     pub(crate) fn new(session: Session) -> Self {
-        DataStreamReader { session, format: None, schema: None, options: BTreeMap::new() }
+        DataStreamReader { session, format: None, schema: None, bad_schema: None, options: BTreeMap::new() }
     }
 
     /// The source format: `json`, `csv`, `parquet`, `text` (files in a directory), `rate` (options
@@ -155,8 +157,8 @@ impl DataStreamReader {
     }
 
     /// The schema of the rows (required for `json` and `csv` unless `inferSchema` is set).
-    pub fn schema(mut self, schema: impl Into<SchemaRef>) -> Self {
-        self.schema = Some(schema.into());
+    pub fn schema(mut self, schema: impl crate::dataframe::IntoSchema) -> Self {
+        (self.schema, self.bad_schema) = crate::dataframe::reader::user_schema(schema);
         self
     }
 
@@ -169,6 +171,9 @@ impl DataStreamReader {
 
     /// The stream of the source: files arriving in directory `path`, or (`path` empty) a rate or socket stream.
     pub fn load(&self, path: &str) -> Result<DataFrame> {
+        if let Some(e) = &self.bad_schema {
+            return Err(Error::param("schema", e.clone()));
+        }
         let format = self.format.clone().unwrap_or_else(|| "parquet".to_string());
         let provider = match format.as_str() {
             "rate" => rate_source::provider(&self.options)?,

@@ -138,3 +138,24 @@ fn the_iot_lab_gives_the_same_tables_with_one_or_four_partitions() -> TestResult
     }
     Ok(())
 }
+
+#[test]
+fn a_ddl_schema_reads_the_iot_events_as_sparks_schema_strings_do() -> TestResult {
+    // The lab as PySpark users write it: `.schema("time TIMESTAMP, action STRING")`.
+    let s = session(2);
+    let input = datasets::path("iot-events");
+    let ddl = "time TIMESTAMP, action STRING";
+    let statics = s.read().schema(ddl).json(&input)?.group_by(["action"]).count()?;
+    let mut counts: Vec<(String, i64)> =
+        statics.collect()?.iter().map(|r| Ok((r.get_at(0)?, r.get_at(1)?))).collect::<Result<_>>()?;
+    counts.sort();
+    assert_eq!(counts, expected()?.0);
+    let stream = s.read_stream().schema(ddl).option("maxFilesPerTrigger", 1).json(&input)?;
+    assert_eq!(stream.columns(), ["time", "action"]);
+    assert!(stream.schema().field(0).is_nullable());
+    let e = s.read().schema("time WHEN").json(&input).expect_err("not a type").to_string();
+    assert!(e.contains("`WHEN` is not a type"), "{e}");
+    let e = s.read_stream().schema("time").json(&input).expect_err("no type").to_string();
+    assert!(e.contains("is not a column of a DDL schema"), "{e}");
+    Ok(())
+}
