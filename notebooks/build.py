@@ -353,6 +353,49 @@ s'affichent comme dans Spark, un `VectorAssembler` en fait une colonne `features
         md("## Réponse"),
         code("println!(\"RÉPONSE cout={cout:.9} variance={:?} rmse={rmse:.4}\", variance.to_array());"),
     ],
+    "jour4-01-flux-iot": [
+        md("# Jour 4 — Structured Streaming : les événements d'objets connectés\n" + INTRO + """
+Un flux est un DataFrame sans fin : `session.read_stream()` le lit, les mêmes transformations qu'en lot
+s'appliquent, et `write_stream().start()` lance une requête qui traite les nouvelles données par micro-lots.
+Les 50 fichiers JSON de `iot-events` contiennent 1 000 événements `{"time", "action"}` (`Open` ou `Close`)."""),
+        md("## En lot : combien d'ouvertures et de fermetures ?\nLe schéma s'écrit comme dans PySpark, en DDL."),
+        code("let evenements = datasets::path(\"iot-events\");\n"
+             "let schema = String::from(\"time TIMESTAMP, action STRING\");\n"
+             "let statique = session.read().schema(schema.as_str()).json(&evenements)?;\n"
+             "let par_action = statique.group_by([\"action\"]).count()?.order_by([\"action\"])?;\n"
+             "let en_lot: Vec<(String, i64)> = par_action.collect()?.iter()\n"
+             "    .map(|r| Ok((r.get_as(\"action\")?, r.get_as(\"count\")?))).collect::<Result<_>>()?;\n"
+             "par_action"),
+        md("## Le même calcul en flux\n`maxFilesPerTrigger = 1` : un fichier par micro-lot. Le puits `memory` garde le "
+           "résultat dans une table nommée comme la requête, que `session.sql` interroge. Pendant que la requête tourne, "
+           "sa progression (lot, lignes, débit) s'affiche et se met à jour."),
+        code("let flux = session.read_stream().schema(schema.as_str()).option(\"maxFilesPerTrigger\", 1).json(&evenements)?;\n"
+             "println!(\"is_streaming = {}\", flux.is_streaming());\n"
+             "let requete = flux.group_by([\"action\"]).count()?\n"
+             "    .write_stream().format(\"memory\").query_name(\"compteurs\").output_mode(\"complete\").start()?;\n"
+             "requete.process_all_available()?;\n"
+             "let lots = requete.recent_progress().len();\n"
+             "requete.stop()?;\n"
+             "let en_flux: Vec<(String, i64)> = session.sql(\"SELECT action, count FROM compteurs ORDER BY action\")?\n"
+             "    .collect()?.iter().map(|r| Ok((r.get_at(0)?, r.get_at(1)?))).collect::<Result<_>>()?;\n"
+             "println!(\"{lots} micro-lots\");\n"
+             "session.sql(\"SELECT action, count FROM compteurs ORDER BY action\")?"),
+        md("## Fenêtres d'une heure\nLes événements comptés par action et par heure de leur horodatage (temps de "
+           "l'événement, pas de l'arrivée)."),
+        code("let fenetres = flux.group_by([col(\"action\"), window(col(\"time\"), \"1 hour\", None)?]).count()?\n"
+             "    .write_stream().format(\"memory\").query_name(\"par_heure\").output_mode(\"complete\").start()?;\n"
+             "fenetres.process_all_available()?;\n"
+             "fenetres.stop()?;\n"
+             "let nombre_fenetres = session.table(\"par_heure\")?.count()?;\n"
+             "session.sql(\"SELECT action, date_format(window.start, 'yyyy-MM-dd HH:mm') AS debut, count \\\n"
+             "              FROM par_heure ORDER BY debut, action\")?"),
+        md("## Réponse"),
+        code("// Entre accolades : la fermeture `texte` ne survit pas à la cellule (le noyau ne garde que des types nommables).\n"
+             "{\n"
+             "    let texte = |v: &[(String, i64)]| v.iter().map(|(a, n)| format!(\"{a}:{n}\")).collect::<Vec<_>>().join(\",\");\n"
+             "    println!(\"RÉPONSE statique={} flux={} fenetres={nombre_fenetres} lots={lots}\", texte(&en_lot), texte(&en_flux));\n"
+             "}"),
+    ],
     "jour3-02-regressions": [
         md("# Jour 3 — MLlib : régressions linéaire et logistique, évaluation, sauvegarde\n" + INTRO + """
 Les estimateurs se règlent comme dans Spark (`reg_param`, `elastic_net_param`, …), les évaluateurs

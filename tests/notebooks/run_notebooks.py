@@ -113,6 +113,11 @@ def check(name, answer):
         want_acc = log["cases"]["binomial_l2_standardized"]["spark"]["accuracy"]
         ok = m is not None and close(float(m[1]), want_r2) and close(float(m[2]), want_acc) and m[3] == "true"
         return None if ok else f"expected r2={want_r2}, exactitude={want_acc}, identiques=true"
+    if name == "jour4-01-flux-iot":
+        iot = reference("iot_expected.json")
+        counts = ",".join(f"{a}:{n}" for a, n in iot["static_counts"])
+        expected = f"statique={counts} flux={counts} fenetres={len(iot['window_counts'])} lots=50"
+        return None if answer == expected else f"expected {expected!r}"
     return "no reference for this notebook"
 
 
