@@ -3,11 +3,12 @@
 use super::{StreamNode, lock, millis, state};
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::streaming::now_ms;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Spark's `StreamingContextState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,10 +147,6 @@ fn run_batch(core: &Core, graph: &Mutex<Graph>, time_ms: i64) -> Result<()> {
 
 fn any_must_checkpoint(node: &dyn StreamNode) -> bool {
     node.must_checkpoint() || node.parents().iter().any(|p| any_must_checkpoint(p.as_ref()))
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The entry point of DStreams (Spark's `StreamingContext`): makes input streams, and runs the registered

@@ -140,12 +140,8 @@ impl<S> GroupState<S> {
 
     /// The processing time of the batch, in ms (the same when a batch is replayed).
     pub fn current_processing_time_ms(&self) -> i64 {
-        self.batch_time_ms.unwrap_or_else(now_ms)
+        self.batch_time_ms.unwrap_or_else(super::now_ms)
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The untyped state the operator keeps: the function's state as JSON.

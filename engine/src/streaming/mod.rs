@@ -46,6 +46,7 @@ mod watermark;
 pub(crate) use file_sink::committed_files;
 pub(crate) use file_source::list_files;
 pub use group_state::{GroupState, GroupStateTimeout};
+pub(crate) use query::now_ms;
 pub use query::{
     QueryStatus, SinkProgress, SourceProgress, StateOperatorProgress, StreamingQuery, StreamingQueryManager,
     StreamingQueryProgress,

@@ -387,7 +387,8 @@ fn resume(checkpoint: Option<&Checkpoint>, sources: usize) -> Result<Resume> {
     }
 }
 
-fn now_ms() -> i64 {
+/// The wall clock, in milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 

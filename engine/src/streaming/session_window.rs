@@ -142,7 +142,10 @@ impl StreamingSessions {
         let dir = self.dir.clone();
         let store = self.store.get_or_insert_with(|| StateStore::new(dir, Arc::clone(&input_schema)));
         let mut all = vec![RecordBatch::new_empty(Arc::clone(&flagged))];
-        for b in store.get(batch)? {
+        let previous = store.get(batch)?;
+        let count = |b: &[RecordBatch]| b.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+        let before = count(previous) + count(&new_rows);
+        for b in previous {
             all.push(flag(b, false)?);
         }
         for b in &new_rows {
@@ -187,8 +190,6 @@ impl StreamingSessions {
             sessions.schema().columns().into_iter().filter(|c| c.name != CHANGED).map(Expr::Column).collect();
         let output = DataFrame::new(session.clone(), sessions.select(output_columns)?).collect_batches()?;
 
-        let count = |b: &[RecordBatch]| b.iter().map(|b| b.num_rows() as u64).sum::<u64>();
-        let before = count(store.get(batch)?) + count(&new_rows);
         metrics.num_rows_total = count(&keep);
         metrics.num_rows_removed = before.saturating_sub(metrics.num_rows_total);
         metrics.num_rows_updated = count(&output);
