@@ -20,6 +20,18 @@ fn next(state: &mut u64) -> u64 {
     *state >> 33
 }
 
+/// The batches in a query's commit log (its entries are named by batch id; a temporary file is not a commit).
+fn committed(commits: &Path) -> std::io::Result<usize> {
+    if !commits.exists() {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for entry in std::fs::read_dir(commits)? {
+        n += usize::from(entry?.file_name().to_str().is_some_and(|n| n.parse::<u64>().is_ok()));
+    }
+    Ok(n)
+}
+
 /// The events of each input file, in file order, as (unix seconds, action).
 fn input_files(dir: &Path) -> std::io::Result<Vec<Vec<(i64, String)>>> {
     let mut names: Vec<_> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<std::io::Result<_>>()?;
@@ -67,6 +79,7 @@ fn a_stream_killed_at_random_points_ends_with_exactly_the_batch_answer() -> Test
     // The committed batches at each kill.
     let mut progress = Vec::new();
     let started = Instant::now();
+    let commits = checkpoint.join("rows/commits");
     loop {
         let mut child = run()?;
         if kills == KILLS {
@@ -74,8 +87,24 @@ fn a_stream_killed_at_random_points_ends_with_exactly_the_batch_answer() -> Test
             assert!(out.status.success(), "the last run failed: {}", String::from_utf8_lossy(&out.stderr));
             break;
         }
-        std::thread::sleep(Duration::from_millis(5 + next(&mut seed) % 150));
-        match child.try_wait()? {
+        // Kill points follow the stream's progress, not the clock alone, so that however fast the machine the
+        // process dies many times before it can finish: wait until 0–2 more batches have committed than at the
+        // last kill (0 kills it while it starts or recovers), then for a random 0–3 ms so that the kill lands
+        // anywhere in a batch — while the sink writes, before or after the commit log.
+        let target = progress.last().copied().unwrap_or(0) + (next(&mut seed) % 3) as usize;
+        let waiting = Instant::now();
+        let finished = loop {
+            if let Some(status) = child.try_wait()? {
+                break Some(status);
+            }
+            if committed(&commits)? >= target {
+                std::thread::sleep(Duration::from_micros(next(&mut seed) % 3_000));
+                break child.try_wait()?;
+            }
+            assert!(waiting.elapsed() < Duration::from_secs(60), "no batch committed in 60 s");
+            std::thread::sleep(Duration::from_micros(200));
+        };
+        match finished {
             Some(status) => {
                 let out = child.wait_with_output()?;
                 assert!(status.success(), "a run failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -85,8 +114,7 @@ fn a_stream_killed_at_random_points_ends_with_exactly_the_batch_answer() -> Test
                 child.kill()?; // SIGKILL
                 child.wait()?;
                 kills += 1;
-                let commits = checkpoint.join("rows/commits");
-                progress.push(if commits.exists() { std::fs::read_dir(commits)?.count() } else { 0 });
+                progress.push(committed(&commits)?);
             }
         }
     }
