@@ -358,7 +358,10 @@ fn check_text_schema(schema: SchemaRef) -> Result<SchemaRef> {
 }
 
 /// The data files of `dir` (not its subdirectories; hidden and `_` files skipped), by modification time then path.
+/// When `dir` is the output of a streaming file sink, only the files its log committed count, as in Spark (a
+/// sink's interrupted attempt may have left files that no batch committed).
 pub(crate) fn list_files(dir: &Path) -> Result<Vec<Listed>> {
+    let committed: Option<HashSet<PathBuf>> = super::file_sink::committed_files(dir)?.map(HashSet::from_iter);
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io("listing", dir, e))?;
     let mut files = Vec::new();
     for entry in entries {
@@ -367,6 +370,9 @@ pub(crate) fn list_files(dir: &Path) -> Result<Vec<Listed>> {
             continue;
         }
         let path = entry.path();
+        if committed.as_ref().is_some_and(|c| !c.contains(&path)) {
+            continue;
+        }
         // Follows symbolic links, as reading the file does.
         let meta = match std::fs::metadata(&path) {
             Ok(meta) => meta,

@@ -520,6 +520,34 @@ fn the_file_sink_commits_each_batch_once_through_its_log() -> TestResult {
 }
 
 #[test]
+fn a_file_source_over_a_file_sinks_output_reads_only_the_committed_files() -> TestResult {
+    // Spark's FileStreamSource reads a sink's directory through its `_spark_metadata` log.
+    let s = session(2);
+    let tmp = tempfile::tempdir()?;
+    let (out, checkpoint) = (tmp.path().join("out"), tmp.path().join("checkpoint"));
+    let input = stream(&s)?;
+    input.add_data(numbers(&s, &[1, 2])?)?;
+    input.add_data(numbers(&s, &[3])?)?;
+    input
+        .to_df()?
+        .write_stream()
+        .format("parquet")
+        .option("checkpointLocation", checkpoint.display())
+        .trigger(Trigger::available_now())
+        .start_at(&out.display().to_string())?
+        .await_termination(None)?;
+    // An attempt at a batch 2 that crashed after writing its file and before logging it.
+    std::fs::write(out.join("part-00002-00000.parquet"), b"half-written")?;
+    let schema = numbers(&s, &[0])?.schema();
+    let copy = s.read_stream().schema(schema).parquet(&out.display().to_string())?;
+    let query = copy.write_stream().format("memory").query_name("copied").start()?;
+    query.process_all_available()?;
+    query.stop()?;
+    assert_eq!(sorted_values(&s.sql("SELECT value FROM copied")?)?, vec![1, 2, 3]);
+    Ok(())
+}
+
+#[test]
 fn json_and_csv_file_sinks_read_back_and_file_sinks_refuse_what_spark_refuses() -> TestResult {
     let s = session(2);
     let tmp = tempfile::tempdir()?;
