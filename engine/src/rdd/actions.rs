@@ -3,7 +3,7 @@
 use super::sampling::{fraction_for_sample_size, partition_rng};
 use super::{BoxIter, Data, Rdd};
 use crate::error::{Error, Result};
-use crate::scheduler::{TaskContext, run_job};
+use crate::scheduler::{Pull, TaskContext, run_job, run_job_pulling};
 use crate::shuffle::KeyCmp;
 use rand::seq::SliceRandom;
 use rustc_hash::FxHashMap;
@@ -124,7 +124,9 @@ impl<T: Data> Rdd<T> {
                 };
             }
             let parts: Vec<usize> = (scanned..(scanned + to_try.max(1)).min(total)).collect();
-            let results = run_job(self, &parts, op, site, move |it, _| Ok(it.take(left).collect::<Vec<T>>()))?;
+            let results = run_job_pulling(self, &parts, op, site, Pull::Records, move |it, _| {
+                Ok(it.take(left).collect::<Vec<T>>())
+            })?;
             for r in results {
                 let room = num - buf.len();
                 buf.extend(r.into_iter().take(room));

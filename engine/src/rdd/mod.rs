@@ -25,7 +25,10 @@ use crate::scheduler::task::add;
 use crate::session::{Session, SessionContext};
 use crate::shuffle::ShuffleDep;
 use crate::storage::StorageLevel;
-use nodes::{Cartesian, Coalesced, MapPartitions, ParallelCollection, PartitionBody, RangeRdd, Union, Zip};
+use nodes::{
+    Cartesian, Coalesced, FilterStep, FlatMapStep, MapPartitions, MapStep, ParallelCollection, PartitionBody, RangeRdd,
+    Step, Union, Zip,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -41,6 +44,20 @@ impl<T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static> Data for T
 
 /// The iterator a partition is computed as, and what `map_partitions` closures receive.
 pub type BoxIter<T> = Box<dyn Iterator<Item = T> + Send>;
+
+/// A partition as consecutive runs of records (see [`RddCompute::compute_runs`]).
+pub(crate) type Runs<T> = Box<dyn Iterator<Item = Vec<T>> + Send>;
+
+/// Records per run: enough to make a call per run negligible, few enough that a run stays in the L1/L2 cache.
+pub(crate) const RUN: usize = 1024;
+
+/// Groups an iterator's records into runs.
+pub(crate) fn runs_of<T: Send + 'static>(mut records: impl Iterator<Item = T> + Send + 'static) -> Runs<T> {
+    Box::new(std::iter::from_fn(move || {
+        let run: Vec<T> = records.by_ref().take(RUN).collect();
+        (!run.is_empty()).then_some(run)
+    }))
+}
 
 /// Identity and bookkeeping of one lineage node.
 pub(crate) struct RddMeta {
@@ -114,7 +131,19 @@ pub(crate) trait RddBase: Send + Sync + 'static {
 
 /// A lineage node that computes partitions of `T`.
 pub(crate) trait RddCompute<T>: RddBase {
+    /// The partition record by record, for consumers that may stop early (`take`, `zip`, `first`): a record is
+    /// computed only when pulled, as in Spark.
     fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<T>>;
+
+    /// The partition in runs of records, for consumers that drain it (most actions, shuffle writes, caching).
+    /// Sources and element-wise steps override it, so that records flow through a stage's chain of closures a
+    /// run at a time (one dynamic call per run and step, not per record).
+    fn compute_runs(&self, split: usize, tc: &TaskContext) -> Result<Runs<T>>
+    where
+        T: Send + 'static,
+    {
+        Ok(runs_of(self.compute(split, tc)?))
+    }
 }
 
 fn iter_shared<T: Clone + Send + Sync + 'static>(values: Arc<Vec<T>>) -> BoxIter<T> {
@@ -139,6 +168,21 @@ fn compute_records<T: Data>(node: &Arc<dyn RddCompute<T>>, split: usize, tc: &Ta
     })
 }
 
+/// Computes a partition in runs, through the block store when the node is persisted.
+pub(crate) fn runs<T: Data>(node: &Arc<dyn RddCompute<T>>, split: usize, tc: &TaskContext) -> Result<Runs<T>> {
+    if !node.meta().storage_level().is_valid() {
+        return compute_runs(node, split, tc);
+    }
+    let values = partition_values(node, split, tc)?;
+    Ok(Box::new((0..values.len()).step_by(RUN).map(move |i| values[i..(i + RUN).min(values.len())].to_vec())))
+}
+
+/// Computes a partition in runs from its lineage, bypassing the block store.
+fn compute_runs<T: Data>(node: &Arc<dyn RddCompute<T>>, split: usize, tc: &TaskContext) -> Result<Runs<T>> {
+    let runs = node.compute_runs(split, tc)?;
+    Ok(if node.dependencies().is_empty() { Box::new(crate::scheduler::Monitored::source_runs(runs, tc)) } else { runs })
+}
+
 /// A whole partition as one shared vector: the stored block itself when the node is persisted and the block is
 /// in memory (no element is copied), otherwise computed, collected, and stored if the node is persisted.
 pub(crate) fn partition_values<T: Data>(
@@ -155,7 +199,7 @@ pub(crate) fn partition_values<T: Data>(
         add(&tc.counters().cache_hits, 1);
         return Ok(values);
     }
-    let values: Vec<T> = compute_records(node, split, tc)?.collect();
+    let values: Vec<T> = compute_runs(node, split, tc)?.flatten().collect();
     if tc.has_failed() {
         // An incomplete partition must never be cached; the task fails with the recorded error.
         return Ok(Arc::new(Vec::new()));
@@ -360,6 +404,19 @@ impl<T: Data> Rdd<T> {
         self.session.rdd_from(node)
     }
 
+    /// A node applying an element-wise step to each record of the parent.
+    pub(crate) fn step_node<U: Data>(
+        &self,
+        op: &'static str,
+        site: &Location<'_>,
+        preserves_partitioning: bool,
+        step: impl Step<T, U>,
+    ) -> Rdd<U> {
+        let meta = self.meta_here("MapPartitionsRDD", op, site);
+        let body = PartitionBody::Each(Arc::new(step));
+        self.session.rdd_from(MapPartitions::new(meta, Arc::clone(&self.node), body, preserves_partitioning))
+    }
+
     /// The session this RDD belongs to.
     pub fn session(&self) -> &Session {
         &self.session
@@ -449,16 +506,7 @@ impl<T: Data> Rdd<T> {
     /// Applies `f` to every element.
     #[track_caller]
     pub fn map<U: Data>(&self, f: impl Fn(T) -> U + Send + Sync + 'static) -> Rdd<U> {
-        let f = Arc::new(f);
-        self.map_partitions_node(
-            "map",
-            Location::caller(),
-            false,
-            Arc::new(move |_, it| {
-                let f = Arc::clone(&f);
-                Box::new(it.map(move |x| f(x)))
-            }),
-        )
+        self.step_node("map", Location::caller(), false, MapStep(f))
     }
 
     /// Applies `f` to every element and flattens the results.
@@ -468,31 +516,13 @@ impl<T: Data> Rdd<T> {
         I: IntoIterator<Item = U> + 'static,
         I::IntoIter: Send + 'static,
     {
-        let f = Arc::new(f);
-        self.map_partitions_node(
-            "flat_map",
-            Location::caller(),
-            false,
-            Arc::new(move |_, it| {
-                let f = Arc::clone(&f);
-                Box::new(it.flat_map(move |x| f(x)))
-            }),
-        )
+        self.step_node("flat_map", Location::caller(), false, FlatMapStep(f))
     }
 
     /// Keeps the elements for which `f` is true.
     #[track_caller]
     pub fn filter(&self, f: impl Fn(&T) -> bool + Send + Sync + 'static) -> Rdd<T> {
-        let f = Arc::new(f);
-        self.map_partitions_node(
-            "filter",
-            Location::caller(),
-            true,
-            Arc::new(move |_, it| {
-                let f = Arc::clone(&f);
-                Box::new(it.filter(move |x| f(x)))
-            }),
-        )
+        self.step_node("filter", Location::caller(), true, FilterStep(f))
     }
 
     /// Transforms each partition as a whole: `f` gets an iterator over the partition's elements.
@@ -566,16 +596,7 @@ impl<T: Data> Rdd<T> {
     /// Pairs each element with the key `f` computes: `(f(x), x)`.
     #[track_caller]
     pub fn key_by<K: Data>(&self, f: impl Fn(&T) -> K + Send + Sync + 'static) -> Rdd<(K, T)> {
-        let f = Arc::new(f);
-        self.map_partitions_node(
-            "key_by",
-            Location::caller(),
-            false,
-            Arc::new(move |_, it| {
-                let f = Arc::clone(&f);
-                Box::new(it.map(move |x| (f(&x), x)))
-            }),
-        )
+        self.step_node("key_by", Location::caller(), false, MapStep(move |x| (f(&x), x)))
     }
 
     /// The elements of both RDDs (duplicates kept); partitions are concatenated.
@@ -631,7 +652,7 @@ impl<T: Data> Rdd<T> {
             }),
         );
         let shuffled = keyed.shuffle_identity(crate::shuffle::ShuffleKind::Direct(n), "repartition", site);
-        shuffled.map_partitions_node("repartition", site, false, Arc::new(|_, it| Box::new(it.map(|(_, x)| x))))
+        shuffled.step_node("repartition", site, false, MapStep(|(_, x)| x))
     }
 
     /// Indexes the elements in order: partition by partition, `0..count`. Runs a job to count the partitions
@@ -698,7 +719,7 @@ impl<T: Data> Rdd<T> {
     where
         T: Hash + Eq,
     {
-        let pairs = self.map_partitions_node("distinct", site, false, Arc::new(|_, it| Box::new(it.map(|x| (x, ())))));
+        let pairs = self.step_node("distinct", site, false, MapStep(|x| (x, ())));
         let reduced = pairs.combine_by_key_at(
             Arc::new(|v| v),
             Arc::new(|_, _| ()),
@@ -707,7 +728,7 @@ impl<T: Data> Rdd<T> {
             "distinct",
             site,
         );
-        reduced.map_partitions_node("distinct", site, false, Arc::new(|_, it| Box::new(it.map(|(k, _)| k))))
+        reduced.step_node("distinct", site, false, MapStep(|(k, _)| k))
     }
 
     /// A random sample: each element kept with probability `fraction` (without replacement), or repeated a
@@ -749,8 +770,8 @@ impl<T: Data> Rdd<T> {
         T: Hash + Eq,
     {
         let site = Location::caller();
-        let a = self.map_partitions_node("intersection", site, false, Arc::new(|_, it| Box::new(it.map(|x| (x, ())))));
-        let b = other.map_partitions_node("intersection", site, false, Arc::new(|_, it| Box::new(it.map(|x| (x, ())))));
+        let a = self.step_node("intersection", site, false, MapStep(|x| (x, ())));
+        let b = other.step_node("intersection", site, false, MapStep(|x| (x, ())));
         let n = self.num_partitions().max(other.num_partitions());
         a.cogroup_at(&b, n, "intersection", site).map_partitions_node(
             "intersection",
@@ -767,13 +788,13 @@ impl<T: Data> Rdd<T> {
         T: Hash + Eq,
     {
         let site = Location::caller();
-        let a = self.map_partitions_node("subtract", site, false, Arc::new(|_, it| Box::new(it.map(|x| (x, ())))));
-        let b = other.map_partitions_node("subtract", site, false, Arc::new(|_, it| Box::new(it.map(|x| (x, ())))));
-        a.subtract_by_key_at(&b, self.num_partitions(), "subtract", site).map_partitions_node(
+        let a = self.step_node("subtract", site, false, MapStep(|x| (x, ())));
+        let b = other.step_node("subtract", site, false, MapStep(|x| (x, ())));
+        a.subtract_by_key_at(&b, self.num_partitions(), "subtract", site).step_node(
             "subtract",
             site,
             false,
-            Arc::new(|_, it| Box::new(it.map(|(k, _)| k))),
+            MapStep(|(k, _)| k),
         )
     }
 
@@ -805,21 +826,12 @@ impl<T: Data> Rdd<T> {
         num_partitions: usize,
         site: &'static Location<'static>,
     ) -> Rdd<T> {
-        let f = Arc::new(f);
-        let keyed = self.map_partitions_node(
-            "sort_by",
-            site,
-            false,
-            Arc::new(move |_, it| {
-                let f = Arc::clone(&f);
-                Box::new(it.map(move |x| (f(&x), x)))
-            }),
-        );
-        keyed.sort_by_key_at(ascending, num_partitions, "sort_by", site).map_partitions_node(
+        let keyed = self.step_node("sort_by", site, false, MapStep(move |x| (f(&x), x)));
+        keyed.sort_by_key_at(ascending, num_partitions, "sort_by", site).step_node(
             "sort_by",
             site,
             true,
-            Arc::new(|_, it| Box::new(it.map(|(_, v)| v))),
+            MapStep(|(_, v)| v),
         )
     }
 }

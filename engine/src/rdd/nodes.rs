@@ -1,7 +1,8 @@
 //! Lineage nodes with narrow dependencies (or none).
 
 use super::{
-    BoxIter, Data, Dependency, PartitionFn, RddBase, RddCompute, RddMeta, SliceFn, iterator, partition_values,
+    BoxIter, Data, Dependency, PartitionFn, RddBase, RddCompute, RddMeta, Runs, SliceFn, iterator, partition_values,
+    runs, runs_of,
 };
 use crate::error::{Error, Result};
 use crate::partitioner::PartitioningKey;
@@ -48,6 +49,13 @@ impl<T: Data> RddCompute<T> for ParallelCollection<T> {
         let data = Arc::clone(&self.data);
         Ok(Box::new(range.map(move |i| data[i].clone())))
     }
+
+    fn compute_runs(&self, split: usize, tc: &TaskContext) -> Result<Runs<T>> {
+        let range = self.slices[split].clone();
+        add(&tc.counters().records_read, range.len() as u64);
+        let data = Arc::clone(&self.data);
+        Ok(Box::new(range.clone().step_by(super::RUN).map(move |i| data[i..(i + super::RUN).min(range.end)].to_vec())))
+    }
 }
 
 /// `start..end` by `step`, sliced like a collection but never materialized.
@@ -90,6 +98,17 @@ impl RddCompute<i64> for RangeRdd {
         let (start, step) = (self.start, self.step);
         Ok(Box::new(range.map(move |i| start + step * i as i64)))
     }
+
+    fn compute_runs(&self, split: usize, tc: &TaskContext) -> Result<Runs<i64>> {
+        let range = self.slices[split].clone();
+        add(&tc.counters().records_read, range.len() as u64);
+        let (start, step, end) = (self.start, self.step, range.end);
+        Ok(Box::new(
+            range
+                .step_by(super::RUN)
+                .map(move |i| (i..(i + super::RUN).min(end)).map(|i| start + step * i as i64).collect()),
+        ))
+    }
 }
 
 /// Spark's `MapPartitionsRDD`: a partition-wise function of the parent.
@@ -102,6 +121,9 @@ pub(crate) struct MapPartitions<T, U> {
 
 /// How a partition-wise function takes its partition.
 pub(crate) enum PartitionBody<T, U> {
+    /// Record by record (`map`, `flat_map`, `filter`): a streaming consumer pulls one record at a time through
+    /// the step, one that drains the partition a run at a time.
+    Each(Arc<dyn Step<T, U>>),
     /// As an iterator of owned elements.
     Iter(Arc<PartitionFn<T, U>>),
     /// As one slice, lent by the block store when the parent is persisted (`Rdd::map_partitions_slice`).
@@ -137,9 +159,75 @@ impl<T: Data, U: Data> RddBase for MapPartitions<T, U> {
 impl<T: Data, U: Data> RddCompute<U> for MapPartitions<T, U> {
     fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<U>> {
         Ok(match &self.f {
+            PartitionBody::Each(step) => Arc::clone(step).records(iterator(&self.parent, split, tc)?),
             PartitionBody::Iter(f) => f(split, iterator(&self.parent, split, tc)?),
             PartitionBody::Slice(f) => f(split, &partition_values(&self.parent, split, tc)?),
         })
+    }
+
+    fn compute_runs(&self, split: usize, tc: &TaskContext) -> Result<Runs<U>> {
+        Ok(match &self.f {
+            PartitionBody::Each(step) => {
+                let step = Arc::clone(step);
+                Box::new(runs(&self.parent, split, tc)?.map(move |run| step.run(run)))
+            }
+            _ => runs_of(self.compute(split, tc)?),
+        })
+    }
+}
+
+/// An element-wise transformation, applied to one record at a time or to a run of them. Through a run, a chain
+/// of steps costs one dynamic call per run and step instead of one per record and step, and the user's closure
+/// is inlined into the loop over the run.
+pub(crate) trait Step<T, U>: Send + Sync + 'static {
+    fn records(self: Arc<Self>, input: BoxIter<T>) -> BoxIter<U>;
+    fn run(&self, input: Vec<T>) -> Vec<U>;
+}
+
+/// `map`: one output per input.
+pub(crate) struct MapStep<F>(pub(crate) F);
+
+impl<T: Data, U: Data, F: Fn(T) -> U + Send + Sync + 'static> Step<T, U> for MapStep<F> {
+    fn records(self: Arc<Self>, input: BoxIter<T>) -> BoxIter<U> {
+        Box::new(input.map(move |x| (self.0)(x)))
+    }
+    fn run(&self, input: Vec<T>) -> Vec<U> {
+        // Reuses the run's allocation when `U` fits in `T`'s place.
+        input.into_iter().map(&self.0).collect()
+    }
+}
+
+/// `flat_map`: any number of outputs per input.
+pub(crate) struct FlatMapStep<F>(pub(crate) F);
+
+impl<T: Data, U: Data, I, F> Step<T, U> for FlatMapStep<F>
+where
+    F: Fn(T) -> I + Send + Sync + 'static,
+    I: IntoIterator<Item = U> + 'static,
+    I::IntoIter: Send + 'static,
+{
+    fn records(self: Arc<Self>, input: BoxIter<T>) -> BoxIter<U> {
+        Box::new(input.flat_map(move |x| (self.0)(x)))
+    }
+    fn run(&self, input: Vec<T>) -> Vec<U> {
+        let mut out = Vec::with_capacity(input.len());
+        for x in input {
+            out.extend((self.0)(x));
+        }
+        out
+    }
+}
+
+/// `filter`: the inputs for which the predicate holds.
+pub(crate) struct FilterStep<F>(pub(crate) F);
+
+impl<T: Data, F: Fn(&T) -> bool + Send + Sync + 'static> Step<T, T> for FilterStep<F> {
+    fn records(self: Arc<Self>, input: BoxIter<T>) -> BoxIter<T> {
+        Box::new(input.filter(move |x| (self.0)(x)))
+    }
+    fn run(&self, mut input: Vec<T>) -> Vec<T> {
+        input.retain(|x| (self.0)(x));
+        input
     }
 }
 
@@ -167,16 +255,29 @@ impl<T: Data> RddBase for Union<T> {
     }
 }
 
-impl<T: Data> RddCompute<T> for Union<T> {
-    fn compute(&self, mut split: usize, tc: &TaskContext) -> Result<BoxIter<T>> {
+impl<T: Data> Union<T> {
+    /// The parent partition that union partition `split` is.
+    fn locate(&self, mut split: usize) -> Result<(&Arc<dyn RddCompute<T>>, usize)> {
         for parent in &self.parents {
             let n = parent.num_partitions();
             if split < n {
-                return iterator(parent, split, tc);
+                return Ok((parent, split));
             }
             split -= n;
         }
         Err(Error::Internal(format!("union partition {split} out of range")))
+    }
+}
+
+impl<T: Data> RddCompute<T> for Union<T> {
+    fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<T>> {
+        let (parent, split) = self.locate(split)?;
+        iterator(parent, split, tc)
+    }
+
+    fn compute_runs(&self, split: usize, tc: &TaskContext) -> Result<Runs<T>> {
+        let (parent, split) = self.locate(split)?;
+        runs(parent, split, tc)
     }
 }
 
@@ -291,6 +392,12 @@ impl<T: Data> RddCompute<T> for Coalesced<T> {
     fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<T>> {
         let parts: Vec<BoxIter<T>> =
             self.groups[split].clone().map(|p| iterator(&self.parent, p, tc)).collect::<Result<_>>()?;
+        Ok(Box::new(parts.into_iter().flatten()))
+    }
+
+    fn compute_runs(&self, split: usize, tc: &TaskContext) -> Result<Runs<T>> {
+        let parts: Vec<Runs<T>> =
+            self.groups[split].clone().map(|p| runs(&self.parent, p, tc)).collect::<Result<_>>()?;
         Ok(Box::new(parts.into_iter().flatten()))
     }
 }

@@ -4,6 +4,7 @@
 //! `Ord`. When an RDD is already hash-partitioned the way an operation needs (after `partition_by`, or as the
 //! output of `reduce_by_key`), the operation runs without a shuffle, as in Spark.
 
+use super::nodes::{FlatMapStep, MapStep};
 use super::{BoxIter, Data, Dependency, Rdd, RddBase, RddCompute, RddMeta, iterator};
 use crate::error::Result;
 use crate::partitioner::{
@@ -227,16 +228,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     /// Applies `f` to each value, keeping keys (and partitioning).
     #[track_caller]
     pub fn map_values<U: Data>(&self, f: impl Fn(V) -> U + Send + Sync + 'static) -> Rdd<(K, U)> {
-        let f = Arc::new(f);
-        self.map_partitions_node(
-            "map_values",
-            Location::caller(),
-            true,
-            Arc::new(move |_, it| {
-                let f = Arc::clone(&f);
-                Box::new(it.map(move |(k, v)| (k, f(v))))
-            }),
-        )
+        self.step_node("map_values", Location::caller(), true, MapStep(move |(k, v)| (k, f(v))))
     }
 
     /// Applies `f` to each value and flattens, keeping keys (and partitioning).
@@ -246,28 +238,19 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         I: IntoIterator<Item = U> + 'static,
         I::IntoIter: Send + 'static,
     {
-        let f = Arc::new(f);
-        self.map_partitions_node(
-            "flat_map_values",
-            Location::caller(),
-            true,
-            Arc::new(move |_, it| {
-                let f = Arc::clone(&f);
-                Box::new(it.flat_map(move |(k, v)| f(v).into_iter().map(move |u| (k.clone(), u))))
-            }),
-        )
+        self.flat_map_values_at("flat_map_values", Location::caller(), f)
     }
 
     /// The keys.
     #[track_caller]
     pub fn keys(&self) -> Rdd<K> {
-        self.map_partitions_node("keys", Location::caller(), false, Arc::new(|_, it| Box::new(it.map(|(k, _)| k))))
+        self.step_node("keys", Location::caller(), false, MapStep(|(k, _)| k))
     }
 
     /// The values.
     #[track_caller]
     pub fn values(&self) -> Rdd<V> {
-        self.map_partitions_node("values", Location::caller(), false, Arc::new(|_, it| Box::new(it.map(|(_, v)| v))))
+        self.step_node("values", Location::caller(), false, MapStep(|(_, v)| v))
     }
 
     /// The generic per-key aggregation all others are built on (Spark's `combineByKeyWithClassTag`), with a
@@ -622,16 +605,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         I: IntoIterator<Item = U> + 'static,
         I::IntoIter: Send + 'static,
     {
-        let f = Arc::new(f);
-        self.map_partitions_node(
-            op,
-            site,
-            true,
-            Arc::new(move |_, it| {
-                let f = Arc::clone(&f);
-                Box::new(it.flat_map(move |(k, v)| f(v).into_iter().map(move |u| (k.clone(), u))))
-            }),
-        )
+        self.step_node(op, site, true, FlatMapStep(move |(k, v): (K, V)| f(v).into_iter().map(move |u| (k.clone(), u))))
     }
 
     // ---- actions on pairs ----
@@ -640,9 +614,11 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     #[track_caller]
     pub fn count_by_key(&self) -> Result<FxHashMap<K, u64>> {
         let site = Location::caller();
-        let counts = self
-            .map_partitions_node("count_by_key", site, true, Arc::new(|_, it| Box::new(it.map(|(k, _)| (k, 1u64)))))
-            .reduce_by_key_at(|a, b| a + b, default_partitions(&[&*self.node]), site);
+        let counts = self.step_node("count_by_key", site, true, MapStep(|(k, _)| (k, 1u64))).reduce_by_key_at(
+            |a, b| a + b,
+            default_partitions(&[&*self.node]),
+            site,
+        );
         Ok(counts.collect_at("count_by_key", site)?.into_iter().collect())
     }
 

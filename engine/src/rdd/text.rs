@@ -6,7 +6,7 @@
 //! is read exactly once. Gzip files (`.gz`) cannot be split and are one partition each.
 
 use super::nodes::slice_bounds;
-use super::{BoxIter, Dependency, RddBase, RddCompute, RddMeta};
+use super::{BoxIter, Dependency, RddBase, RddCompute, RddMeta, Runs, runs_of};
 use crate::error::{Error, Result};
 use crate::scheduler::TaskContext;
 use crate::scheduler::task::add;
@@ -300,6 +300,10 @@ impl RddBase for TextFile {
 impl RddCompute<String> for TextFile {
     fn compute(&self, split: usize, tc: &TaskContext) -> Result<BoxIter<String>> {
         Ok(Box::new(LineReader::open(&self.splits[split], tc)?))
+    }
+
+    fn compute_runs(&self, split: usize, tc: &TaskContext) -> Result<Runs<String>> {
+        Ok(runs_of(LineReader::open(&self.splits[split], tc)?))
     }
 }
 

@@ -9,7 +9,7 @@ pub mod listener;
 pub(crate) mod task;
 
 use crate::error::{Error, Result};
-use crate::rdd::{BoxIter, Data, Dependency, Rdd, RddBase, iterator};
+use crate::rdd::{BoxIter, Data, Dependency, Rdd, RddBase, iterator, runs};
 use crate::session::SessionContext;
 use crate::shuffle::ShuffleDep;
 use listener::{Event, StageInfo, TaskMetrics};
@@ -23,12 +23,35 @@ pub(crate) use task::Monitored;
 pub use task::TaskContext;
 use task::{CurrentTask, JobState};
 
+/// How an action takes its partitions' records.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pull {
+    /// Computed a run of records at a time, for actions that drain the partition.
+    Runs,
+    /// Computed only as pulled, for actions that may stop early (`take`, `first`): a closure runs no further
+    /// than Spark would run it.
+    Records,
+}
+
 /// Runs an action: `f` consumes each requested partition's iterator and returns that partition's result.
+/// The partition is computed a run of records at a time, so `f` should drain it (see [`run_job_pulling`]).
 pub(crate) fn run_job<T: Data, U: Send>(
     rdd: &Rdd<T>,
     partitions: &[usize],
     action: &str,
     site: &Location<'_>,
+    f: impl Fn(BoxIter<T>, &TaskContext) -> Result<U> + Send + Sync,
+) -> Result<Vec<U>> {
+    run_job_pulling(rdd, partitions, action, site, Pull::Runs, f)
+}
+
+/// [`run_job`], pulling records as `pull` says.
+pub(crate) fn run_job_pulling<T: Data, U: Send>(
+    rdd: &Rdd<T>,
+    partitions: &[usize],
+    action: &str,
+    site: &Location<'_>,
+    pull: Pull,
     f: impl Fn(BoxIter<T>, &TaskContext) -> Result<U> + Send + Sync,
 ) -> Result<Vec<U>> {
     let ctx = rdd.context();
@@ -51,8 +74,12 @@ pub(crate) fn run_job<T: Data, U: Send>(
         };
         let node = &rdd.node;
         run_stage(ctx, &job, stage, partitions, |tc| {
-            let it = iterator(node, tc.partition_id(), tc)?;
-            f(Box::new(Monitored::output(it, tc)), tc)
+            let split = tc.partition_id();
+            if pull == Pull::Records {
+                f(Box::new(Monitored::output(iterator(node, split, tc)?, tc)), tc)
+            } else {
+                f(Box::new(Monitored::output(runs(node, split, tc)?.flatten(), tc)), tc)
+            }
         })
     })();
     ctx.listeners.post(Event::JobEnd {

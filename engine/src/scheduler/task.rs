@@ -195,18 +195,25 @@ pub(crate) struct Monitored<I> {
     inner: I,
     tc: TaskContext,
     seen: u64,
+    /// The interrupt flag is read when `seen & check == check`.
+    check: u64,
     is_output: bool,
 }
 
 impl<I> Monitored<I> {
     /// Wraps a task's output (counted as records written).
     pub(crate) fn output(inner: I, tc: &TaskContext) -> Self {
-        Monitored { inner, tc: tc.clone(), seen: 0, is_output: true }
+        Monitored { inner, tc: tc.clone(), seen: 0, check: 1023, is_output: true }
     }
 
     /// Wraps a source's records, so that a stage whose later steps drop most records still stops promptly.
     pub(crate) fn source(inner: I, tc: &TaskContext) -> Self {
-        Monitored { inner, tc: tc.clone(), seen: 0, is_output: false }
+        Monitored { inner, tc: tc.clone(), seen: 0, check: 1023, is_output: false }
+    }
+
+    /// Wraps a source's runs of records (checked at every run).
+    pub(crate) fn source_runs(inner: I, tc: &TaskContext) -> Self {
+        Monitored { inner, tc: tc.clone(), seen: 0, check: 0, is_output: false }
     }
 }
 
@@ -215,7 +222,7 @@ impl<I: Iterator> Iterator for Monitored<I> {
 
     #[inline]
     fn next(&mut self) -> Option<I::Item> {
-        if self.seen & 1023 == 1023 && self.tc.is_interrupted() {
+        if self.seen & self.check == self.check && self.tc.is_interrupted() {
             self.tc.fail(Error::Cancelled { job: self.tc.inner.job.job_id });
             return None;
         }

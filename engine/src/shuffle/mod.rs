@@ -19,7 +19,7 @@ pub(crate) use sort::sort;
 use crate::error::{Error, Result};
 use crate::memory::{MemoryPool, Reservation, SizeTracker};
 use crate::partitioner::{PartitioningKey, RangePartitioner, hash_key, hash_to_partition};
-use crate::rdd::{BoxIter, Data, Dependency, Rdd, RddBase, RddCompute, RddMeta, iterator};
+use crate::rdd::{BoxIter, Data, Dependency, Rdd, RddBase, RddCompute, RddMeta, runs};
 use crate::scheduler::TaskContext;
 use crate::scheduler::task::add;
 use crate::session::SessionContext;
@@ -272,7 +272,7 @@ where
 
     fn run_map_task(&self, map: usize, tc: &TaskContext) -> Result<()> {
         let dep = &self.dep;
-        let input = iterator(&dep.parent.node, map, tc)?;
+        let input = runs(&dep.parent.node, map, tc)?.flatten();
         let ctx = dep.ctx();
         let mut writer = BucketWriter::<K, C>::new(
             ctx,

@@ -91,6 +91,53 @@ fn take_scans_partitions_incrementally() -> TestResult {
 }
 
 #[test]
+fn take_runs_the_closures_only_on_the_records_it_pulls() -> TestResult {
+    // Spark's iterators are pulled one record at a time, so in
+    // `sc.parallelize(range(10000), 1).map(f).take(3)` f runs 3 times; a draining action runs it on every record.
+    let s = session(2);
+    let calls = s.long_accumulator("calls");
+    let counted = {
+        let calls = calls.clone();
+        s.parallelize(numbers(10_000), 1).map(move |x| {
+            calls.add(1);
+            x * 2
+        })
+    };
+    assert_eq!(counted.take(3)?, vec![0, 2, 4]);
+    assert_eq!(calls.value(), 3);
+    assert_eq!(counted.filter(|x| x % 3 == 0).first()?, 0);
+    assert_eq!(calls.value(), 4);
+    assert_eq!(counted.count()?, 10_000);
+    assert_eq!(calls.value(), 10_004);
+    Ok(())
+}
+
+#[test]
+fn a_chain_of_steps_gives_the_same_records_drained_or_pulled() -> TestResult {
+    // Runs of records cross partition and run boundaries (1024 records): 2,500 records in 3 partitions.
+    let s = session(2);
+    let chain = s
+        .parallelize(numbers(2_500), 3)
+        .flat_map(|x| std::iter::repeat_n(x, (x % 3) as usize))
+        .filter(|x| x % 5 != 0)
+        .map(|x| (x % 7, x))
+        .map_values(|x| x + 1)
+        .values();
+    let want: Vec<i64> = numbers(2_500)
+        .into_iter()
+        .flat_map(|x| std::iter::repeat_n(x, (x % 3) as usize))
+        .filter(|x| x % 5 != 0)
+        .map(|x| x + 1)
+        .collect();
+    assert_eq!(chain.collect()?, want);
+    assert_eq!(chain.take(want.len())?, want);
+    assert_eq!(chain.count()?, want.len() as u64);
+    assert_eq!(chain.cache().collect()?, want);
+    assert_eq!(chain.collect()?, want, "read back from the cache");
+    Ok(())
+}
+
+#[test]
 fn first_and_is_empty() -> TestResult {
     let (s, log) = logged_session(2);
     // Spark docs: sc.parallelize([2, 3, 4]).first() == 2; sc.parallelize([]).isEmpty() == True;
