@@ -33,6 +33,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::hash::Hash;
+use std::ops::Range;
 use std::panic::Location;
 use std::sync::{Arc, Mutex};
 
@@ -57,6 +58,12 @@ pub(crate) fn runs_of<T: Send + 'static>(mut records: impl Iterator<Item = T> + 
         let run: Vec<T> = records.by_ref().take(RUN).collect();
         (!run.is_empty()).then_some(run)
     }))
+}
+
+/// Runs that copy `range` of a shared vector, one run at a time.
+pub(crate) fn runs_of_shared<T: Clone + Send + Sync + 'static>(values: Arc<Vec<T>>, range: Range<usize>) -> Runs<T> {
+    let end = range.end;
+    Box::new(range.step_by(RUN).map(move |i| values[i..(i + RUN).min(end)].to_vec()))
 }
 
 /// Identity and bookkeeping of one lineage node.
@@ -174,7 +181,8 @@ pub(crate) fn runs<T: Data>(node: &Arc<dyn RddCompute<T>>, split: usize, tc: &Ta
         return compute_runs(node, split, tc);
     }
     let values = partition_values(node, split, tc)?;
-    Ok(Box::new((0..values.len()).step_by(RUN).map(move |i| values[i..(i + RUN).min(values.len())].to_vec())))
+    let all = 0..values.len();
+    Ok(runs_of_shared(values, all))
 }
 
 /// Computes a partition in runs from its lineage, bypassing the block store.

@@ -2,7 +2,7 @@
 
 use super::{
     BoxIter, Data, Dependency, PartitionFn, RddBase, RddCompute, RddMeta, Runs, SliceFn, iterator, partition_values,
-    runs, runs_of,
+    runs, runs_of, runs_of_shared,
 };
 use crate::error::{Error, Result};
 use crate::partitioner::PartitioningKey;
@@ -53,8 +53,7 @@ impl<T: Data> RddCompute<T> for ParallelCollection<T> {
     fn compute_runs(&self, split: usize, tc: &TaskContext) -> Result<Runs<T>> {
         let range = self.slices[split].clone();
         add(&tc.counters().records_read, range.len() as u64);
-        let data = Arc::clone(&self.data);
-        Ok(Box::new(range.clone().step_by(super::RUN).map(move |i| data[i..(i + super::RUN).min(range.end)].to_vec())))
+        Ok(runs_of_shared(Arc::clone(&self.data), range))
     }
 }
 
