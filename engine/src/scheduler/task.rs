@@ -195,7 +195,8 @@ pub(crate) struct Monitored<I> {
     inner: I,
     tc: TaskContext,
     seen: u64,
-    /// The interrupt flag is read when `seen & check == check`.
+    /// The interrupt flag is read when item `seen` arrives and `seen & check == 0`: never at the first item nor
+    /// at the end, so a small task started after another failed still ends as it did record by record.
     check: u64,
     is_output: bool,
 }
@@ -222,11 +223,11 @@ impl<I: Iterator> Iterator for Monitored<I> {
 
     #[inline]
     fn next(&mut self) -> Option<I::Item> {
-        if self.seen & self.check == self.check && self.tc.is_interrupted() {
+        let item = self.inner.next()?;
+        if self.seen != 0 && self.seen & self.check == 0 && self.tc.is_interrupted() {
             self.tc.fail(Error::Cancelled { job: self.tc.inner.job.job_id });
             return None;
         }
-        let item = self.inner.next()?;
         self.seen += 1;
         Some(item)
     }
