@@ -128,7 +128,25 @@ impl Error {
 
 impl From<datafusion::error::DataFusionError> for Error {
     fn from(e: datafusion::error::DataFusionError) -> Self {
+        Error::from(&e)
+    }
+}
+
+/// The same mapping by reference, for a query stage that records an error it passes on.
+impl From<&datafusion::error::DataFusionError> for Error {
+    fn from(e: &datafusion::error::DataFusionError) -> Self {
         use datafusion::error::DataFusionError as D;
+        // A cancelled query fails in a stage's cancellation check with `Error::Cancelled`, which the operators
+        // above may have wrapped (shared between partitions, given context) on its way up.
+        let cancelled = std::iter::successors(Some(e as &dyn std::error::Error), |e| e.source()).find_map(|e| {
+            match e.downcast_ref::<Error>() {
+                Some(Error::Cancelled { job }) => Some(*job),
+                _ => None,
+            }
+        });
+        if let Some(job) = cancelled {
+            return Error::Cancelled { job };
+        }
         match e.find_root() {
             D::SchemaError(schema_error, _)
                 if let datafusion::common::SchemaError::FieldNotFound { field, valid_fields } =
@@ -190,5 +208,16 @@ mod tests {
         // Edit distances from `agee`: age 1, name 3, dept 4.
         assert!(m.ends_with("Did you mean one of the following? [`age`, `name`, `dept`]"), "{m}");
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn a_cancellation_wrapped_by_operators_stays_a_cancellation() {
+        use datafusion::error::DataFusionError as D;
+        let raised = D::External(Box::new(Error::Cancelled { job: 7 }));
+        let wrapped = D::Shared(std::sync::Arc::new(raised)).context("repartition");
+        assert!(matches!(Error::from(wrapped), Error::Cancelled { job: 7 }));
+        // Other engine errors inside a query error keep their message.
+        let other = D::External(Box::new(Error::Incompatible("bad zip".into())));
+        assert!(matches!(Error::from(other), Error::Execution(m) if m.ends_with("bad zip")));
     }
 }

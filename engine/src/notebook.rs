@@ -334,8 +334,9 @@ impl std::fmt::Display for StreamingQueryProgress {
 }
 
 /// Live progress of the session's jobs in a notebook, as Spark's console progress bar: a job that runs longer than
-/// half a second gets a display (its stage, tasks done of the stage's total, rows read, elapsed time), updated at
-/// most every 200 ms as tasks end, and replaced by a one-line summary when the job ends. Quick jobs show nothing.
+/// half a second gets a display (its latest stage, tasks done of its running stages' total, rows read, elapsed
+/// time), updated at most every 200 ms as tasks end, and replaced by a one-line summary when the job ends. Quick
+/// jobs show nothing.
 #[derive(Debug, Default)]
 pub(crate) struct Progress {
     jobs: std::sync::Mutex<std::collections::HashMap<usize, JobProgress>>,
@@ -350,11 +351,18 @@ struct JobProgress {
     /// When the display was last shown or updated (`None`: not shown yet).
     shown: Option<std::time::Instant>,
     stages: usize,
-    stage: Option<(usize, String)>,
-    tasks_total: usize,
-    tasks_done: usize,
+    /// The stages running, in the order they were submitted: an RDD job runs one at a time, a query all at once.
+    running: Vec<StageProgress>,
     all_tasks: usize,
     rows: u64,
+}
+
+#[derive(Debug)]
+struct StageProgress {
+    stage_id: usize,
+    name: String,
+    tasks_total: usize,
+    tasks_done: usize,
 }
 
 /// Before this, a job shows no progress; then updates are at least this far apart.
@@ -364,26 +372,25 @@ const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(
 impl JobProgress {
     fn bar(&self, job_id: usize) -> [(&'static str, String); 2] {
         let elapsed = self.started.elapsed().as_secs_f64();
-        let (stage_id, stage_name) = self.stage.clone().unwrap_or_default();
+        let (stage_id, stage_name) = self.running.last().map_or((0, ""), |s| (s.stage_id, s.name.as_str()));
+        let tasks_done: usize = self.running.iter().map(|s| s.tasks_done).sum();
+        let tasks_total: usize = self.running.iter().map(|s| s.tasks_total).sum();
         let width = 30;
-        let filled = (self.tasks_done * width).checked_div(self.tasks_total).unwrap_or(0).min(width);
+        let filled = (tasks_done * width).checked_div(tasks_total).unwrap_or(0).min(width);
         let text = format!(
             "[Job {job_id} · Stage {stage_id}: {}{} ({} / {} tasks) {} rows · {elapsed:.1} s] {}",
             "=".repeat(filled),
             " ".repeat(width - filled),
-            self.tasks_done,
-            self.tasks_total,
+            tasks_done,
+            tasks_total,
             self.rows,
             self.description
         );
         let html = format!(
-            "<div><progress value=\"{}\" max=\"{}\" style=\"width:16em\"></progress> Job {job_id} · Stage {stage_id} \
-             ({}): {} / {} tasks · {} rows · {elapsed:.1} s</div>",
-            self.tasks_done,
-            self.tasks_total.max(1),
-            html_escape(&stage_name),
-            self.tasks_done,
-            self.tasks_total,
+            "<div><progress value=\"{tasks_done}\" max=\"{}\" style=\"width:16em\"></progress> Job {job_id} · Stage \
+             {stage_id} ({}): {tasks_done} / {tasks_total} tasks · {} rows · {elapsed:.1} s</div>",
+            tasks_total.max(1),
+            html_escape(stage_name),
             self.rows
         );
         [("text/plain", text), ("text/html", html)]
@@ -421,9 +428,7 @@ impl crate::scheduler::listener::Listener for Progress {
                     started: now,
                     shown: None,
                     stages: 0,
-                    stage: None,
-                    tasks_total: 0,
-                    tasks_done: 0,
+                    running: Vec::new(),
                     all_tasks: 0,
                     rows: 0,
                 };
@@ -441,21 +446,30 @@ impl crate::scheduler::listener::Listener for Progress {
             E::StageSubmitted { job_id, stage } => {
                 let Some(job) = jobs.get_mut(job_id) else { return };
                 job.stages += 1;
-                job.stage = Some((stage.stage_id, stage.name.clone()));
-                job.tasks_total = stage.num_tasks;
-                job.tasks_done = 0;
+                job.running.push(StageProgress {
+                    stage_id: stage.stage_id,
+                    name: stage.name.clone(),
+                    tasks_total: stage.num_tasks,
+                    tasks_done: 0,
+                });
                 job.all_tasks += stage.num_tasks;
                 (*job_id, job)
             }
             E::TaskEnd { stage_id, metrics, .. } => {
-                let Some((job_id, job)) =
-                    jobs.iter_mut().find(|(_, j)| j.stage.as_ref().is_some_and(|(id, _)| id == stage_id))
-                else {
-                    return;
-                };
-                job.tasks_done += 1;
+                let found = jobs.iter_mut().find_map(|(job_id, job)| {
+                    let stage = job.running.iter_mut().position(|s| s.stage_id == *stage_id)?;
+                    Some((job_id, job, stage))
+                });
+                let Some((job_id, job, stage)) = found else { return };
+                job.running[stage].tasks_done += 1;
                 job.rows += metrics.records_read;
                 (*job_id, job)
+            }
+            E::StageCompleted { stage, .. } => {
+                for job in jobs.values_mut() {
+                    job.running.retain(|s| s.stage_id != stage.stage_id);
+                }
+                return;
             }
             _ => return,
         };
@@ -648,6 +662,50 @@ mod tests {
         assert!(html.contains("<caption>centers</caption>\n<thead><tr><th>cluster</th><th>x0</th></tr></thead>"));
         assert!(html.contains("<tr><td>0</td><td>1.5</td></tr>"), "{html}");
         assert_eq!(report.mime_bundle().iter().map(|(mime, _)| *mime).collect::<Vec<_>>(), ["text/plain", "text/html"]);
+    }
+
+    #[test]
+    fn the_progress_bar_sums_the_running_stages_of_a_job() {
+        use crate::scheduler::listener::{Event, Listener, StageInfo, TaskMetrics};
+        let progress = Progress::default();
+        let stage = |stage_id, name: &str, num_tasks| StageInfo {
+            stage_id,
+            name: name.into(),
+            num_tasks,
+            is_shuffle_map: false,
+        };
+        let task_end = |stage_id, records_read| Event::TaskEnd {
+            stage_id,
+            partition: 0,
+            success: true,
+            metrics: TaskMetrics { records_read, ..TaskMetrics::default() },
+            accumulables: Vec::new(),
+        };
+        let bar = |job_id| progress.jobs.lock().expect("jobs")[&job_id].bar(job_id)[0].1.clone();
+        progress.on_event(&Event::JobStart { job_id: 1, description: "collect at a.rs:1".into() });
+        progress.on_event(&Event::JobStart { job_id: 2, description: "count at a.rs:2".into() });
+        // Job 1 runs two stages at once (a query's), job 2 one.
+        progress.on_event(&Event::StageSubmitted { job_id: 1, stage: stage(3, "Aggregate at a.rs:1", 4) });
+        progress.on_event(&Event::StageSubmitted { job_id: 1, stage: stage(4, "Projection at a.rs:1", 2) });
+        progress.on_event(&Event::StageSubmitted { job_id: 2, stage: stage(5, "count at a.rs:2", 3) });
+        for event in [task_end(3, 10), task_end(4, 5), task_end(5, 7), task_end(9, 100)] {
+            progress.on_event(&event);
+        }
+        // Job 1: 1 + 1 of 4 + 2 tasks, 10 + 5 rows, named after stage 4 (the latest); stage 9 is no job's.
+        // The bar is 30 wide: 2 of 6 tasks fill 10.
+        let expected = format!("[Job 1 · Stage 4: {}{} (2 / 6 tasks) 15 rows · ", "=".repeat(10), " ".repeat(20));
+        assert!(bar(1).starts_with(&expected), "{}", bar(1));
+        assert!(bar(2).contains("Stage 5: ") && bar(2).contains("(1 / 3 tasks) 7 rows"), "{}", bar(2));
+        progress.on_event(&Event::StageCompleted {
+            stage: stage(4, "Projection at a.rs:1", 2),
+            metrics: TaskMetrics::default(),
+            duration: std::time::Duration::ZERO,
+            failure: None,
+        });
+        // Stage 3 remains: 1 of its 4 tasks; the rows read so far stay counted.
+        assert!(bar(1).contains("Stage 3: ") && bar(1).contains("(1 / 4 tasks) 15 rows"), "{}", bar(1));
+        progress.on_event(&Event::JobEnd { job_id: 1, duration: std::time::Duration::ZERO, failure: None });
+        assert!(!progress.jobs.lock().expect("jobs").contains_key(&1));
     }
 
     #[test]

@@ -41,9 +41,12 @@ pub(crate) struct SessionContext {
     pub(crate) ids: Ids,
     pub(crate) shuffles: ShuffleManager,
     pub(crate) blocks: BlockManager,
-    pub(crate) listeners: ListenerBus,
+    /// Shared with running queries (as `cancel_epoch`): their streams may be dropped on the query runtime's threads
+    /// after the session, which must not be dropped there (it owns that runtime).
+    pub(crate) listeners: Arc<ListenerBus>,
     pub(crate) conf: Mutex<BTreeMap<String, String>>,
-    cancel_epoch: AtomicU64,
+    /// Bumped by `cancel_all_jobs`: a job that started at an older epoch is cancelled.
+    pub(crate) cancel_epoch: Arc<AtomicU64>,
     stopped: AtomicBool,
     /// DataFrames and SQL: started on first use, so RDD-only programs never start a tokio runtime.
     sql: std::sync::OnceLock<SqlState>,
@@ -367,9 +370,9 @@ impl SessionBuilder {
                 ids: Ids::default(),
                 shuffles: ShuffleManager::new(shuffle_memory, shuffle_dir),
                 blocks: BlockManager::new(storage_memory, block_dir),
-                listeners: ListenerBus::default(),
+                listeners: Arc::default(),
                 conf: Mutex::new(self.conf),
-                cancel_epoch: AtomicU64::new(0),
+                cancel_epoch: Arc::default(),
                 stopped: AtomicBool::new(false),
                 sql: std::sync::OnceLock::new(),
                 streams: Mutex::default(),
@@ -431,8 +434,9 @@ impl Session {
         self.ctx.listeners.add(listener);
     }
 
-    /// Cancels every running job: their tasks stop at the next record boundary they check and the jobs fail
-    /// with [`Error::Cancelled`]. Jobs started later run normally.
+    /// Cancels every running job, RDD actions and DataFrame or SQL queries alike: their tasks stop at the next
+    /// record boundary they check (a query's, at its next batch) and the jobs fail with [`Error::Cancelled`]. Jobs
+    /// started later run normally.
     pub fn cancel_all_jobs(&self) {
         self.ctx.cancel_epoch.fetch_add(1, Ordering::Relaxed);
     }

@@ -83,6 +83,7 @@ impl<T: Data + Serialize> Rdd<T> {
 impl DataFrame {
     /// Runs the query and distributes its rows as an RDD of `T` (Spark's `df.rdd`, typed): a struct reads the
     /// columns by name, a tuple by position.
+    #[track_caller]
     pub fn rdd<T: Data + DeserializeOwned>(&self) -> Result<Rdd<T>> {
         let batches = self.collect_batches()?;
         let mut writer = datafusion::arrow::json::ArrayWriter::new(Vec::new());

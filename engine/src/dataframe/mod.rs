@@ -23,6 +23,7 @@ mod dataset;
 mod na;
 mod persist;
 mod plot;
+mod progress;
 pub(crate) mod reader;
 pub(crate) mod row;
 mod sample;
@@ -56,11 +57,13 @@ use crate::error::{Error, Result};
 use crate::functions::col;
 use crate::session::{Session, SqlState};
 use crate::storage::StorageLevel;
+use datafusion::arrow::array::{Array, Int64Array};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::JoinType;
 use datafusion::logical_expr::{Expr, Partitioning};
 use std::fmt;
+use std::panic::Location;
 
 /// A distributed collection of rows with named columns (Spark's `DataFrame`). Cheap to clone.
 #[derive(Clone)]
@@ -531,42 +534,72 @@ impl DataFrame {
 
     // ---- actions ----
 
+    /// Runs the query as the job of `action`, called at `site`.
+    fn run(&self, action: &str, site: &Location<'_>) -> Result<Vec<RecordBatch>> {
+        progress::run_query(self.state()?, &self.session.ctx, self.df.clone(), action, site)
+    }
+
     /// All rows as Arrow record batches.
+    #[track_caller]
     pub fn collect_batches(&self) -> Result<Vec<RecordBatch>> {
-        let state = self.state()?;
-        state.block_on(self.df.clone().collect()).map_err(reported)
+        self.run("collect", Location::caller())
     }
 
     /// All rows.
+    #[track_caller]
     pub fn collect(&self) -> Result<Vec<Row>> {
-        Row::from_batches(&self.collect_batches()?)
+        Row::from_batches(&self.run("collect", Location::caller())?)
     }
 
     /// Number of rows.
+    #[track_caller]
     pub fn count(&self) -> Result<u64> {
-        let state = self.state()?;
-        Ok(state.block_on(self.df.clone().count()).map_err(reported)? as u64)
+        // DataFusion's own `count()`: `count(1)` over all rows, which gives one row (0 for no rows).
+        let counting = datafusion::functions_aggregate::expr_fn::count(Expr::Literal(
+            datafusion::logical_expr::utils::COUNT_STAR_EXPANSION,
+            None,
+        ));
+        let batches =
+            self.derive(self.df.clone().aggregate(vec![], vec![counting])?).run("count", Location::caller())?;
+        let counts =
+            batches.iter().find(|b| b.num_rows() > 0).and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>());
+        match counts {
+            Some(c) if !c.is_null(0) => Ok(c.value(0) as u64),
+            _ => Err(Error::Internal("counting rows gave no count".into())),
+        }
     }
 
     /// The first `n` rows (Spark's `take`/`head(n)`).
+    #[track_caller]
     pub fn take(&self, n: usize) -> Result<Vec<Row>> {
-        self.limit(n)?.collect()
+        self.head(n, "take", Location::caller())
     }
 
     /// The first row, if any.
+    #[track_caller]
     pub fn first(&self) -> Result<Option<Row>> {
-        Ok(self.take(1)?.into_iter().next())
+        Ok(self.head(1, "first", Location::caller())?.into_iter().next())
     }
 
     /// Whether there are no rows.
+    #[track_caller]
     pub fn is_empty(&self) -> Result<bool> {
-        Ok(self.take(1)?.is_empty())
+        Ok(self.head(1, "is_empty", Location::caller())?.is_empty())
+    }
+
+    fn head(&self, n: usize, action: &str, site: &Location<'_>) -> Result<Vec<Row>> {
+        Row::from_batches(&self.limit(n)?.run(action, site)?)
     }
 
     /// The text `show` prints: up to `n` rows, cells cut at `truncate` characters (0 = no cut), vertical
     /// records if asked.
+    #[track_caller]
     pub fn show_string(&self, n: usize, truncate: usize, vertical: bool) -> Result<String> {
-        let batches = self.limit(n + 1)?.collect_batches()?;
+        self.render(n, truncate, vertical, "show_string", Location::caller())
+    }
+
+    fn render(&self, n: usize, truncate: usize, vertical: bool, action: &str, site: &Location<'_>) -> Result<String> {
+        let batches = self.limit(n + 1)?.run(action, site)?;
         let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
         let rows = datafusion::arrow::compute::concat_batches(&self.schema(), &batches)?;
         let shown = rows.slice(0, total.min(n));
@@ -574,14 +607,16 @@ impl DataFrame {
     }
 
     /// Prints the first 20 rows as Spark's table, cells cut at 20 characters.
+    #[track_caller]
     pub fn show(&self) -> Result<()> {
-        print!("{}", self.show_string(20, 20, false)?);
+        print!("{}", self.render(20, 20, false, "show", Location::caller())?);
         Ok(())
     }
 
     /// Prints the first `n` rows; `truncate` cuts cells at 20 characters.
+    #[track_caller]
     pub fn show_n(&self, n: usize, truncate: bool) -> Result<()> {
-        print!("{}", self.show_string(n, if truncate { 20 } else { 0 }, false)?);
+        print!("{}", self.render(n, if truncate { 20 } else { 0 }, false, "show", Location::caller())?);
         Ok(())
     }
 
@@ -837,13 +872,6 @@ impl Session {
     pub fn range_df(&self, end: i64) -> Result<DataFrame> {
         self.sql(&format!("SELECT value AS id FROM range({end})"))
     }
-}
-
-/// A failed query's error, reported to the notebook kernel when cells run in one.
-fn reported(e: datafusion::error::DataFusionError) -> Error {
-    let error = Error::from(e);
-    crate::notebook::report_failure(&error);
-    error
 }
 
 #[cfg(test)]

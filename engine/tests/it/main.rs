@@ -15,6 +15,7 @@ mod labs;
 mod lineage;
 mod pairs;
 mod persistence;
+mod query_jobs;
 mod read_modes;
 mod sessions;
 mod shared;

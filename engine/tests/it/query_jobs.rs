@@ -1,0 +1,167 @@
+//! DataFrame and SQL actions as jobs: the events they post (one job, a stage per piece of the plan between
+//! exchanges, a task per partition), their failures, and their cancellation.
+
+use crate::{TestResult, logged_session, session};
+use arrow::datatypes::DataType;
+use flint_engine::dataframe::arrow_udf;
+use flint_engine::prelude::*;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+/// The job's description and failure, after checking that the log holds exactly one job, that it starts first
+/// and ends last, and that every stage submitted completed after its tasks ended: one per partition if
+/// `every_task`, else at most that (a query that fails or stops early may not start them all).
+fn one_job(log: &EventLog, every_task: bool) -> (String, Option<String>) {
+    let events = log.events();
+    let (Some(Event::JobStart { job_id, description }), Some(Event::JobEnd { job_id: ended, failure, .. })) =
+        (events.first(), events.last())
+    else {
+        panic!("a job must start first and end last: {events:#?}");
+    };
+    assert_eq!(job_id, ended);
+    let jobs = events.iter().filter(|e| matches!(e, Event::JobStart { .. } | Event::JobEnd { .. })).count();
+    assert_eq!(jobs, 2, "one job: {events:#?}");
+    for e in &events {
+        let Event::StageSubmitted { job_id: of, stage } = e else { continue };
+        assert_eq!(of, job_id);
+        let completed = events
+            .iter()
+            .filter(|e| matches!(e, Event::StageCompleted { stage: s, .. } if s.stage_id == stage.stage_id))
+            .count();
+        assert_eq!(completed, 1, "stage {} completes once", stage.stage_id);
+        let tasks = events
+            .iter()
+            .filter(|e| matches!(e, Event::TaskEnd { stage_id, .. } if *stage_id == stage.stage_id))
+            .count();
+        if every_task {
+            assert_eq!(tasks, stage.num_tasks, "one task per partition of stage {}", stage.stage_id);
+        } else {
+            assert!(tasks <= stage.num_tasks, "at most one task per partition of stage {}", stage.stage_id);
+        }
+    }
+    (description.clone(), failure.clone())
+}
+
+#[test]
+fn a_grouped_query_is_one_job_of_several_stages() -> TestResult {
+    let (s, log) = logged_session(4);
+    let totals = s.range_df(1000)?.select_expr(["id % 10 AS k", "id"])?.group_by(["k"]).agg([sum("id")])?;
+    log.clear();
+    let (rows, line) = (totals.collect()?, line!());
+
+    // Key k holds ids k, k + 10, …, k + 990: 100 of them, summing to 100k + 10 · (0 + 1 + … + 99) = 100k + 49500.
+    let mut got: Vec<(i64, i64)> = rows.iter().map(|r| Ok((r.get_at(0)?, r.get_at(1)?))).collect::<Result<_>>()?;
+    got.sort();
+    assert_eq!(got, (0..10).map(|k| (k, 100 * k + 49_500)).collect::<Vec<_>>());
+
+    let (description, failure) = one_job(&log, true);
+    let site = format!("{}:{line}", file!());
+    assert_eq!(description, format!("collect at {site}"));
+    assert_eq!(failure, None);
+    let stages = log.completed_stages();
+    // At least the partial aggregation per input partition, then the final one per hash partition.
+    assert!(stages.len() >= 2, "{stages:#?}");
+    assert!(stages.iter().all(|(stage, _)| stage.name.ends_with(&format!(" at {site}"))), "{stages:#?}");
+    let results: Vec<&TaskMetrics> = stages.iter().filter(|(s, _)| !s.is_shuffle_map).map(|(_, m)| m).collect();
+    assert_eq!(results.len(), 1, "one result stage");
+    assert_eq!(results[0].records_written, 10, "one row per key");
+    let succeeded = log.events().iter().all(|e| !matches!(e, Event::TaskEnd { success: false, .. }));
+    assert!(succeeded);
+    Ok(())
+}
+
+#[test]
+fn sql_queries_and_counts_are_jobs_too() -> TestResult {
+    let (s, log) = logged_session(2);
+    let sales = vec![("tea".to_string(), 3i64), ("coffee".to_string(), 5), ("tea".to_string(), 4)];
+    s.create_dataframe(sales, &["item", "amount"])?.create_or_replace_temp_view("sales")?;
+    let totals = s.sql("SELECT item, sum(amount) AS total FROM sales GROUP BY item ORDER BY item")?;
+    log.clear();
+    let (rows, line) = (totals.collect()?, line!());
+    let got: Vec<(String, i64)> = rows.iter().map(|r| Ok((r.get_at(0)?, r.get_at(1)?))).collect::<Result<_>>()?;
+    assert_eq!(got, vec![("coffee".to_string(), 5), ("tea".to_string(), 7)]);
+    assert_eq!(one_job(&log, true), (format!("collect at {}:{line}", file!()), None));
+
+    log.clear();
+    let (count, line) = (totals.count()?, line!());
+    assert_eq!(count, 2, "tea and coffee");
+    assert_eq!(one_job(&log, true), (format!("count at {}:{line}", file!()), None));
+    Ok(())
+}
+
+#[test]
+fn an_action_that_stops_early_still_completes_its_stages() -> TestResult {
+    let (s, log) = logged_session(2);
+    let spread = s.range_df(100_000)?.repartition(4)?;
+    log.clear();
+    let (rows, line) = (spread.take(3)?, line!());
+    assert_eq!(rows.len(), 3);
+    // The partitions the LIMIT did not need end as stopped tasks; the stages and the job still end.
+    assert_eq!(one_job(&log, false), (format!("take at {}:{line}", file!()), None));
+    Ok(())
+}
+
+#[test]
+fn a_failing_query_reports_its_failure() -> TestResult {
+    let (s, log) = logged_session(2);
+    let refuse = arrow_udf("refuse", DataType::Int64, |_, _| Err("no numbers today".to_string()));
+    let panics = udf("panics", |x: i64| if x == 42 { panic!("bad record 42") } else { x });
+    for (f, message) in [(refuse, "no numbers today"), (panics, "bad record 42")] {
+        log.clear();
+        let err = s.range_df(100)?.repartition(2)?.select([f.call([col("id")])])?.collect().expect_err("fails");
+        assert!(err.to_string().contains(message), "{err}");
+        let (_, failure) = one_job(&log, false);
+        assert!(failure.is_some_and(|f| f.contains(message)), "{message}");
+        let failed_stages = log
+            .events()
+            .into_iter()
+            .filter(|e| matches!(e, Event::StageCompleted { failure: Some(f), .. } if f.contains(message)))
+            .count();
+        assert!(failed_stages >= 1, "{:#?}", log.events());
+        assert!(log.events().iter().any(|e| matches!(e, Event::TaskEnd { success: false, .. })));
+    }
+    Ok(())
+}
+
+#[test]
+fn cancel_all_jobs_stops_a_running_query() -> TestResult {
+    let (s, log) = logged_session(2);
+    // 10M rows at 1 µs each: however DataFusion batches them, the query needs 10 s of UDF time, 5 s on 2 threads.
+    const ROWS: i64 = 10_000_000;
+    let (started, first_batch) = mpsc::channel();
+    let slow = arrow_udf("slow", DataType::Int64, move |columns, rows| {
+        let _ = started.send(());
+        std::thread::sleep(Duration::from_micros(rows as u64));
+        Ok(Arc::clone(&columns[0]))
+    });
+    let total = s.range_df(ROWS)?.select([slow.call([col("id")]).alias("x")])?.agg([sum("x")])?;
+    let canceller = {
+        let s = s.clone();
+        std::thread::spawn(move || {
+            let _ = first_batch.recv();
+            std::thread::sleep(Duration::from_millis(300));
+            s.cancel_all_jobs();
+        })
+    };
+    let begun = Instant::now();
+    let err = total.collect().expect_err("cancelled");
+    let took = begun.elapsed();
+    canceller.join().map_err(|_| "the canceller thread panicked")?;
+    assert!(matches!(err, Error::Cancelled { .. }), "{err:?}");
+    assert!(took < Duration::from_millis(2500), "stopped after {took:?}, not at once");
+    let (_, failure) = one_job(&log, false);
+    assert!(failure.is_some_and(|f| f.ends_with("cancelled")));
+
+    // Queries started after the cancellation run normally.
+    assert_eq!(s.range_df(10)?.agg([sum("id")])?.collect()?[0].get_at::<i64>(0)?, 45, "0 + 1 + … + 9");
+    Ok(())
+}
+
+#[test]
+fn a_cancellation_stops_only_the_jobs_running() -> TestResult {
+    let (a, b) = (session(1), session(1));
+    a.cancel_all_jobs();
+    assert_eq!(a.range_df(5)?.count()?, 5, "a job started after the cancellation runs");
+    assert_eq!(b.range_df(5)?.count()?, 5);
+    Ok(())
+}
