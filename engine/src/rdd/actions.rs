@@ -3,7 +3,7 @@
 use super::sampling::{fraction_for_sample_size, partition_rng};
 use super::{BoxIter, Data, Rdd};
 use crate::error::{Error, Result};
-use crate::scheduler::{Pull, TaskContext, run_job, run_job_pulling};
+use crate::scheduler::{Pull, TaskContext, run_job, run_job_pulling, run_job_runs};
 use crate::shuffle::KeyCmp;
 use rand::seq::SliceRandom;
 use rustc_hash::FxHashMap;
@@ -25,7 +25,13 @@ impl<T: Data> Rdd<T> {
     }
 
     pub(crate) fn collect_at(&self, op: &str, site: &Location<'_>) -> Result<Vec<T>> {
-        let parts = run_job(self, &self.all_partitions(), op, site, |it, _| Ok(it.collect::<Vec<T>>()))?;
+        let parts = run_job_runs(self, &self.all_partitions(), op, site, |runs, _| {
+            let mut all = Vec::new();
+            for run in runs {
+                if all.is_empty() { all = run } else { all.extend(run) }
+            }
+            Ok(all)
+        })?;
         Ok(parts.into_iter().flatten().collect())
     }
 
@@ -38,7 +44,9 @@ impl<T: Data> Rdd<T> {
     /// The number of elements.
     #[track_caller]
     pub fn count(&self) -> Result<u64> {
-        let parts = run_job(self, &self.all_partitions(), "count", Location::caller(), |it, _| Ok(it.count() as u64))?;
+        let parts = run_job_runs(self, &self.all_partitions(), "count", Location::caller(), |runs, _| {
+            Ok(runs.map(|run| run.len() as u64).sum::<u64>())
+        })?;
         Ok(parts.into_iter().sum())
     }
 
@@ -54,10 +62,12 @@ impl<T: Data> Rdd<T> {
     where
         T: Hash + Eq,
     {
-        let parts = run_job(self, &self.all_partitions(), "count_by_value", Location::caller(), |it, _| {
+        let parts = run_job_runs(self, &self.all_partitions(), "count_by_value", Location::caller(), |runs, _| {
             let mut m: FxHashMap<T, u64> = FxHashMap::default();
-            for x in it {
-                *m.entry(x).or_insert(0) += 1;
+            for run in runs {
+                for x in run {
+                    *m.entry(x).or_insert(0) += 1;
+                }
             }
             Ok(m)
         })?;

@@ -6,7 +6,7 @@
 //! is read exactly once. Gzip files (`.gz`) cannot be split and are one partition each.
 
 use super::nodes::slice_bounds;
-use super::{BoxIter, Dependency, RddBase, RddCompute, RddMeta, Runs, runs_of};
+use super::{BoxIter, Dependency, RUN, RddBase, RddCompute, RddMeta, Runs};
 use crate::error::{Error, Result};
 use crate::scheduler::TaskContext;
 use crate::scheduler::task::add;
@@ -194,15 +194,17 @@ impl LineReader {
         if region_end == 0 {
             return Ok(false);
         }
-        let mut rest = Vec::with_capacity(CHUNK);
+        // The consumed region's buffer takes the rest: two buffers take turns, where a fresh one per region
+        // cost a page fault per 4 KB (the kernel zeroes new pages).
+        let mut rest = std::mem::take(&mut self.text).into_bytes();
+        rest.clear();
+        rest.reserve(CHUNK);
         rest.extend_from_slice(&self.raw[region_end..]);
+        self.cursor = 0;
         let mut region = std::mem::replace(&mut self.raw, rest);
         region.truncate(region_end);
         match String::from_utf8(region) {
-            Ok(text) => {
-                self.text = text;
-                self.cursor = 0;
-            }
+            Ok(text) => self.text = text,
             Err(e) => {
                 let bytes = e.into_bytes();
                 let mut lines = Vec::new();
@@ -241,6 +243,38 @@ impl LineReader {
                 return Ok(None);
             }
         }
+    }
+}
+
+impl LineReader {
+    /// The next run of up to [`RUN`] lines. Lines of the current region are cut in one loop (what `next` does
+    /// line by line, without its per-line checks); anything else (a region's end, the first line of a split, a
+    /// lossy region) goes through `next`.
+    fn next_run(&mut self) -> Option<Vec<String>> {
+        let mut run = Vec::with_capacity(RUN);
+        while run.len() < RUN {
+            let bytes = self.text.as_bytes();
+            let fast = !self.skip_first && self.lossy.len() == 0;
+            while fast && run.len() < RUN && self.cursor < bytes.len() && (!self.bounded || self.pos <= self.end) {
+                let stop = line_stop(bytes, self.cursor);
+                let len = trim_terminator(&bytes[self.cursor..stop]).len();
+                // `\n` offsets are character boundaries, so the slice is always there.
+                run.push(self.text.get(self.cursor..self.cursor + len).unwrap_or_default().to_owned());
+                let taken = (stop - self.cursor) as u64;
+                self.pos += taken;
+                self.bytes += taken;
+                self.lines += 1;
+                self.cursor = stop;
+            }
+            if run.len() == RUN {
+                break;
+            }
+            match self.next() {
+                Some(line) => run.push(line),
+                None => break,
+            }
+        }
+        (!run.is_empty()).then_some(run)
     }
 }
 
@@ -303,7 +337,8 @@ impl RddCompute<String> for TextFile {
     }
 
     fn compute_runs(&self, split: usize, tc: &TaskContext) -> Result<Runs<String>> {
-        Ok(runs_of(LineReader::open(&self.splits[split], tc)?))
+        let mut reader = LineReader::open(&self.splits[split], tc)?;
+        Ok(Box::new(std::iter::from_fn(move || reader.next_run())))
     }
 }
 

@@ -9,7 +9,7 @@ pub mod listener;
 pub(crate) mod task;
 
 use crate::error::{Error, Result};
-use crate::rdd::{BoxIter, Data, Dependency, Rdd, RddBase, iterator, runs};
+use crate::rdd::{BoxIter, Data, Dependency, Rdd, RddBase, Runs, iterator, runs};
 use crate::session::SessionContext;
 use crate::shuffle::ShuffleDep;
 use listener::{Event, StageInfo, TaskMetrics};
@@ -19,9 +19,9 @@ use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
-pub(crate) use task::Monitored;
 pub use task::TaskContext;
 use task::{CurrentTask, JobState};
+pub(crate) use task::{Monitored, MonitoredRuns};
 
 /// How an action takes its partitions' records.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -54,6 +54,39 @@ pub(crate) fn run_job_pulling<T: Data, U: Send>(
     pull: Pull,
     f: impl Fn(BoxIter<T>, &TaskContext) -> Result<U> + Send + Sync,
 ) -> Result<Vec<U>> {
+    let node = &rdd.node;
+    run_result_job(rdd, partitions, action, site, |tc| {
+        let split = tc.partition_id();
+        match pull {
+            Pull::Records => f(Box::new(Monitored::output(iterator(node, split, tc)?, tc)), tc),
+            Pull::Runs => f(Box::new(Monitored::output(runs(node, split, tc)?.flatten(), tc)), tc),
+        }
+    })
+}
+
+/// [`run_job`] for actions that consume a partition a run at a time (counting, hashing): their loop over a
+/// run's vector compiles to a tight loop, where a boxed iterator costs a dynamic call per record.
+pub(crate) fn run_job_runs<T: Data, U: Send>(
+    rdd: &Rdd<T>,
+    partitions: &[usize],
+    action: &str,
+    site: &Location<'_>,
+    f: impl Fn(Runs<T>, &TaskContext) -> Result<U> + Send + Sync,
+) -> Result<Vec<U>> {
+    let node = &rdd.node;
+    run_result_job(rdd, partitions, action, site, |tc| {
+        f(Box::new(MonitoredRuns::output(runs(node, tc.partition_id(), tc)?, tc)), tc)
+    })
+}
+
+/// Runs the parent stages of `rdd`, then the result stage of `action` on `partitions`, posting the job's events.
+fn run_result_job<T: Data, U: Send>(
+    rdd: &Rdd<T>,
+    partitions: &[usize],
+    action: &str,
+    site: &Location<'_>,
+    task: impl Fn(&TaskContext) -> Result<U> + Send + Sync,
+) -> Result<Vec<U>> {
     let ctx = rdd.context();
     ctx.check_active()?;
     let job = Arc::new(JobState {
@@ -72,15 +105,7 @@ pub(crate) fn run_job_pulling<T: Data, U: Send>(
             num_tasks: partitions.len(),
             is_shuffle_map: false,
         };
-        let node = &rdd.node;
-        run_stage(ctx, &job, stage, partitions, |tc| {
-            let split = tc.partition_id();
-            if pull == Pull::Records {
-                f(Box::new(Monitored::output(iterator(node, split, tc)?, tc)), tc)
-            } else {
-                f(Box::new(Monitored::output(runs(node, split, tc)?.flatten(), tc)), tc)
-            }
-        })
+        run_stage(ctx, &job, stage, partitions, &task)
     })();
     ctx.listeners.post(Event::JobEnd {
         job_id: job.job_id,

@@ -3,6 +3,7 @@
 
 use crate::accumulator::PendingAccumulator;
 use crate::error::Error;
+use crate::rdd::Runs;
 use crate::scheduler::listener::TaskMetrics;
 use crate::session::SessionContext;
 use std::cell::RefCell;
@@ -238,6 +239,42 @@ impl<I> Drop for Monitored<I> {
         if self.is_output {
             add(&self.tc.counters().records_written, self.seen);
         }
+    }
+}
+
+/// A task's output as runs of records: counted as records written, the interrupt flag read as a run arrives
+/// (never at the first, as [`Monitored`] never reads it at the first record).
+pub(crate) struct MonitoredRuns<T> {
+    inner: Runs<T>,
+    tc: TaskContext,
+    runs: u64,
+    records: u64,
+}
+
+impl<T> MonitoredRuns<T> {
+    pub(crate) fn output(inner: Runs<T>, tc: &TaskContext) -> Self {
+        MonitoredRuns { inner, tc: tc.clone(), runs: 0, records: 0 }
+    }
+}
+
+impl<T> Iterator for MonitoredRuns<T> {
+    type Item = Vec<T>;
+
+    fn next(&mut self) -> Option<Vec<T>> {
+        let run = self.inner.next()?;
+        if self.runs != 0 && self.tc.is_interrupted() {
+            self.tc.fail(Error::Cancelled { job: self.tc.inner.job.job_id });
+            return None;
+        }
+        self.runs += 1;
+        self.records += run.len() as u64;
+        Some(run)
+    }
+}
+
+impl<T> Drop for MonitoredRuns<T> {
+    fn drop(&mut self) {
+        add(&self.tc.counters().records_written, self.records);
     }
 }
 

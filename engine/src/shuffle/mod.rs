@@ -272,7 +272,7 @@ where
 
     fn run_map_task(&self, map: usize, tc: &TaskContext) -> Result<()> {
         let dep = &self.dep;
-        let input = runs(&dep.parent.node, map, tc)?.flatten();
+        let input = runs(&dep.parent.node, map, tc)?;
         let ctx = dep.ctx();
         let mut writer = BucketWriter::<K, C>::new(
             ctx,
@@ -284,7 +284,7 @@ where
         let part = &dep.partition_of;
         match &dep.map_side {
             MapSide::Convert(f) => {
-                for (k, v) in input {
+                for (k, v) in input.flatten() {
                     let p = part(&k);
                     writer.push(p, (k, f(v)))?;
                 }
