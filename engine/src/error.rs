@@ -102,11 +102,11 @@ pub enum Error {
     #[error("query failed: {0}")]
     Execution(String),
 
-    /// A bug in Flint: please report it.
     /// A streaming query stopped on an error (Spark's `StreamingQueryException`).
     #[error("streaming query {query} terminated with an error: {message}")]
     StreamingQueryFailed { query: String, message: String },
 
+    /// A bug in Flint: please report it.
     #[error("internal error (this is a bug in Flint, please report it): {0}")]
     Internal(String),
 }

@@ -33,11 +33,13 @@ impl<T> fmt::Debug for Dataset<T> {
 
 impl<T: Data + Serialize + DeserializeOwned> Dataset<T> {
     /// The rows as `T` values.
+    #[track_caller]
     pub fn collect(&self) -> Result<Vec<T>> {
         self.df.rdd::<T>()?.collect()
     }
 
     /// Number of rows.
+    #[track_caller]
     pub fn count(&self) -> Result<u64> {
         self.df.count()
     }
@@ -48,6 +50,7 @@ impl<T: Data + Serialize + DeserializeOwned> Dataset<T> {
     }
 
     /// Applies `f` to every value.
+    #[track_caller]
     pub fn map<U: Data + Serialize + DeserializeOwned>(
         &self,
         f: impl Fn(T) -> U + Send + Sync + 'static,
@@ -57,6 +60,7 @@ impl<T: Data + Serialize + DeserializeOwned> Dataset<T> {
     }
 
     /// Applies `f` to every value and flattens the results.
+    #[track_caller]
     pub fn flat_map<U: Data + Serialize + DeserializeOwned, I>(
         &self,
         f: impl Fn(T) -> I + Send + Sync + 'static,
@@ -70,6 +74,7 @@ impl<T: Data + Serialize + DeserializeOwned> Dataset<T> {
     }
 
     /// Keeps the values for which `f` is true.
+    #[track_caller]
     pub fn filter(&self, f: impl Fn(&T) -> bool + Send + Sync + 'static) -> Result<Dataset<T>> {
         let rdd = self.df.rdd::<T>()?.filter(f);
         Dataset::from_values(&self.df, rdd.collect()?)

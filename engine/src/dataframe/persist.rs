@@ -1,10 +1,10 @@
 //! `cache`/`persist` on DataFrames: a table whose first scan computes the input plan and stores each partition's
 //! batches in the session's block store at the chosen [`StorageLevel`], and whose later scans read them back.
 //!
-//! As in Spark, persisting is lazy (the first action pays) and partitions live in the same store as cached RDD
-//! partitions, under the same memory budget (`flint.storage.memory`) and the same rules: a `MEMORY_ONLY` partition
-//! that does not fit is not stored and is recomputed when needed, `MEMORY_AND_DISK` spills to disk, `*_SER` and
-//! disk levels keep Arrow IPC bytes.
+//! As in Spark, persisting is lazy (the input is computed in the first action's job, as stages of it) and
+//! partitions live in the same store as cached RDD partitions, under the same memory budget
+//! (`flint.storage.memory`) and the same rules: a `MEMORY_ONLY` partition that does not fit is not stored and is
+//! recomputed when needed, `MEMORY_AND_DISK` spills to disk, `*_SER` and disk levels keep Arrow IPC bytes.
 
 use crate::session::SessionContext;
 use crate::storage::StorageLevel;
@@ -18,7 +18,7 @@ use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{Expr, LogicalPlan};
-use datafusion::physical_plan::{ExecutionPlan, collect_partitioned};
+use datafusion::physical_plan::ExecutionPlan;
 use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
@@ -138,7 +138,7 @@ impl PersistedTable {
         }
         // A new physical plan each time: an executed plan's repartitions cannot run again.
         let plan = state.create_physical_plan(&self.input).await?;
-        let partitions = collect_partitioned(plan, state.task_ctx()).await?;
+        let partitions = super::progress::collect_partitioned(session, plan, state.task_ctx()).await?;
         for (i, batches) in partitions.iter().enumerate() {
             let values = Arc::new(batches.iter().cloned().map(IpcBatch).collect::<Vec<_>>());
             session.blocks.put_sized(self.id, i, self.level, values, batches_size).map_err(external)?;

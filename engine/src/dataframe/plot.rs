@@ -85,6 +85,7 @@ struct Columns {
 }
 
 impl Columns {
+    #[track_caller]
     fn collect(df: &DataFrame, names: &[&str]) -> Result<Columns> {
         let mut unique: Vec<String> = Vec::with_capacity(names.len());
         for name in names {
@@ -132,6 +133,7 @@ impl Columns {
 }
 
 impl PlotAccessor<'_> {
+    #[track_caller]
     fn xy(&self, kind: Kind, x: &str, ys: &[&str]) -> Result<Chart> {
         if ys.is_empty() {
             return Err(Error::param("y", "name at least one column to draw"));
@@ -146,37 +148,44 @@ impl PlotAccessor<'_> {
     }
 
     /// Lines of `y` columns against `x`.
+    #[track_caller]
     pub fn line(&self, x: &str, y: &[&str]) -> Result<Chart> {
         self.xy(Kind::Line, x, y)
     }
 
     /// Vertical bars of `y` columns for each `x`.
+    #[track_caller]
     pub fn bar(&self, x: &str, y: &[&str]) -> Result<Chart> {
         self.xy(Kind::Bar, x, y)
     }
 
     /// Horizontal bars of `y` columns for each `x`.
+    #[track_caller]
     pub fn barh(&self, x: &str, y: &[&str]) -> Result<Chart> {
         self.xy(Kind::Barh, x, y)
     }
 
     /// Points of `y` against `x`.
+    #[track_caller]
     pub fn scatter(&self, x: &str, y: &str) -> Result<Chart> {
         self.xy(Kind::Scatter, x, &[y])
     }
 
     /// Filled areas under `y` columns against `x`.
+    #[track_caller]
     pub fn area(&self, x: &str, y: &[&str]) -> Result<Chart> {
         self.xy(Kind::Area, x, y)
     }
 
     /// Shares of `y` for each label `x`.
+    #[track_caller]
     pub fn pie(&self, x: &str, y: &str) -> Result<Chart> {
         self.xy(Kind::Pie, x, &[y])
     }
 
     /// Histograms of numeric columns over every row: `bins` equal bins from the smallest to the largest value of
     /// all the columns (the last bin holds the largest), as Spark's `plot.hist`.
+    #[track_caller]
     pub fn hist(&self, columns: &[&str], bins: usize) -> Result<Chart> {
         if bins == 0 {
             return Err(Error::param("bins", "a histogram needs at least one bin"));
@@ -202,6 +211,7 @@ impl PlotAccessor<'_> {
     }
 
     /// Box plots of numeric columns over every row.
+    #[track_caller]
     pub fn box_plot(&self, columns: &[&str]) -> Result<Chart> {
         let series = self
             .numeric_columns(columns)?
@@ -214,6 +224,7 @@ impl PlotAccessor<'_> {
     /// Kernel density estimates of numeric columns over every row: Gaussian kernels with Scott's bandwidth
     /// (`n^(-1/5)` times the sample standard deviation, as Spark's default `bw_method`) unless `bandwidth` is
     /// given, evaluated at `points` points spread over the data's range widened by 3 bandwidths.
+    #[track_caller]
     pub fn kde(&self, columns: &[&str], bandwidth: Option<f64>, points: usize) -> Result<Chart> {
         if points < 2 {
             return Err(Error::param("points", "a density curve needs at least 2 points"));
@@ -236,6 +247,7 @@ impl PlotAccessor<'_> {
         Ok(Chart::new(Kind::Kde, format!("density of {}", columns.join(", ")), series, [None, None]))
     }
 
+    #[track_caller]
     fn numeric_columns(&self, columns: &[&str]) -> Result<Vec<(String, Vec<f64>)>> {
         if columns.is_empty() {
             return Err(Error::param("columns", "name at least one numeric column"));

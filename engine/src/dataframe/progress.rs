@@ -6,14 +6,18 @@
 //! whose physical plan is cut where Spark's would be, at the exchanges (repartitions and merges of partitions): the
 //! top of each piece is wrapped in a [`ProgressExec`], one stage whose tasks are the piece's output partitions. The
 //! wrapper counts each partition's rows, posts the task and stage events, and fails its partition once the job is
-//! cancelled. DataFusion runs the stages at once.
+//! cancelled. DataFusion runs the stages at once. A write's last stage is its file sink, whose one task counts the
+//! rows it wrote. A persisted DataFrame computed while the action's query is planned runs as stages of the same job
+//! (as Spark computes a cached relation in the first job that reads it).
 
 use crate::error::{Error, Result};
 use crate::scheduler::listener::{Event, ListenerBus, StageInfo, TaskMetrics};
 use crate::session::{SessionContext, SqlState};
+use datafusion::arrow::array::{Array, UInt64Array};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::sink::DataSinkExec;
 use datafusion::error::DataFusionError;
 use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::PhysicalExpr;
@@ -33,6 +37,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
+tokio::task_local! {
+    /// The job whose query this task plans and runs.
+    static RUNNING: Arc<Running>;
+}
+
 /// Runs a DataFrame's query as the job of `action`, called at `site`: posts the job's events around it and
 /// reports a failure to the notebook kernel.
 pub(crate) fn run_query(
@@ -42,28 +51,31 @@ pub(crate) fn run_query(
     action: &str,
     site: &Location<'_>,
 ) -> Result<Vec<RecordBatch>> {
-    let job = Arc::new(Job {
-        listeners: Arc::clone(&ctx.listeners),
-        cancel_epoch: Arc::clone(&ctx.cancel_epoch),
-        id: ctx.next_id(&ctx.ids.job),
-        epoch: ctx.cancel_epoch(),
+    let running = Arc::new(Running {
+        job: Arc::new(Job {
+            listeners: Arc::clone(&ctx.listeners),
+            cancel_epoch: Arc::clone(&ctx.cancel_epoch),
+            id: ctx.next_id(&ctx.ids.job),
+            epoch: ctx.cancel_epoch(),
+        }),
+        site: format!("{}:{}", site.file(), site.line()),
+        stages: Mutex::default(),
     });
-    let site = format!("{}:{}", site.file(), site.line());
-    ctx.listeners.post(Event::JobStart { job_id: job.id, description: format!("{action} at {site}") });
+    let job = &running.job;
+    ctx.listeners.post(Event::JobStart { job_id: job.id, description: format!("{action} at {}", running.site) });
     let started = Instant::now();
-    let mut stages = Vec::new();
     let task_ctx = Arc::new(df.task_ctx());
     let result = state
-        .block_on(async {
-            let mut cut = Cut { ctx, job: &job, site: &site, stages: &mut stages };
+        .block_on(RUNNING.scope(Arc::clone(&running), async {
+            let cut = Cut { ctx, running: &running };
             let plan = cut.map_stages(df.create_physical_plan().await?)?;
             let root = cut.wrap(plan, false);
             datafusion::physical_plan::collect(root, task_ctx).await
-        })
+        }))
         .map_err(Error::from);
     // Partitions stopped early (under a LIMIT, or by a failure) may be dropped after `collect` returns: their
     // stages end here, so that every stage's events come before the job's end.
-    for stage in &stages {
+    for stage in running.stages().iter() {
         stage.close();
     }
     ctx.listeners.post(Event::JobEnd {
@@ -77,19 +89,50 @@ pub(crate) fn run_query(
     result
 }
 
+/// Runs `plan` to every partition's batches, as stages of the job this task runs, if any: a persisted DataFrame
+/// computed while an action's query is planned thus reports its progress, and stops when the job is cancelled.
+pub(crate) async fn collect_partitioned(
+    ctx: &SessionContext,
+    plan: Arc<dyn ExecutionPlan>,
+    task_ctx: Arc<TaskContext>,
+) -> datafusion::error::Result<Vec<Vec<RecordBatch>>> {
+    let plan = match RUNNING.try_with(Arc::clone) {
+        Ok(running) => {
+            let cut = Cut { ctx, running: &running };
+            let plan = cut.map_stages(plan)?;
+            // A map stage: the action's query reads its output.
+            cut.wrap(plan, true)
+        }
+        Err(_) => plan,
+    };
+    datafusion::physical_plan::collect_partitioned(plan, task_ctx).await
+}
+
+/// A job being run.
+struct Running {
+    job: Arc<Job>,
+    /// The action's call site, which names the stages.
+    site: String,
+    /// Its stages so far.
+    stages: Mutex<Vec<Arc<Stage>>>,
+}
+
+impl Running {
+    fn stages(&self) -> MutexGuard<'_, Vec<Arc<Stage>>> {
+        self.stages.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// Cuts a query's physical plan into the stages of a job.
 struct Cut<'a> {
     ctx: &'a SessionContext,
-    job: &'a Arc<Job>,
-    /// The action's call site, which names the stages.
-    site: &'a str,
-    stages: &'a mut Vec<Arc<Stage>>,
+    running: &'a Running,
 }
 
 impl Cut<'_> {
     /// Wraps the input of every exchange in `plan` as a map stage, inputs first, so that a stage's id is larger
     /// than those of the stages it reads (as Spark numbers them).
-    fn map_stages(&mut self, plan: Arc<dyn ExecutionPlan>) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+    fn map_stages(&self, plan: Arc<dyn ExecutionPlan>) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
         if plan.children().is_empty() {
             return Ok(plan);
         }
@@ -104,16 +147,17 @@ impl Cut<'_> {
     }
 
     /// `input` as a new stage of the job, named after its top operator and the action's call site.
-    fn wrap(&mut self, input: Arc<dyn ExecutionPlan>, is_shuffle_map: bool) -> Arc<dyn ExecutionPlan> {
+    fn wrap(&self, input: Arc<dyn ExecutionPlan>, is_shuffle_map: bool) -> Arc<dyn ExecutionPlan> {
         let name = input.name();
         let info = StageInfo {
             stage_id: self.ctx.next_id(&self.ctx.ids.stage),
-            name: format!("{} at {}", name.strip_suffix("Exec").unwrap_or(name), self.site),
+            name: format!("{} at {}", name.strip_suffix("Exec").unwrap_or(name), self.running.site),
             num_tasks: input.output_partitioning().partition_count(),
             is_shuffle_map,
         };
         let stage = Arc::new(Stage {
-            job: Arc::clone(self.job),
+            job: Arc::clone(&self.running.job),
+            writes_files: input.is::<DataSinkExec>(),
             state: Mutex::new(StageState {
                 submitted: None,
                 tasks: vec![Task::Pending; info.num_tasks],
@@ -124,7 +168,7 @@ impl Cut<'_> {
             }),
             info,
         });
-        self.stages.push(Arc::clone(&stage));
+        self.running.stages().push(Arc::clone(&stage));
         Arc::new(ProgressExec { input, stage })
     }
 }
@@ -153,6 +197,8 @@ impl Job {
 #[derive(Debug)]
 struct Stage {
     job: Arc<Job>,
+    /// Whether it writes files: its output is then one row holding the number of rows written.
+    writes_files: bool,
     info: StageInfo,
     state: Mutex<StageState>,
 }
@@ -216,9 +262,15 @@ impl Stage {
         }
     }
 
-    fn add_rows(&self, partition: usize, n: usize) {
+    /// Counts a batch of a partition's output.
+    fn add_rows(&self, partition: usize, batch: &RecordBatch) {
+        // A writing task read and wrote the rows its output counts (as Spark's write tasks report them).
+        let n = match batch.columns().first().and_then(|c| c.as_any().downcast_ref::<UInt64Array>()) {
+            Some(counts) if self.writes_files => counts.iter().flatten().sum(),
+            _ => batch.num_rows() as u64,
+        };
         if let Some(Task::Running { rows, .. }) = self.lock().tasks.get_mut(partition) {
-            *rows += n as u64;
+            *rows += n;
         }
     }
 
@@ -406,7 +458,7 @@ impl Stream for TaskStream {
         match &item {
             Some(Ok(batch)) => {
                 if let Some(stage) = &self.stage {
-                    stage.add_rows(self.partition, batch.num_rows());
+                    stage.add_rows(self.partition, batch);
                 }
             }
             Some(Err(e)) => self.end(Outcome::Failed(Error::from(e))),

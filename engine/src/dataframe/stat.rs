@@ -14,6 +14,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::logical_expr::{Expr, cast, col, try_cast};
+use std::panic::Location;
 use std::sync::Arc;
 
 /// One requested statistic.
@@ -99,14 +100,26 @@ impl DataFrame {
     /// assert_eq!(rows[4].get_as::<String>("s")?, "c"); // the max
     /// # Ok::<(), flint_engine::Error>(())
     /// ```
+    #[track_caller]
     pub fn describe(&self) -> Result<DataFrame> {
-        self.summary(["count", "mean", "stddev", "min", "max"])
+        self.summarize(["count", "mean", "stddev", "min", "max"], "describe", Location::caller())
     }
 
     /// The given statistics of every numeric and string column (Spark's `summary`): `count`, `mean`, `stddev`,
     /// `min`, `max`, `count_distinct`, `approx_count_distinct` and percentiles such as `"25%"`; none given
     /// means Spark's default `count, mean, stddev, min, 25%, 50%, 75%, max`.
+    #[track_caller]
     pub fn summary<'a>(&self, statistics: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
+        self.summarize(statistics, "summary", Location::caller())
+    }
+
+    /// The statistics, computed by jobs of `action` called at `site`.
+    fn summarize<'a>(
+        &self,
+        statistics: impl IntoIterator<Item = &'a str>,
+        action: &str,
+        site: &Location<'_>,
+    ) -> Result<DataFrame> {
         let mut stats: Vec<(String, Statistic)> = Vec::new();
         for name in statistics {
             stats.push((name.to_string(), Statistic::parse(name)?));
@@ -138,8 +151,7 @@ impl DataFrame {
         let results: Vec<ArrayRef> = if aggregates.is_empty() {
             Vec::new()
         } else {
-            let batches = DataFrame::new(self.session.clone(), self.df.clone().aggregate(vec![], aggregates)?)
-                .collect_batches()?;
+            let batches = self.derive(self.df.clone().aggregate(vec![], aggregates)?).run(action, site)?;
             let batch = batches.first().ok_or_else(|| Error::Internal("an aggregation returned no row".into()))?;
             batch.columns().to_vec()
         };
@@ -158,7 +170,7 @@ impl DataFrame {
                 if !numeric {
                     continue;
                 }
-                let sorted = self.sorted_values(name)?;
+                let sorted = self.sorted_values(name, action, site)?;
                 for (s, (_, stat)) in stats.iter().enumerate() {
                     if let (Statistic::Percentile(p), false) = (stat, sorted.is_empty()) {
                         cells[s][c] = Some(format_value(sorted.as_ref(), percentile_index(*p, sorted.len())));
@@ -178,11 +190,11 @@ impl DataFrame {
     }
 
     /// The non-null values of a column, sorted ascending, as one array.
-    fn sorted_values(&self, name: &str) -> Result<ArrayRef> {
+    fn sorted_values(&self, name: &str, action: &str, site: &Location<'_>) -> Result<ArrayRef> {
         let c = col(format!("\"{name}\""));
         let df =
             self.df.clone().select(vec![c.clone()])?.filter(c.clone().is_not_null())?.sort(vec![c.sort(true, true)])?;
-        let batches = DataFrame::new(self.session.clone(), df).collect_batches()?;
+        let batches = self.derive(df).run(action, site)?;
         let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(0).as_ref()).collect();
         if arrays.is_empty() {
             return Ok(datafusion::arrow::array::new_empty_array(&DataType::Null));
@@ -241,12 +253,20 @@ impl DataFrameStatFunctions {
         Ok(cast(col(datafusion::common::Column::from_name(name)), DataType::Float64))
     }
 
-    /// One aggregate of two columns over the rows where both are set, as Spark computes them.
-    fn pair(&self, col1: &str, col2: &str, f: fn(Expr, Expr) -> Expr) -> Result<f64> {
+    /// One aggregate of two columns over the rows where both are set, as Spark computes them, by a job of
+    /// `action` called at `site`.
+    fn pair(
+        &self,
+        col1: &str,
+        col2: &str,
+        f: fn(Expr, Expr) -> Expr,
+        action: &str,
+        site: &Location<'_>,
+    ) -> Result<f64> {
         let (a, b) = (self.numeric(col1)?, self.numeric(col2)?);
         let both = a.clone().is_not_null().and(b.clone().is_not_null());
         let df = self.df.df.clone().filter(both)?.aggregate(vec![], vec![f(a, b).alias("v")])?;
-        let rows = DataFrame::new(self.df.session.clone(), df).collect_batches()?;
+        let rows = self.df.derive(df).run(action, site)?;
         let value = rows
             .iter()
             .find(|b| b.num_rows() > 0)
@@ -258,12 +278,14 @@ impl DataFrameStatFunctions {
 
     /// The Pearson correlation of two numeric columns (Spark's `stat.corr`; NaN with fewer than two rows or a
     /// constant column).
+    #[track_caller]
     pub fn corr(&self, col1: &str, col2: &str) -> Result<f64> {
         self.corr_with(col1, col2, "pearson")
     }
 
     /// [`corr`](Self::corr) naming the method: only `pearson`, as in Spark (Spearman is MLlib's
     /// `Statistics::corr`).
+    #[track_caller]
     pub fn corr_with(&self, col1: &str, col2: &str, method: &str) -> Result<f64> {
         if !method.eq_ignore_ascii_case("pearson") {
             return Err(Error::param(
@@ -273,11 +295,12 @@ impl DataFrameStatFunctions {
                 ),
             ));
         }
-        self.pair(col1, col2, agg::corr)
+        self.pair(col1, col2, agg::corr, "corr", Location::caller())
     }
 
     /// The sample covariance of two numeric columns (Spark's `stat.cov`).
+    #[track_caller]
     pub fn cov(&self, col1: &str, col2: &str) -> Result<f64> {
-        self.pair(col1, col2, agg::covar_samp)
+        self.pair(col1, col2, agg::covar_samp, "cov", Location::caller())
     }
 }

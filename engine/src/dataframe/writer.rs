@@ -2,17 +2,24 @@
 //!
 //! A write goes to a hidden staging directory next to the target; only when every file is complete is the
 //! staging directory renamed into place (or, for `Append`, its files moved in) and `_SUCCESS` written, so a failed
-//! or killed write never leaves a partial dataset where readers look. Parquet written here is plain Arrow/Parquet,
+//! or killed write never leaves a partial dataset where readers look. The files are written by one job ("save",
+//! as Spark names a writer's job), which `cancel_all_jobs` stops. Parquet written here is plain Arrow/Parquet,
 //! read back by pyarrow and DuckDB.
 
 use super::DataFrame;
 use crate::error::{Error, Result};
 use crate::output;
 use datafusion::common::config::{CsvOptions, TableParquetOptions};
-use datafusion::dataframe::DataFrameWriteOptions;
-use std::collections::BTreeMap;
+use datafusion::datasource::file_format::csv::CsvFormatFactory;
+use datafusion::datasource::file_format::json::JsonFormatFactory;
+use datafusion::datasource::file_format::parquet::ParquetFormatFactory;
+use datafusion::datasource::file_format::{FileFormatFactory, format_as_file_type};
+use datafusion::logical_expr::LogicalPlanBuilder;
+use std::collections::{BTreeMap, HashMap};
+use std::panic::Location;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// What to do when the target exists (Spark's `SaveMode`; the default is `ErrorIfExists`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,16 +107,19 @@ impl DataFrameWriter {
     }
 
     /// Writes Parquet files.
+    #[track_caller]
     pub fn parquet(&self, path: impl AsRef<Path>) -> Result<()> {
         self.write(path.as_ref(), Format::Parquet)
     }
 
     /// Writes CSV files (no header unless `header` is `true`, as in Spark).
+    #[track_caller]
     pub fn csv(&self, path: impl AsRef<Path>) -> Result<()> {
         self.write(path.as_ref(), Format::Csv)
     }
 
     /// Writes JSON lines.
+    #[track_caller]
     pub fn json(&self, path: impl AsRef<Path>) -> Result<()> {
         self.write(path.as_ref(), Format::Json)
     }
@@ -117,6 +127,7 @@ impl DataFrameWriter {
     /// Writes the DataFrame as Parquet under the warehouse directory (`spark.sql.warehouse.dir`, default
     /// `spark-warehouse` in the working directory, as Spark) and registers it as table `name` for `session.table`
     /// and SQL. The registration lasts for the session (there is no metastore); the files stay.
+    #[track_caller]
     pub fn save_as_table(&self, name: &str) -> Result<()> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(Error::param("name", format!("`{name}` is not a table name; use letters, digits and `_`")));
@@ -151,21 +162,31 @@ impl DataFrameWriter {
         Ok(CsvOptions::default().with_has_header(header).with_delimiter(sep))
     }
 
-    /// Writes the DataFrame's files into the directory `dir` (which the caller commits).
+    /// Writes the DataFrame's files into the directory `dir` (which the caller commits), as one job.
+    #[track_caller]
     pub(crate) fn write_files(&self, dir: &Path, format: Format) -> Result<()> {
-        // A trailing slash tells DataFusion to write a directory of files.
-        let url = format!("{}/", dir.display());
-        let options = DataFrameWriteOptions::new().with_partition_by(self.partition_by.clone());
-        let df = self.df.df.clone();
-        let state = self.df.session.ctx.sql_state()?;
-        match format {
-            Format::Parquet => state.block_on(df.write_parquet(&url, options, Some(TableParquetOptions::default())))?,
-            Format::Csv => state.block_on(df.write_csv(&url, options, Some(self.csv_options()?)))?,
-            Format::Json => state.block_on(df.write_json(&url, options, None))?,
+        let factory: Arc<dyn FileFormatFactory> = match format {
+            Format::Parquet => Arc::new(ParquetFormatFactory::new_with_options(TableParquetOptions::default())),
+            Format::Csv => Arc::new(CsvFormatFactory::new_with_options(self.csv_options()?)),
+            Format::Json => Arc::new(JsonFormatFactory::new()),
         };
+        // The plan DataFusion's `write_parquet`, `write_csv` and `write_json` build and collect, run as a job. A
+        // trailing slash tells DataFusion to write a directory of files.
+        let (state, input) = self.df.df.clone().into_parts();
+        let url = format!("{}/", dir.display());
+        let copy = LogicalPlanBuilder::copy_to(
+            input,
+            url,
+            format_as_file_type(factory),
+            HashMap::new(),
+            self.partition_by.clone(),
+        )?
+        .build()?;
+        self.df.derive(datafusion::dataframe::DataFrame::new(state, copy)).run("save", Location::caller())?;
         Ok(())
     }
 
+    #[track_caller]
     fn write(&self, target: &Path, format: Format) -> Result<()> {
         let exists = target.exists();
         match (self.mode, exists) {

@@ -165,3 +165,115 @@ fn a_cancellation_stops_only_the_jobs_running() -> TestResult {
     assert_eq!(b.range_df(5)?.count()?, 5);
     Ok(())
 }
+
+#[test]
+fn a_parquet_write_is_one_job_that_counts_the_rows_it_writes() -> TestResult {
+    let (s, log) = logged_session(2);
+    let squares = s.range_df(1000)?.select_expr(["id", "id * id AS sq"])?;
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("squares");
+    log.clear();
+    let ((), line) = (squares.write().parquet(&out)?, line!());
+
+    let site = format!("{}:{line}", file!());
+    assert_eq!(one_job(&log, true), (format!("save at {site}"), None));
+    let stages = log.completed_stages();
+    assert!(stages.iter().all(|(stage, _)| stage.name.ends_with(&format!(" at {site}"))), "{stages:#?}");
+    // No stage filters or aggregates: each passes on the 1000 rows, and the sink's one task counts the 1000 rows it
+    // read and wrote.
+    assert!(stages.iter().all(|(_, m)| m.records_written == 1000), "{stages:#?}");
+    // The sink takes its input's partitions merged into one: at least one map stage, then the sink's.
+    let sinks: Vec<_> = stages.iter().filter(|(s, _)| !s.is_shuffle_map).collect();
+    assert!(stages.len() >= 2 && sinks.len() == 1, "{stages:#?}");
+    assert!(sinks[0].0.name.starts_with("DataSink at ") && sinks[0].0.num_tasks == 1, "{sinks:#?}");
+
+    assert!(out.join("_SUCCESS").exists());
+    let back = s.read().parquet(&out.to_string_lossy())?.agg([count(col("id")), sum("id"), sum("sq")])?.collect()?;
+    // 0 + 1 + … + 999 = 999 · 1000 / 2; 0² + 1² + … + 999² = 999 · 1000 · 1999 / 6.
+    let got: (i64, i64, i64) = (back[0].get_at(0)?, back[0].get_at(1)?, back[0].get_at(2)?);
+    assert_eq!(got, (1000, 499_500, 332_833_500));
+    Ok(())
+}
+
+#[test]
+fn a_cancelled_write_stops_at_once_and_leaves_nothing_at_its_destination() -> TestResult {
+    let (s, log) = logged_session(2);
+    // As in `cancel_all_jobs_stops_a_running_query`: 5 s of UDF time on 2 threads if not cancelled.
+    const ROWS: i64 = 10_000_000;
+    let (started, first_batch) = mpsc::channel();
+    let slow = arrow_udf("slow", DataType::Int64, move |columns, rows| {
+        let _ = started.send(());
+        std::thread::sleep(Duration::from_micros(rows as u64));
+        Ok(Arc::clone(&columns[0]))
+    });
+    let rows = s.range_df(ROWS)?.select([slow.call([col("id")]).alias("x")])?;
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("slow");
+    let canceller = {
+        let s = s.clone();
+        std::thread::spawn(move || {
+            let _ = first_batch.recv();
+            std::thread::sleep(Duration::from_millis(300));
+            s.cancel_all_jobs();
+        })
+    };
+    let begun = Instant::now();
+    let err = rows.write().parquet(&out).expect_err("cancelled");
+    let took = begun.elapsed();
+    canceller.join().map_err(|_| "the canceller thread panicked")?;
+    assert!(matches!(err, Error::Cancelled { .. }), "{err:?}");
+    assert!(took < Duration::from_millis(2500), "stopped after {took:?}, not at once");
+    let (description, failure) = one_job(&log, false);
+    assert!(description.starts_with("save at "), "{description}");
+    assert!(failure.is_some_and(|f| f.ends_with("cancelled")));
+
+    // The files written so far were staged in a hidden directory beside the destination, never committed.
+    assert!(!out.exists());
+    let visible: Vec<_> = std::fs::read_dir(dir.path())?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|name| !name.as_ref().is_ok_and(|n| n.starts_with('.')))
+        .collect::<std::io::Result<_>>()?;
+    assert!(visible.is_empty(), "{visible:?}");
+    Ok(())
+}
+
+#[test]
+fn statistics_are_jobs_named_after_the_callers_line() -> TestResult {
+    let (s, log) = logged_session(2);
+    let df = s.create_dataframe(vec![(1i64, 2.0f64), (2, 4.0), (6, 12.0)], &["n", "y"])?;
+    log.clear();
+    let (described, line) = (df.describe()?, line!());
+    assert_eq!(one_job(&log, true), (format!("describe at {}:{line}", file!()), None));
+    // Row 1 is the mean: (1 + 2 + 6) / 3.
+    assert_eq!(described.collect()?[1].get_as::<String>("n")?, "3.0");
+
+    log.clear();
+    let (r, line) = (df.stat().corr("n", "y")?, line!());
+    assert_eq!(one_job(&log, true), (format!("corr at {}:{line}", file!()), None));
+    assert!((r - 1.0).abs() < 1e-12, "y = 2n, a perfect correlation: {r}");
+    Ok(())
+}
+
+#[test]
+fn a_persisted_dataframe_is_computed_in_its_first_actions_job() -> TestResult {
+    let (s, log) = logged_session(2);
+    let doubled = s.range_df(1000)?.select_expr(["id * 2 AS d"])?.persist(StorageLevel::MEMORY_ONLY)?;
+    let total = doubled.agg([sum("d")])?;
+    // The stage computing the persisted rows: the projection `id * 2`, over all 1000 rows.
+    let computes = |log: &EventLog| {
+        let stages = log.completed_stages();
+        stages
+            .iter()
+            .any(|(s, m)| s.is_shuffle_map && s.name.starts_with("Projection at ") && m.records_written == 1000)
+    };
+    for first in [true, false] {
+        log.clear();
+        let (rows, line) = (total.collect()?, line!());
+        // 2 · (0 + 1 + … + 999) = 999 · 1000.
+        assert_eq!(rows[0].get_at::<i64>(0)?, 999_000);
+        assert_eq!(one_job(&log, true), (format!("collect at {}:{line}", file!()), None));
+        // Later actions read the stored partitions.
+        assert_eq!(computes(&log), first, "{:#?}", log.completed_stages());
+    }
+    Ok(())
+}

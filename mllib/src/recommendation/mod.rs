@@ -178,6 +178,7 @@ impl Als {
     }
 
     /// Fits on an RDD of ratings.
+    #[track_caller]
     pub fn fit_rdd(&self, ratings: &Rdd<Rating>) -> Result<AlsModel> {
         let p = &self.params;
         p.validate()?;
@@ -293,6 +294,7 @@ impl Estimator for Als {
 
     /// Fits on the `user`, `item` and `rating` columns of a DataFrame (Spark ML's `ALS.fit`); ids must be
     /// integers in the 32-bit range, as in Spark.
+    #[track_caller]
     fn fit(&self, df: &DataFrame) -> Result<AlsModel> {
         self.params.validate()?;
         let p = &self.params;
@@ -451,6 +453,7 @@ impl AlsModel {
     }
 
     /// The top `n` items of the (known) users in the user column of `users`.
+    #[track_caller]
     pub fn recommend_for_user_subset(&self, users: &DataFrame, n: usize) -> Result<DataFrame> {
         let col = &self.params.user_col;
         let mut wanted = Vec::new();
