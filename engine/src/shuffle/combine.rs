@@ -32,7 +32,7 @@ fn table_of(hash: u64) -> usize {
 /// writer. Past the execution memory budget, the partial combinations are written out and combining starts
 /// again: the reduce side merges them anyway.
 pub(super) fn combine<K, V, C>(
-    input: impl Iterator<Item = Vec<(K, V)>>,
+    input: impl Iterator<Item = (K, V)>,
     create: &(dyn Fn(V) -> C + Send + Sync),
     merge: &(dyn Fn(C, V) -> C + Send + Sync),
     part: &PartitionOf<K>,
@@ -79,14 +79,11 @@ where
         Ok(())
     };
 
-    // A run at a time: the loop over a run's vector is a tight one (a run is far shorter than a pass).
-    for run in input {
-        dealt += run.len();
-        for (k, v) in run {
-            let hash = hash_key(&k);
-            pending[table_of(hash)].push((hash, k, v));
-        }
-        if dealt >= PASS {
+    for (k, v) in input {
+        let hash = hash_key(&k);
+        pending[table_of(hash)].push((hash, k, v));
+        dealt += 1;
+        if dealt == PASS {
             fold(&mut pending, &mut tables, writer)?;
             dealt = 0;
         }

@@ -272,7 +272,8 @@ where
 
     fn run_map_task(&self, map: usize, tc: &TaskContext) -> Result<()> {
         let dep = &self.dep;
-        let input = runs(&dep.parent.node, map, tc)?;
+        // Flattened: measured faster than a loop per run into the combine's radix buffers.
+        let input = runs(&dep.parent.node, map, tc)?.flatten();
         let ctx = dep.ctx();
         let mut writer = BucketWriter::<K, C>::new(
             ctx,
@@ -284,7 +285,7 @@ where
         let part = &dep.partition_of;
         match &dep.map_side {
             MapSide::Convert(f) => {
-                for (k, v) in input.flatten() {
+                for (k, v) in input {
                     let p = part(&k);
                     writer.push(p, (k, f(v)))?;
                 }
