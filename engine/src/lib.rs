@@ -81,7 +81,7 @@ pub mod prelude {
     pub use crate::dstream::{DStream, StreamingContext};
     pub use crate::error::{Error, Result};
     pub use crate::functions::*;
-    pub use crate::notebook::NotebookDisplay;
+    pub use crate::notebook::{DebugDisplay, NotebookDisplay};
     pub use crate::partitioner::{HashPartitioner, Partitioner, RangePartitioner};
     pub use crate::rdd::{BoxIter, Data, Numeric, OrderedF64, Rdd, StatCounter};
     pub use crate::scheduler::TaskContext;

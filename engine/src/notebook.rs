@@ -98,6 +98,33 @@ pub trait NotebookDisplay {
     }
 }
 
+/// evcxr compiles a cell's final expression as `(expr).evcxr_display()` first, and when that fails to compile,
+/// compiles the whole cell again with the value's `Debug` form: a second compile (about a second) for every cell
+/// that ends in a number, a string or a collection. This trait (in the prelude) gives those common types the method
+/// directly, with the same output as evcxr's fallback. Types of their own keep their rich form through
+/// [`NotebookDisplay`] (the two never cover one type); an unsuffixed literal (`1 + 1`) still takes the fallback, as
+/// Rust calls no method on a number whose type is not inferred yet.
+pub trait DebugDisplay: std::fmt::Debug {
+    /// Prints the value's `Debug` form as evcxr's fallback prints it.
+    fn evcxr_display(&self) {
+        emit(&[("text/plain", format!("{self:?}"))]);
+    }
+}
+
+macro_rules! debug_display {
+    ($($t:ty),* $(,)?) => { $(impl DebugDisplay for $t {})* };
+}
+
+debug_display!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64, bool, char, String, &str, ());
+
+impl<T: std::fmt::Debug> DebugDisplay for Vec<T> {}
+impl<T: std::fmt::Debug> DebugDisplay for Option<T> {}
+impl<T: std::fmt::Debug, const N: usize> DebugDisplay for [T; N] {}
+impl<K: std::fmt::Debug, V: std::fmt::Debug, S> DebugDisplay for std::collections::HashMap<K, V, S> {}
+impl<K: std::fmt::Debug, V: std::fmt::Debug> DebugDisplay for std::collections::BTreeMap<K, V> {}
+impl<A: std::fmt::Debug, B: std::fmt::Debug> DebugDisplay for (A, B) {}
+impl<A: std::fmt::Debug, B: std::fmt::Debug, C: std::fmt::Debug> DebugDisplay for (A, B, C) {}
+
 /// The bundle of text that is already laid out (a lineage, a schema tree): as is, and in `<pre>`.
 pub fn preformatted(text: String) -> Vec<(&'static str, String)> {
     let html = format!("<pre>{}</pre>", html_escape(&text));

@@ -226,7 +226,7 @@ fn run(config: ExecConfig, outbox: Outbox, queue: Receiver<JupyterMessage>, chil
         let outcome = match startup_error.take() {
             Some(message) => error("PreludeError", "the notebook prelude failed", vec![message]),
             None => match magics::parse(&execute.code) {
-                Ok(Cell::Rust(code)) => evaluate(&mut context, &code),
+                Ok(Cell::Rust(code)) => evaluate(&mut context, &code, &outbox, &request),
                 Ok(Cell::Help) => Outcome::Ok(Map::from_iter(
                     ["text/markdown", "text/plain"].map(|mime| (mime.to_string(), Value::String(magics::HELP.into()))),
                 )),
@@ -300,10 +300,17 @@ fn preload(context: &mut evcxr::CommandContext, prelude: &str, pump: &Pump) -> O
     })
 }
 
-/// Evaluates one cell.
-fn evaluate(context: &mut evcxr::CommandContext, code: &str) -> Outcome {
+/// Evaluates one cell; with `:timing` on, first shows the time it took and evcxr's phases.
+fn evaluate(context: &mut evcxr::CommandContext, code: &str, outbox: &Outbox, request: &JupyterMessage) -> Outcome {
     match context.execute(code) {
         Ok(outputs) => {
+            if let Some(took) = outputs.timing {
+                let mut text = format!("Took {} ms\n", took.as_millis());
+                for phase in &outputs.phases {
+                    text.push_str(&format!("  {}: {} ms\n", phase.name, phase.duration.as_millis()));
+                }
+                outbox.publish(StreamContent { name: Stdio::Stdout, text }, request);
+            }
             let mut bundle = Map::new();
             let mut failure = None;
             for (mime, content) in outputs.content_by_mime_type {

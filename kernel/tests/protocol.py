@@ -130,6 +130,24 @@ def check_cells(kc, km):
     assert reply["status"] == "ok" and "%%sql" in result_text(outputs), (reply, outputs)
     reply, outputs = execute(kc, "%%sql\n")
     assert reply["status"] == "error" and reply["ename"] == "UsageError", reply
+    # :timing shows how long each cell took and where the time went (evcxr's phases), then goes off again.
+    reply, outputs = execute(kc, ":timing")
+    assert reply["status"] == "ok", (reply, outputs)
+    reply, outputs = execute(kc, "40 + 2")
+    streams = "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream")
+    assert reply["status"] == "ok" and result_text(outputs) == "42", (reply, outputs)
+    assert streams.startswith("Took ") and "Final compile: " in streams, outputs
+    # A typed value shows in one compile: the prelude gives common types `evcxr_display`, so evcxr needs no second
+    # compile with its Debug fallback (which an unsuffixed literal like `40 + 2` above still takes).
+    execute(kc, "let n = 40u64;")
+    for code, shown in [("n + 2", "42"), ('vec![(1u8, n), (2, 3)]', "[(1, 40), (2, 3)]"), ('"abc"', '"abc"')]:
+        reply, outputs = execute(kc, code)
+        streams = "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream")
+        assert reply["status"] == "ok" and result_text(outputs) == shown, (code, reply, outputs)
+        assert "Final compile: " in streams and "Fallback" not in streams, (code, outputs)
+    execute(kc, ":timing")
+    reply, outputs = execute(kc, "40 + 3")
+    assert not any(m["msg_type"] == "stream" for m in outputs), outputs
 
     # A DataFrame made by one cell is queried by later ones (each cell links its own copy of the engine).
     reply, outputs = execute(kc, 'let people = session.read().csv(&datasets::path("fakefriends.csv"))?;')
