@@ -32,7 +32,10 @@ def main():
     first = run(kc, 'let df = session.sql("SELECT 1 AS a")?; df.count()?')
     print(f"first cell (prelude, rust-analyzer's first pass, a DataFrame): {first:.2f} s")
     trivial = [run(kc, f"{i} + 1") for i in range(5)]
-    print(f"trivial cell: {statistics.median(trivial):.2f} s (median of 5)")
+    print(f"trivial cell, a literal: {statistics.median(trivial):.2f} s (median of 5)")
+    run(kc, "let n = 1u64;")
+    typed = [run(kc, f"n + {i}") for i in range(5)]
+    print(f"trivial cell, a typed value: {statistics.median(typed):.2f} s (median of 5)")
     setup = 'let notes = session.text_file(&datasets::path("film.data"), 2)?;'
     run(kc, setup)
     rdd = [
