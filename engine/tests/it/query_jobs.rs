@@ -123,26 +123,30 @@ fn a_failing_query_reports_its_failure() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn cancel_all_jobs_stops_a_running_query() -> TestResult {
-    let (s, log) = logged_session(2);
-    // 10M rows at 1 µs each: however DataFusion batches them, the query needs 10 s of UDF time, 5 s on 2 threads.
-    const ROWS: i64 = 10_000_000;
+/// A query whose UDF sleeps 1 µs a row over 10M rows (however DataFusion batches them, 10 s of UDF time, 5 s on 2
+/// threads, if not cancelled), and a thread that cancels the session's jobs 300 ms after the UDF first runs.
+fn slow_query(s: &Session) -> Result<(DataFrame, std::thread::JoinHandle<()>)> {
     let (started, first_batch) = mpsc::channel();
     let slow = arrow_udf("slow", DataType::Int64, move |columns, rows| {
         let _ = started.send(());
         std::thread::sleep(Duration::from_micros(rows as u64));
         Ok(Arc::clone(&columns[0]))
     });
-    let total = s.range_df(ROWS)?.select([slow.call([col("id")]).alias("x")])?.agg([sum("x")])?;
-    let canceller = {
-        let s = s.clone();
-        std::thread::spawn(move || {
-            let _ = first_batch.recv();
-            std::thread::sleep(Duration::from_millis(300));
-            s.cancel_all_jobs();
-        })
-    };
+    let rows = s.range_df(10_000_000)?.select([slow.call([col("id")]).alias("x")])?;
+    let s = s.clone();
+    let canceller = std::thread::spawn(move || {
+        let _ = first_batch.recv();
+        std::thread::sleep(Duration::from_millis(300));
+        s.cancel_all_jobs();
+    });
+    Ok((rows, canceller))
+}
+
+#[test]
+fn cancel_all_jobs_stops_a_running_query() -> TestResult {
+    let (s, log) = logged_session(2);
+    let (rows, canceller) = slow_query(&s)?;
+    let total = rows.agg([sum("x")])?;
     let begun = Instant::now();
     let err = total.collect().expect_err("cancelled");
     let took = begun.elapsed();
@@ -198,25 +202,9 @@ fn a_parquet_write_is_one_job_that_counts_the_rows_it_writes() -> TestResult {
 #[test]
 fn a_cancelled_write_stops_at_once_and_leaves_nothing_at_its_destination() -> TestResult {
     let (s, log) = logged_session(2);
-    // As in `cancel_all_jobs_stops_a_running_query`: 5 s of UDF time on 2 threads if not cancelled.
-    const ROWS: i64 = 10_000_000;
-    let (started, first_batch) = mpsc::channel();
-    let slow = arrow_udf("slow", DataType::Int64, move |columns, rows| {
-        let _ = started.send(());
-        std::thread::sleep(Duration::from_micros(rows as u64));
-        Ok(Arc::clone(&columns[0]))
-    });
-    let rows = s.range_df(ROWS)?.select([slow.call([col("id")]).alias("x")])?;
+    let (rows, canceller) = slow_query(&s)?;
     let dir = tempfile::tempdir()?;
     let out = dir.path().join("slow");
-    let canceller = {
-        let s = s.clone();
-        std::thread::spawn(move || {
-            let _ = first_batch.recv();
-            std::thread::sleep(Duration::from_millis(300));
-            s.cancel_all_jobs();
-        })
-    };
     let begun = Instant::now();
     let err = rows.write().parquet(&out).expect_err("cancelled");
     let took = begun.elapsed();
