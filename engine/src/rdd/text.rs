@@ -223,6 +223,18 @@ impl LineReader {
         Ok(true)
     }
 
+    /// Cuts the line at `cursor` out of `text` (there must be one), with the bytes it took.
+    fn cut_line(&mut self) -> (String, usize) {
+        let bytes = self.text.as_bytes();
+        let stop = line_stop(bytes, self.cursor);
+        let len = trim_terminator(&bytes[self.cursor..stop]).len();
+        // `\n` offsets are character boundaries, so the slice is always there.
+        let line = self.text.get(self.cursor..self.cursor + len).unwrap_or_default().to_owned();
+        let taken = stop - self.cursor;
+        self.cursor = stop;
+        (line, taken)
+    }
+
     /// The next line with the bytes it took, from `text` or `lossy`.
     fn next_line(&mut self) -> std::io::Result<Option<(String, usize)>> {
         loop {
@@ -230,41 +242,27 @@ impl LineReader {
                 return Ok(Some(line));
             }
             if self.cursor < self.text.len() {
-                let bytes = self.text.as_bytes();
-                let stop = line_stop(bytes, self.cursor);
-                let len = trim_terminator(&bytes[self.cursor..stop]).len();
-                // `\n` offsets are character boundaries, so the slice is always there.
-                let line = self.text.get(self.cursor..self.cursor + len).unwrap_or_default().to_owned();
-                let taken = stop - self.cursor;
-                self.cursor = stop;
-                return Ok(Some((line, taken)));
+                return Ok(Some(self.cut_line()));
             }
             if !self.next_region()? {
                 return Ok(None);
             }
         }
     }
-}
 
-impl LineReader {
     /// The next run of up to [`RUN`] lines. Lines of the current region are cut in one loop (what `next` does
     /// line by line, without its per-line checks); anything else (a region's end, the first line of a split, a
     /// lossy region) goes through `next`.
     fn next_run(&mut self) -> Option<Vec<String>> {
         let mut run = Vec::with_capacity(RUN);
         while run.len() < RUN {
-            let bytes = self.text.as_bytes();
             let fast = !self.skip_first && self.lossy.len() == 0;
-            while fast && run.len() < RUN && self.cursor < bytes.len() && (!self.bounded || self.pos <= self.end) {
-                let stop = line_stop(bytes, self.cursor);
-                let len = trim_terminator(&bytes[self.cursor..stop]).len();
-                // `\n` offsets are character boundaries, so the slice is always there.
-                run.push(self.text.get(self.cursor..self.cursor + len).unwrap_or_default().to_owned());
-                let taken = (stop - self.cursor) as u64;
-                self.pos += taken;
-                self.bytes += taken;
+            while fast && run.len() < RUN && self.cursor < self.text.len() && (!self.bounded || self.pos <= self.end) {
+                let (line, taken) = self.cut_line();
+                run.push(line);
+                self.pos += taken as u64;
+                self.bytes += taken as u64;
                 self.lines += 1;
-                self.cursor = stop;
             }
             if run.len() == RUN {
                 break;
