@@ -729,8 +729,8 @@ impl<T: Data> Rdd<T> {
     {
         let pairs = self.step_node("distinct", site, false, MapStep(|x| (x, ())));
         let reduced = pairs.combine_by_key_at(
-            Arc::new(|v| v),
-            Arc::new(|_, _| ()),
+            |v| v,
+            |_, _| (),
             Arc::new(|_, _| ()),
             crate::shuffle::ShuffleKind::Hash(num_partitions.max(1)),
             "distinct",

@@ -22,7 +22,6 @@ use std::sync::Arc;
 
 /// Builds the range-bounds sampling step for one RDD.
 type PrepareFactory<K, V> = Box<dyn FnOnce(&Rdd<(K, V)>) -> PrepareFn>;
-type F1<A, B> = Arc<dyn Fn(A) -> B + Send + Sync>;
 type F2<A, B, C> = Arc<dyn Fn(A, B) -> C + Send + Sync>;
 /// A cogroup's values per key: those of the left RDD and those of the right.
 pub type Groups<V, W> = (Vec<V>, Vec<W>);
@@ -257,8 +256,8 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     /// map-side combine; no shuffle when the data is already hash-partitioned into `n` partitions.
     pub(crate) fn combine_by_key_at<C: Data>(
         &self,
-        create: F1<V, C>,
-        merge_value: F2<C, V, C>,
+        create: impl Fn(V) -> C + Send + Sync + 'static,
+        merge_value: impl Fn(C, V) -> C + Send + Sync + 'static,
         merge_combiners: F2<C, C, C>,
         kind: ShuffleKind<K>,
         op: &'static str,
@@ -266,6 +265,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     ) -> Rdd<(K, C)> {
         let n = kind.num_partitions();
         if matches!(kind, ShuffleKind::Hash(_)) && self.node.partitioning() == Some(PartitioningKey::Hash(n)) {
+            let (create, merge_value) = (Arc::new(create), Arc::new(merge_value));
             return self.map_partitions_node(
                 op,
                 site,
@@ -286,8 +286,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
                 }),
             );
         }
-        let dep =
-            ShuffleDependency::new(self, kind, hash_partition_fn(n), MapSide::Combine { create, merge: merge_value });
+        let dep = ShuffleDependency::new(self, kind, hash_partition_fn(n), MapSide::combine(create, merge_value));
         let merge = Arc::clone(&merge_combiners);
         let reduce = ReduceSide::Aggregate {
             create: Arc::new(|c| c),
@@ -320,19 +319,20 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         n: usize,
         site: &Location<'_>,
     ) -> Rdd<(K, V)> {
-        let f: F2<V, V, V> = Arc::new(f);
-        self.combine_by_key_at(Arc::new(|v| v), f.clone(), f, ShuffleKind::Hash(n), "reduce_by_key", site)
+        let f = Arc::new(f);
+        let merge = Arc::clone(&f);
+        self.combine_by_key_at(|v| v, move |a, b| merge(a, b), f, ShuffleKind::Hash(n), "reduce_by_key", site)
     }
 
     /// Merges the values of each key starting from `zero` (applied once per key and partition, as in Spark).
     #[track_caller]
     pub fn fold_by_key(&self, zero: V, f: impl Fn(V, V) -> V + Send + Sync + 'static) -> Rdd<(K, V)> {
         let n = default_partitions(&[&*self.node]);
-        let f: F2<V, V, V> = Arc::new(f);
-        let g = f.clone();
+        let f = Arc::new(f);
+        let (g, merge) = (Arc::clone(&f), Arc::clone(&f));
         self.combine_by_key_at(
-            Arc::new(move |v| g(zero.clone(), v)),
-            f.clone(),
+            move |v| g(zero.clone(), v),
+            move |a, b| merge(a, b),
             f,
             ShuffleKind::Hash(n),
             "fold_by_key",
@@ -350,11 +350,11 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         comb: impl Fn(U, U) -> U + Send + Sync + 'static,
     ) -> Rdd<(K, U)> {
         let n = default_partitions(&[&*self.node]);
-        let seq: F2<U, V, U> = Arc::new(seq);
-        let s = seq.clone();
+        let seq = Arc::new(seq);
+        let s = Arc::clone(&seq);
         self.combine_by_key_at(
-            Arc::new(move |v| s(zero.clone(), v)),
-            seq,
+            move |v| s(zero.clone(), v),
+            move |u, v| seq(u, v),
             Arc::new(comb),
             ShuffleKind::Hash(n),
             "aggregate_by_key",
@@ -402,8 +402,8 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         site: &Location<'_>,
     ) -> Rdd<(K, C)> {
         self.combine_by_key_at(
-            Arc::new(create),
-            Arc::new(merge_value),
+            create,
+            merge_value,
             Arc::new(merge_combiners),
             ShuffleKind::Hash(n),
             "combine_by_key",
@@ -432,11 +432,11 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         });
         if self.node.partitioning() == Some(PartitioningKey::Hash(n)) {
             return self.combine_by_key_at(
-                Arc::new(|v| vec![v]),
-                Arc::new(|mut c, v| {
+                |v| vec![v],
+                |mut c: Vec<V>, v| {
                     c.push(v);
                     c
-                }),
+                },
                 merge_combiners,
                 ShuffleKind::Hash(n),
                 "group_by_key",

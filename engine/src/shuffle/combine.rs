@@ -33,8 +33,8 @@ fn table_of(hash: u64) -> usize {
 /// again: the reduce side merges them anyway.
 pub(super) fn combine<K, V, C>(
     input: impl Iterator<Item = (K, V)>,
-    create: &(dyn Fn(V) -> C + Send + Sync),
-    merge: &(dyn Fn(C, V) -> C + Send + Sync),
+    create: &impl Fn(V) -> C,
+    merge: &impl Fn(C, V) -> C,
     part: &PartitionOf<K>,
     writer: &mut BucketWriter<'_, K, C>,
     ctx: &SessionContext,

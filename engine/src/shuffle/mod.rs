@@ -19,7 +19,7 @@ pub(crate) use sort::sort;
 use crate::error::{Error, Result};
 use crate::memory::{MemoryPool, Reservation, SizeTracker};
 use crate::partitioner::{PartitioningKey, RangePartitioner, hash_key, hash_to_partition};
-use crate::rdd::{BoxIter, Data, Dependency, Rdd, RddBase, RddCompute, RddMeta, runs};
+use crate::rdd::{BoxIter, Data, Dependency, Rdd, RddBase, RddCompute, RddMeta, Runs, runs};
 use crate::scheduler::TaskContext;
 use crate::scheduler::task::add;
 use crate::session::SessionContext;
@@ -184,12 +184,33 @@ pub(crate) trait ShuffleDep: Send + Sync {
     fn run_map_task(&self, map: usize, tc: &TaskContext) -> Result<()>;
 }
 
+/// One map task's records.
+type MapInput<K, V> = std::iter::Flatten<Runs<(K, V)>>;
+
+/// A map task's map-side combine, compiled for the operation's own functions: one dynamic call per task and none
+/// per record, so `merge` inlines into the combine loop.
+type CombineTask<K, V, C> = Arc<
+    dyn Fn(MapInput<K, V>, &PartitionOf<K>, &mut BucketWriter<'_, K, C>, &SessionContext) -> Result<()> + Send + Sync,
+>;
+
 /// How map tasks turn values `V` into shuffled values `C`.
-pub(crate) enum MapSide<V, C> {
+pub(crate) enum MapSide<K, V, C> {
     /// Map-side combine per key.
-    Combine { create: Arc<dyn Fn(V) -> C + Send + Sync>, merge: Arc<dyn Fn(C, V) -> C + Send + Sync> },
+    Combine(CombineTask<K, V, C>),
     /// Record by record.
     Convert(Arc<dyn Fn(V) -> C + Send + Sync>),
+}
+
+impl<K: Data + Hash + Eq, V: Data, C: Data> MapSide<K, V, C> {
+    /// Combines the values of each key with `create` (a key's first value) and `merge`.
+    pub(crate) fn combine(
+        create: impl Fn(V) -> C + Send + Sync + 'static,
+        merge: impl Fn(C, V) -> C + Send + Sync + 'static,
+    ) -> Self {
+        MapSide::Combine(Arc::new(move |input, part, writer, ctx| {
+            combine::combine(input, &create, &merge, part, writer, ctx)
+        }))
+    }
 }
 
 /// Spark's `ShuffleDependency`: a parent of `(K, V)` written as `(K, C)` buckets.
@@ -198,7 +219,7 @@ pub(crate) struct ShuffleDependency<K: Data, V: Data, C: Data> {
     parent: Rdd<(K, V)>,
     kind: ShuffleKind<K>,
     partition_of: PartitionOf<K>,
-    map_side: MapSide<V, C>,
+    map_side: MapSide<K, V, C>,
 }
 
 impl<K: Data, V: Data, C: Data> Drop for ShuffleDependency<K, V, C> {
@@ -218,7 +239,7 @@ impl<K: Data, V: Data, C: Data> ShuffleDependency<K, V, C> {
         parent: &Rdd<(K, V)>,
         kind: ShuffleKind<K>,
         partition_of: PartitionOf<K>,
-        map_side: MapSide<V, C>,
+        map_side: MapSide<K, V, C>,
     ) -> Self {
         let ctx = parent.context();
         ShuffleDependency {
@@ -290,9 +311,7 @@ where
                     writer.push(p, (k, f(v)))?;
                 }
             }
-            MapSide::Combine { create, merge } => {
-                combine::combine(input, create.as_ref(), merge.as_ref(), part, &mut writer, ctx)?;
-            }
+            MapSide::Combine(task) => task(input, part, &mut writer, ctx)?,
         }
         if tc.has_failed() {
             return Ok(());
@@ -302,7 +321,7 @@ where
 }
 
 /// Buffers one map task's output per reduce partition, spilling to a chunked file past the budget.
-struct BucketWriter<'a, K, C> {
+pub(crate) struct BucketWriter<'a, K, C> {
     ctx: &'a SessionContext,
     shuffle: usize,
     map: usize,
