@@ -1,8 +1,8 @@
 //! Text input: `text_file` and `whole_text_files`, split as Hadoop's `TextInputFormat` splits files.
 //!
 //! A path is a file, a directory (its visible files: names starting with `_` or `.` are skipped, as Hadoop skips
-//! `_SUCCESS`) or a glob. Plain files are cut into byte ranges of `min(total / min_partitions, 32 MiB)`; a split
-//! reads the lines that *start* inside it (the first partial line belongs to the previous split), so every line
+//! `_SUCCESS`) or a glob. Each plain file is cut into as many byte ranges as Hadoop cuts with splits of
+//! `min(total / min_partitions, 32 MiB)`, but of equal sizes; a split reads the lines that *start* inside it (the first partial line belongs to the previous split), so every line
 //! is read exactly once. Gzip files (`.gz`) cannot be split and are one partition each.
 
 use super::nodes::slice_bounds;
@@ -79,7 +79,20 @@ fn file_len(path: &Path) -> Result<u64> {
     Ok(std::fs::metadata(path).map_err(|e| Error::io("reading", path, e))?.len())
 }
 
-/// Hadoop's `FileInputFormat.getSplits` for local files.
+/// How many splits Hadoop's `FileInputFormat.getSplits` cuts a file of `len` bytes into.
+fn split_count(len: u64, split_size: u64) -> u64 {
+    let mut remaining = len;
+    let mut count = 0;
+    while remaining as f64 / split_size as f64 > SPLIT_SLOP {
+        remaining -= split_size;
+        count += 1;
+    }
+    count + u64::from(remaining > 0)
+}
+
+/// Hadoop's `FileInputFormat.getSplits` for local files: as many splits, but of equal sizes. Hadoop's last split
+/// is whatever is left (7 MB after five 32 MB blocks, say), and on two cores that leaves one core idle for most of
+/// a block while the other reads its third.
 fn compute_splits(files: &[PathBuf], min_partitions: usize) -> Result<Vec<FileSplit>> {
     let mut lens = Vec::with_capacity(files.len());
     for f in files {
@@ -95,14 +108,11 @@ fn compute_splits(files: &[PathBuf], min_partitions: usize) -> Result<Vec<FileSp
             splits.push(FileSplit { path: path.clone(), start: 0, end: len, gzip });
             continue;
         }
-        let mut remaining = len;
-        while remaining as f64 / split_size as f64 > SPLIT_SLOP {
-            let start = len - remaining;
-            splits.push(FileSplit { path: path.clone(), start, end: start + split_size, gzip });
-            remaining -= split_size;
-        }
-        if remaining > 0 {
-            splits.push(FileSplit { path: path.clone(), start: len - remaining, end: len, gzip });
+        let count = split_count(len, split_size);
+        let size = len.div_ceil(count);
+        for i in 0..count {
+            let start = i * size;
+            splits.push(FileSplit { path: path.clone(), start, end: (start + size).min(len), gzip });
         }
     }
     Ok(splits)
@@ -430,14 +440,30 @@ impl Session {
 mod tests {
     use super::*;
 
+    fn sizes(splits: &[FileSplit]) -> Vec<u64> {
+        splits.iter().map(|s| s.end - s.start).collect()
+    }
+
     #[test]
-    fn splits_follow_hadoop_sizes() {
+    fn splits_are_as_many_as_hadoop_makes_and_equal() {
         let dir = tempfile::tempdir().expect("tempdir");
         let f = dir.path().join("a.txt");
         std::fs::write(&f, "x\n".repeat(1000)).expect("write");
-        // 2000 bytes, min 3 partitions: split size 666, splits 666/666/668 (the last within SPLIT_SLOP).
-        let splits = compute_splits(&[f], 3).expect("splits");
-        let sizes: Vec<u64> = splits.iter().map(|s| s.end - s.start).collect();
-        assert_eq!(sizes, vec![666, 666, 668]);
+        // 2000 bytes, min 3 partitions: split size 666, Hadoop's splits 666/666/668 (the last within SPLIT_SLOP).
+        assert_eq!(sizes(&compute_splits(std::slice::from_ref(&f), 3).expect("splits")), vec![667, 667, 666]);
+        // Min 2: 1000/1000. Min 1: one split of 2000.
+        assert_eq!(sizes(&compute_splits(std::slice::from_ref(&f), 2).expect("splits")), vec![1000, 1000]);
+        assert_eq!(sizes(&compute_splits(&[f], 1).expect("splits")), vec![2000]);
+    }
+
+    #[test]
+    fn a_short_last_block_is_shared_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("big.txt");
+        // 70 MiB (sparse): Hadoop cuts 32 + 32 + 6 MiB; Flint cuts the same 3 splits, 70/3 MiB each.
+        std::fs::File::create(&f).and_then(|file| file.set_len(70 << 20)).expect("sparse file");
+        let splits = compute_splits(&[f], 2).expect("splits");
+        assert_eq!(sizes(&splits), vec![24_466_774, 24_466_774, 24_466_772]);
+        assert!(splits.windows(2).all(|w| w[0].end == w[1].start) && splits[2].end == 70 << 20);
     }
 }
