@@ -2,8 +2,8 @@
 //!
 //! A write goes to a hidden staging directory next to the target; only when every file is complete is the
 //! staging directory renamed into place (or, for `Append`, its files moved in) and `_SUCCESS` written, so a failed
-//! or killed write never leaves a partial dataset where readers look. The files are written by one job ("save",
-//! as Spark names a writer's job), which `cancel_all_jobs` stops. Parquet written here is plain Arrow/Parquet,
+//! or killed write never leaves a partial dataset where readers look. The files are written by one job, named after
+//! the writer's method as in Spark (`parquet at …`), which `cancel_all_jobs` stops. Parquet written here is plain Arrow/Parquet,
 //! read back by pyarrow and DuckDB.
 
 use super::DataFrame;
@@ -79,6 +79,15 @@ impl Format {
             "csv" => Some((Format::Csv, "csv")),
             "json" => Some((Format::Json, "json")),
             _ => None,
+        }
+    }
+
+    /// The writer method's name, which names the job as in Spark (`parquet at …`).
+    fn method(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Json => "json",
         }
     }
 }
@@ -182,7 +191,7 @@ impl DataFrameWriter {
             self.partition_by.clone(),
         )?
         .build()?;
-        self.df.derive(datafusion::dataframe::DataFrame::new(state, copy)).run("save", Location::caller())?;
+        self.df.derive(datafusion::dataframe::DataFrame::new(state, copy)).run(format.method(), Location::caller())?;
         Ok(())
     }
 

@@ -180,7 +180,7 @@ fn a_parquet_write_is_one_job_that_counts_the_rows_it_writes() -> TestResult {
     let ((), line) = (squares.write().parquet(&out)?, line!());
 
     let site = format!("{}:{line}", file!());
-    assert_eq!(one_job(&log, true), (format!("save at {site}"), None));
+    assert_eq!(one_job(&log, true), (format!("parquet at {site}"), None));
     let stages = log.completed_stages();
     assert!(stages.iter().all(|(stage, _)| stage.name.ends_with(&format!(" at {site}"))), "{stages:#?}");
     // No stage filters or aggregates: each passes on the 1000 rows, and the sink's one task counts the 1000 rows it
@@ -212,7 +212,7 @@ fn a_cancelled_write_stops_at_once_and_leaves_nothing_at_its_destination() -> Te
     assert!(matches!(err, Error::Cancelled { .. }), "{err:?}");
     assert!(took < Duration::from_millis(2500), "stopped after {took:?}, not at once");
     let (description, failure) = one_job(&log, false);
-    assert!(description.starts_with("save at "), "{description}");
+    assert!(description.starts_with("parquet at "), "{description}");
     assert!(failure.is_some_and(|f| f.ends_with("cancelled")));
 
     // The files written so far were staged in a hidden directory beside the destination, never committed.
