@@ -21,8 +21,7 @@ pub const ERROR_MIME: &str = "application/vnd.flint.error+json";
 
 static INSTALLED: OnceLock<()> = OnceLock::new();
 
-/// Whether cells run in the Flint kernel. Read from the environment, not a static: evcxr links the engine into
-/// each cell's library, so every cell has its own copy of the engine's statics.
+/// Whether cells run in the Flint kernel (which sets `FLINT_KERNEL=1` for the process that runs them).
 pub fn in_kernel() -> bool {
     std::env::var_os("FLINT_KERNEL").is_some_and(|v| v == "1")
 }

@@ -66,39 +66,12 @@ impl fmt::Debug for SessionContext {
 pub(crate) struct SqlState {
     pub(crate) runtime: tokio::runtime::Runtime,
     pub(crate) ctx: datafusion::prelude::SessionContext,
-    /// In a notebook, the copies of tokio (one per cell) that have run queries of this state (see `block_on`).
-    copies: Mutex<Vec<(usize, EnterFn)>>,
-}
-
-/// Runs a callback inside a runtime's context, as seen by one copy of tokio.
-type EnterFn = fn(&tokio::runtime::Handle, &mut dyn FnMut());
-
-fn enter_this_copy(handle: &tokio::runtime::Handle, f: &mut dyn FnMut()) {
-    let _entered = handle.enter();
-    f()
-}
-
-/// Runs `f` inside the runtime's context of every copy.
-fn within(copies: &[(usize, EnterFn)], handle: &tokio::runtime::Handle, f: &mut dyn FnMut()) {
-    match copies.split_first() {
-        None => f(),
-        Some(((_, enter), rest)) => enter(handle, &mut || within(rest, handle, f)),
-    }
 }
 
 impl SqlState {
     fn new(parallelism: usize) -> Result<Self> {
-        // In a notebook every cell links its own copy of tokio, whose runtime context is a thread-local: tasks
-        // spawned by a later cell's code on worker threads started by an earlier cell would find no runtime. The
-        // current-thread runtime runs every task inside the calling cell's `block_on`.
-        let mut builder = if crate::notebook::in_kernel() {
-            tokio::runtime::Builder::new_current_thread()
-        } else {
-            let mut b = tokio::runtime::Builder::new_multi_thread();
-            b.worker_threads(parallelism);
-            b
-        };
-        let runtime = builder
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(parallelism)
             .thread_name("flint-sql")
             .enable_all()
             .build()
@@ -131,74 +104,30 @@ impl SqlState {
                 ctx.register_udaf(f.as_ref().clone().with_aliases([alias]));
             }
         }
-        Ok(SqlState { runtime, ctx, copies: Mutex::new(Vec::new()) })
-    }
-
-    /// Records this copy of the engine (in a notebook, each cell's); a static's address tells the copies apart.
-    fn register_copy(&self) {
-        static COPY: u8 = 0;
-        let key = std::ptr::addr_of!(COPY) as usize;
-        let mut copies = self.copies.lock().unwrap_or_else(|e| e.into_inner());
-        if !copies.iter().any(|(k, _)| *k == key) {
-            copies.push((key, enter_this_copy));
-        }
+        Ok(SqlState { runtime, ctx })
     }
 
     /// Runs a future of the query engine to completion on the runtime (the public API is synchronous).
     pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
-        if !crate::notebook::in_kernel() {
-            return self.runtime.block_on(future);
-        }
-        // Each cell of a notebook links its own copy of tokio, whose runtime context is a per-copy thread-local,
-        // and a DataFrame made by an earlier cell runs that cell's code (its tables and plans are trait objects):
-        // every copy that has touched this session's SQL state enters the runtime's context first.
-        self.register_copy();
-        let copies = self.copies.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let (mut future, mut output) = (Some(future), None);
-        within(&copies, self.runtime.handle(), &mut || {
-            if let Some(future) = future.take() {
-                output = Some(self.runtime.block_on(future));
-            }
-        });
-        output.expect("`within` runs its callback once")
+        self.runtime.block_on(future)
     }
 }
 
 impl SessionContext {
     pub(crate) fn sql_state(&self) -> Result<&SqlState> {
-        let state = match self.sql.get() {
-            Some(state) => state,
+        match self.sql.get() {
+            Some(state) => Ok(state),
             // Another thread may win the race; either state is equivalent.
             None => {
                 let state = SqlState::new(self.parallelism)?;
-                self.sql.get_or_init(|| state)
+                Ok(self.sql.get_or_init(|| state))
             }
-        };
-        if crate::notebook::in_kernel() {
-            state.register_copy();
         }
-        Ok(state)
     }
 
-    /// Runs `f` on the session's task pool. In a notebook, each cell links its own copy of rayon, whose worker
-    /// state is a per-copy thread-local, so a pool started by one cell's code cannot run another cell's parallel
-    /// work: there the pool comes from a static of the copy running now (one pool per cell that runs jobs).
+    /// Runs `f` on the session's task pool.
     pub(crate) fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
-        if !crate::notebook::in_kernel() {
-            return self.pool.install(f);
-        }
-        static POOLS: Mutex<BTreeMap<usize, Arc<rayon::ThreadPool>>> = Mutex::new(BTreeMap::new());
-        let pool = {
-            let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
-            match pools.get(&self.parallelism) {
-                Some(pool) => Arc::clone(pool),
-                None => match task_pool(self.parallelism) {
-                    Ok(pool) => Arc::clone(pools.entry(self.parallelism).or_insert(Arc::new(pool))),
-                    Err(_) => return self.pool.install(f),
-                },
-            }
-        };
-        pool.install(f)
+        self.pool.install(f)
     }
 
     pub(crate) fn next_id(&self, counter: &AtomicUsize) -> usize {

@@ -52,8 +52,10 @@ impl Outbox {
 /// Settings of the executor.
 #[derive(Debug, Clone)]
 pub struct ExecConfig {
-    /// The Flint workspace whose engine and mllib the prelude loads.
-    pub source: PathBuf,
+    /// The `flint-notebook` crate the prelude loads (the engine and mllib as one dylib).
+    pub notebook: PathBuf,
+    /// The crate directory evcxr builds the cells in.
+    pub crate_dir: PathBuf,
     /// The child process evcxr runs cells in (this program, with the kernel's environment).
     pub program: PathBuf,
     /// The control socket the engine listens on for cancellation (passed to the child as `FLINT_KERNEL_CONTROL`).
@@ -179,8 +181,8 @@ fn child_command(config: &ExecConfig) -> Command {
 }
 
 fn run(config: ExecConfig, outbox: Outbox, queue: Receiver<JupyterMessage>, child: ChildSlot, running: Arc<AtomicU64>) {
-    let prelude = slot::prelude(&config.source);
-    let (mut context, outputs) = match slot::new_context(child_command(&config)) {
+    let prelude = slot::prelude(&config.notebook);
+    let (mut context, outputs) = match slot::new_context(child_command(&config), &config.crate_dir) {
         Ok(c) => c,
         Err(e) => {
             let message = format!("the kernel could not start evcxr: {e}");

@@ -103,18 +103,17 @@ fn kernel(args: &[String]) -> ExitCode {
 /// A kernel's directory, a copy of the warm slot, in a process restarted with the sanitised environment: returns
 /// in that process only (the first one execs it). `warm` builds the slot first when it is missing or stale.
 fn kernel_process(warm: bool) -> Result<(PathBuf, ExecConfig), ExitCode> {
-    let source = slot::source_dir();
     let program = std::env::current_exe().map_err(|e| usage_error(&format!("cannot find this program's path: {e}")))?;
+    let home = KernelHome::from_env().map_err(|e| usage_error(&e.to_string()))?;
     let run_dir = match std::env::var_os(slot::SANITISED) {
         Some(_) => std::env::var_os("EVCXR_CONFIG_DIR").map(PathBuf::from).unwrap_or_default(),
         None => {
-            let home = KernelHome::from_env().map_err(|e| usage_error(&e.to_string()))?;
             if warm
                 && !matches!(std::process::Command::new(&program).args(["kernel", "warm"]).status(), Ok(s) if s.success())
             {
                 return Err(ExitCode::FAILURE);
             }
-            let run_dir = home.new_run(&source).map_err(|e| {
+            let run_dir = home.new_run(&slot::source_dir()).map_err(|e| {
                 eprintln!("flint kernel: {e}");
                 ExitCode::FAILURE
             })?;
@@ -123,7 +122,12 @@ fn kernel_process(warm: bool) -> Result<(PathBuf, ExecConfig), ExitCode> {
             return Err(ExitCode::FAILURE);
         }
     };
-    let exec = ExecConfig { source, program, control: Some(run_dir.join("control.sock")) };
+    let exec = ExecConfig {
+        notebook: home.notebook_dir(),
+        crate_dir: slot::run_crate_dir(&run_dir),
+        program,
+        control: Some(run_dir.join("control.sock")),
+    };
     Ok((run_dir, exec))
 }
 

@@ -6,14 +6,18 @@
 //!
 //! ```text
 //! .cargo/config.toml   dependencies at opt-level 2; cargo reads it from every parent of a crate directory
+//! notebook/            `flint-notebook`: the engine and mllib as one Rust dylib, the cells' only dependency
 //! slot/                the slot: evcxr's crate directory (Cargo.toml, Cargo.lock, src/, target/) and flint-slot.json
 //! slot.evcxr/          the evcxr.toml the slot is built with
 //! run/<id>/            one kernel: evcxr.toml and ctx/, a copy of slot/ (big dependency artifacts hard-linked)
 //! ```
 //!
-//! Slot and kernels build with the same evcxr settings (cells at opt-level 0, dependencies linked statically into
-//! each cell's library — evcxr 0.22's dylib mode does not build on Rust 1.95, which keeps only a metadata stub in
-//! `libstd.so`) and the same sanitised environment, so the copy is fresh.
+//! Slot and kernels build with the same evcxr settings (cells at opt-level 0) and the same sanitised environment,
+//! so the copy is fresh. Cells link against `flint-notebook`, a Rust dylib holding the engine, mllib and all their
+//! dependencies: linking a cell against one shared library takes a fraction of the time of linking it against
+//! some 300 static ones, and every cell shares one copy of the engine and its statics. (evcxr 0.22's own dylib
+//! mode, which rebuilds every dependency as a dylib, does not build on Rust 1.95, whose `libstd.so` keeps only a
+//! metadata stub.)
 
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -60,6 +64,25 @@ overflow-checks = false
 incremental = false
 ";
 
+/// The manifest of `flint-notebook`, with the engine and mllib of the workspace `source` as path dependencies.
+fn notebook_manifest(source: &Path) -> String {
+    let dep = |name: &str| toml_string(&source.join(name).display().to_string());
+    format!(
+        "# Written by `flint kernel install`: what notebook cells link against.\n\
+         [package]\nname = \"flint-notebook\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [lib]\ncrate-type = [\"dylib\"]\n\n\
+         [dependencies]\nflint-engine = {{ path = {} }}\nflint-mllib = {{ path = {} }}\n",
+        dep("engine"),
+        dep("mllib"),
+    )
+}
+
+const NOTEBOOK_LIB: &str = "\
+//! The engine and mllib as one shared library for notebook cells (written by `flint kernel install`).
+pub use flint_engine;
+pub use flint_mllib;
+";
+
 /// Environment variables that would make the kernel's cargo runs differ from the slot's build (CI exports some of
 /// them), removed before the slot is built and before a kernel starts.
 const UNSET: &[&str] = &[
@@ -98,6 +121,27 @@ impl KernelHome {
         self.root.join("slot")
     }
 
+    /// The `flint-notebook` crate the cells link against.
+    pub fn notebook_dir(&self) -> PathBuf {
+        self.root.join("notebook")
+    }
+
+    /// Writes `flint-notebook` for the workspace `source`. Files whose contents are already there are left alone:
+    /// a newer modification time would make every kernel relink the library.
+    fn write_notebook_crate(&self, source: &Path) -> Result<(), SlotError> {
+        let dir = self.notebook_dir();
+        let src = dir.join("src");
+        fs::create_dir_all(&src).map_err(io_error(&src))?;
+        for (path, contents) in
+            [(dir.join("Cargo.toml"), notebook_manifest(source)), (src.join("lib.rs"), NOTEBOOK_LIB.into())]
+        {
+            if fs::read(&path).ok().as_deref() != Some(contents.as_bytes()) {
+                write_atomic(&path, contents.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
     /// The directory holding the `evcxr.toml` the slot is built with.
     pub fn slot_config_dir(&self) -> PathBuf {
         self.root.join("slot.evcxr")
@@ -132,11 +176,16 @@ impl KernelHome {
         remove_stale_runs(&runs);
         let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         let run = runs.join(format!("{}-{nanos}", std::process::id()));
-        let ctx = run.join("ctx");
+        let ctx = run_crate_dir(&run);
         copy_slot(&slot, &ctx)?;
         self.write_config(&run, &ctx)?;
         Ok(run)
     }
+}
+
+/// The crate directory of the kernel whose directory is `run`.
+pub fn run_crate_dir(run: &Path) -> PathBuf {
+    run.join("ctx")
 }
 
 /// Deletes the directories of kernels that are no longer running (named after their process id).
@@ -183,6 +232,8 @@ impl SlotKey {
         for part in ["Cargo.lock", "engine", "mllib"] {
             hash_tree(&source.join(part), &mut hasher)?;
         }
+        hasher.update(notebook_manifest(source));
+        hasher.update(NOTEBOOK_LIB);
         Ok(SlotKey {
             flint: env!("CARGO_PKG_VERSION").to_string(),
             rustc: String::from_utf8_lossy(&rustc).trim().to_string(),
@@ -268,10 +319,13 @@ pub fn copy_slot(from: &Path, to: &Path) -> Result<(), SlotError> {
     Ok(())
 }
 
-/// A compiled dependency: under `deps/` or a build script's `out/`, not the cell crate's or flint's own (which a
-/// kernel may rebuild), and not a fingerprint.
+/// A compiled dependency: under `deps/` or a build script's `out/`, not the cell crate's or the engine's and mllib's
+/// own (which a kernel may rebuild), and not a fingerprint. `flint-notebook`'s library, the largest file, is shared:
+/// the linker replaces rather than rewrites its output.
 fn shared_artifact(path: &Path, name: &str) -> bool {
-    let own = ["libctx", "ctx-", "libcode_", "libflint_", "flint_"].iter().any(|p| name.starts_with(p));
+    let own = ["libctx", "ctx-", "libcode_", "libflint_engine", "libflint_mllib", "flint_engine", "flint_mllib"]
+        .iter()
+        .any(|p| name.starts_with(p));
     let in_deps = path.parent().is_some_and(|p| p.ends_with("deps"));
     let in_out = path.components().any(|c| c.as_os_str() == "out");
     !own && !name.ends_with(".d") && (in_deps || in_out)
@@ -314,31 +368,43 @@ pub fn source_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default())
 }
 
-/// What every kernel runs before the first cell, and the slot is built with: the engine and mllib as path
-/// dependencies of the cell crate, both preludes in scope, and a ready `session`.
-pub fn prelude(source: &Path) -> String {
-    let dep = |name: &str| {
-        format!(":dep flint-{name} = {{ path = {} }}\n", toml_string(&source.join(name).display().to_string()))
-    };
+/// What every kernel runs before the first cell, and the slot is built with: `flint-notebook` (in `notebook_dir`)
+/// as the cell crate's dependency, the engine and mllib under their own names, both preludes in scope, and a
+/// ready `session`.
+pub fn prelude(notebook_dir: &Path) -> String {
     format!(
-        "{}{}use flint_engine::prelude::*;\nuse flint_mllib::prelude::*;\nuse flint_engine::notebook::{{eprintln, println}};\nflint_engine::notebook::install();\nlet session = Session::builder().app_name(\"flint-notebook\").get_or_create()?;\n",
-        dep("engine"),
-        dep("mllib"),
+        ":dep flint-notebook = {{ path = {} }}\nuse flint_notebook::{{flint_engine, flint_mllib}};\n\
+         use flint_engine::prelude::*;\nuse flint_mllib::prelude::*;\nuse flint_engine::notebook::{{eprintln, println}};\n\
+         flint_engine::notebook::install();\nlet session = Session::builder().app_name(\"flint-notebook\").get_or_create()?;\n",
+        toml_string(&notebook_dir.display().to_string()),
     )
 }
 
-/// An evcxr context whose child process is this program, configured by the `evcxr.toml` in `EVCXR_CONFIG_DIR`.
-pub fn new_context(mut child: Command) -> Result<(evcxr::CommandContext, evcxr::EvalContextOutputs), SlotError> {
-    // Cells link the standard library dynamically, and the relative run path rustc writes into them does not hold
-    // once evcxr has moved the library: the child finds `libstd-*.so` in the toolchain's directory instead.
-    if let Ok(out) = Command::new("rustc").args(["--print", "target-libdir"]).output() {
-        let mut path = std::ffi::OsString::from(String::from_utf8_lossy(&out.stdout).trim());
-        if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
-            path.push(":");
-            path.push(existing);
-        }
-        child.env("LD_LIBRARY_PATH", path);
+/// An evcxr context whose child process is this program, configured by the `evcxr.toml` in `EVCXR_CONFIG_DIR`,
+/// building its cells in `crate_dir`.
+pub fn new_context(
+    mut child: Command,
+    crate_dir: &Path,
+) -> Result<(evcxr::CommandContext, evcxr::EvalContextOutputs), SlotError> {
+    // Cells link the standard library and `flint-notebook` dynamically, and the relative run path rustc writes into
+    // them does not hold once evcxr has moved the library: the child finds `libstd-*.so` in the toolchain's
+    // directory and `flint-notebook` in the cell crate's (evcxr builds for the host target explicitly).
+    let rustc = |arg: &str| {
+        Command::new("rustc")
+            .args(["--print", arg])
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+            .map_err(io_error(Path::new("rustc")))
+    };
+    let deps = crate_dir.join("target").join(rustc("host-tuple")?).join("debug/deps");
+    let mut path = std::ffi::OsString::from(rustc("target-libdir")?);
+    path.push(":");
+    path.push(deps);
+    if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
+        path.push(":");
+        path.push(existing);
     }
+    child.env("LD_LIBRARY_PATH", path);
     let (eval, outputs) =
         evcxr::EvalContext::with_subprocess_command(child).map_err(|e| SlotError::Build(e.to_string()))?;
     Ok((evcxr::CommandContext::with_eval_context(eval), outputs))
@@ -370,14 +436,15 @@ pub fn build_slot(home: &KernelHome, source: &Path) -> Result<(), SlotError> {
         fs::copy(source.join("Cargo.lock"), &lock).map_err(io_error(&lock))?;
     }
     fetch_dependencies(source);
+    home.write_notebook_crate(source)?;
     let program = std::env::current_exe().map_err(io_error(Path::new("flint")))?;
-    let (mut context, outputs) = new_context(Command::new(program))?;
+    let (mut context, outputs) = new_context(Command::new(program), &slot)?;
     // Cargo's output is not streamed by evcxr; the child's own output goes to the log.
     std::thread::spawn(move || {
         for line in outputs.stderr.iter() {
             eprintln!("{line}");
         }
     });
-    context.execute(&prelude(source)).map_err(|e| SlotError::Build(e.to_string()))?;
+    context.execute(&prelude(&home.notebook_dir())).map_err(|e| SlotError::Build(e.to_string()))?;
     key.write(&slot)
 }

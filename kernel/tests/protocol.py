@@ -149,7 +149,12 @@ def check_cells(kc, km):
     reply, outputs = execute(kc, "40 + 3")
     assert not any(m["msg_type"] == "stream" for m in outputs), outputs
 
-    # A DataFrame made by one cell is queried by later ones (each cell links its own copy of the engine).
+    # Cells share one engine (flint-notebook's library): a later cell's getOrCreate finds the prelude's session, as
+    # Spark's does, whatever name it asks for.
+    reply, outputs = execute(kc, 'Session::builder().app_name("other").get_or_create()?.app_name().to_string()')
+    assert reply["status"] == "ok" and result_text(outputs) == '"flint-notebook"', (reply, outputs)
+
+    # A DataFrame made by one cell is queried by later ones.
     reply, outputs = execute(kc, 'let people = session.read().csv(&datasets::path("fakefriends.csv"))?;')
     assert reply["status"] == "ok", (reply, outputs)
     reply, outputs = execute(kc, 'people.filter(col("_c2").cast("int")?.lt(lit(21)))?.select(["_c1"])?.count()?')

@@ -59,7 +59,7 @@ pub(crate) struct ShuffleManager {
     pub(crate) memory: MemoryPool,
     dir: PathBuf,
     shuffles: Mutex<HashMap<usize, ShuffleState>>,
-    // Per session, not a static: in a notebook every cell links its own copy of the engine's statics.
+    /// Numbers this session's spill files.
     spill_seq: std::sync::atomic::AtomicUsize,
 }
 
