@@ -329,11 +329,15 @@ impl DataFrameReader {
             }
             "parquet" => {
                 let state = self.session.ctx.sql_state()?;
-                let df = parquet_files(state, files, self.schema.as_deref())?;
-                let schema = df.schema().inner().clone();
-                // Partition by partition rather than `collect`, which interleaves partitions as they finish: the
-                // same files then give their rows in the same order every time.
-                let batches = state.block_on(df.collect_partitioned())?.into_iter().flatten().collect();
+                let schema = parquet_files(state, files, self.schema.as_deref())?.schema().inner().clone();
+                // File by file, each partition by partition: DataFusion lists the paths of one read concurrently
+                // (in any order), and `collect` interleaves partitions as they finish. The same files then give
+                // their rows in the same order every time.
+                let mut batches = Vec::new();
+                for file in files {
+                    let df = parquet_files(state, std::slice::from_ref(file), Some(&schema))?;
+                    batches.extend(state.block_on(df.collect_partitioned())?.into_iter().flatten());
+                }
                 Ok((schema, batches))
             }
             "text" => {
