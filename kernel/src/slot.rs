@@ -389,17 +389,16 @@ pub fn new_context(
     // Cells link the standard library and `flint-notebook` dynamically, and the relative run path rustc writes into
     // them does not hold once evcxr has moved the library: the child finds `libstd-*.so` in the toolchain's
     // directory and `flint-notebook` in the cell crate's (evcxr builds for the host target explicitly).
-    let rustc = |arg: &str| {
-        Command::new("rustc")
-            .args(["--print", arg])
-            .output()
-            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
-            .map_err(io_error(Path::new("rustc")))
-    };
-    let deps = crate_dir.join("target").join(rustc("host-tuple")?).join("debug/deps");
-    let mut path = std::ffi::OsString::from(rustc("target-libdir")?);
+    let out = Command::new("rustc")
+        .args(["--print", "host-tuple", "--print", "target-libdir"])
+        .output()
+        .map_err(io_error(Path::new("rustc")))?;
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let mut lines = printed.lines();
+    let (host, libdir) = (lines.next().unwrap_or_default(), lines.next().unwrap_or_default());
+    let mut path = std::ffi::OsString::from(libdir);
     path.push(":");
-    path.push(deps);
+    path.push(crate_dir.join("target").join(host).join("debug/deps"));
     if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
         path.push(":");
         path.push(existing);

@@ -329,7 +329,10 @@ impl DataFrameReader {
             }
             "parquet" => {
                 let state = self.session.ctx.sql_state()?;
-                let schema = parquet_files(state, files, self.schema.as_deref())?.schema().inner().clone();
+                let schema = match &self.schema {
+                    Some(schema) => Arc::clone(schema),
+                    None => parquet_files(state, files, None)?.schema().inner().clone(),
+                };
                 // File by file, each partition by partition: DataFusion lists the paths of one read concurrently
                 // (in any order), and `collect` interleaves partitions as they finish. The same files then give
                 // their rows in the same order every time.

@@ -2,8 +2,9 @@
 //!
 //! A path is a file, a directory (its visible files: names starting with `_` or `.` are skipped, as Hadoop skips
 //! `_SUCCESS`) or a glob. Each plain file is cut into as many byte ranges as Hadoop cuts with splits of
-//! `min(total / min_partitions, 32 MiB)`, but of equal sizes; a split reads the lines that *start* inside it (the first partial line belongs to the previous split), so every line
-//! is read exactly once. Gzip files (`.gz`) cannot be split and are one partition each.
+//! `min(total / min_partitions, 32 MiB)`, but of equal sizes; a split reads the lines that *start* inside it (the
+//! first partial line belongs to the previous split), so every line is read exactly once. Gzip files (`.gz`) cannot
+//! be split and are one partition each.
 
 use super::nodes::slice_bounds;
 use super::{BoxIter, Dependency, RUN, RddBase, RddCompute, RddMeta, Runs};
