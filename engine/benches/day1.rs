@@ -77,6 +77,29 @@ fn size_mb(path: &str) -> f64 {
     std::fs::metadata(Path::new(path)).map_or(0.0, |m| m.len() as f64 / 1e6)
 }
 
+/// The stages of the last job group in `events` (from the last run's first job on), with their wall times.
+fn print_last_run_stages(events: &[Event]) {
+    let jobs_per_run = events.iter().filter(|e| matches!(e, Event::JobStart { .. })).count() / RUNS;
+    let starts: Vec<usize> =
+        events.iter().enumerate().filter(|(_, e)| matches!(e, Event::JobStart { .. })).map(|(i, _)| i).collect();
+    let from = starts.len().checked_sub(jobs_per_run.max(1)).map_or(0, |i| starts[i]);
+    for event in &events[from..] {
+        match event {
+            Event::JobStart { description, .. } => println!("    job {description}"),
+            Event::StageCompleted { stage, duration, metrics, .. } => println!(
+                "      stage {:<48} {:3} tasks {:8.4} s  {} records read",
+                stage.name,
+                stage.num_tasks,
+                duration.as_secs_f64(),
+                metrics.records_read + metrics.shuffle_records_read
+            ),
+            Event::StageSkipped { stage, .. } => println!("      stage {:<48} skipped", stage.name),
+            Event::JobEnd { duration, .. } => println!("    job took {:.4} s", duration.as_secs_f64()),
+            _ => {}
+        }
+    }
+}
+
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     ensure_large_inputs()?;
     let started = Instant::now();
@@ -92,6 +115,10 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     // profiling one workload).
     let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let wanted = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
+    // `--stages` also prints the stages of each workload's last run, to see where its time goes.
+    let stages = std::env::args().any(|a| a == "--stages");
+    let log = EventLog::new();
+    session.add_listener(log.clone());
 
     // Times one workload over `path` and prints its line: name, input size, median time, result size, peak RSS.
     let measure = |name: &str, path: &str, unit: &str, run: &dyn Fn(&str) -> Result<usize>| -> Result<()> {
@@ -103,6 +130,10 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                 t.as_secs_f64(),
                 peak_rss() as f64 / 1e6
             );
+            if stages {
+                print_last_run_stages(&log.events());
+            }
+            log.clear();
         }
         Ok(())
     };

@@ -130,6 +130,12 @@ pub(crate) trait RddBase: Send + Sync + 'static {
     fn partitioning(&self) -> Option<PartitioningKey> {
         None
     }
+    /// The bytes of file input behind partition `split`, when a task may compute the partition as several
+    /// byte-range pieces at once: a plain text file read through element-wise steps, nothing persisted on the
+    /// way. `None` (the default) for anything else.
+    fn piece_bytes(&self, _split: usize) -> Option<u64> {
+        None
+    }
     /// `op at site`, Spark's `getCreationSite`.
     fn describe(&self) -> String {
         format!("{} at {}", self.meta().op, self.meta().site)
@@ -732,6 +738,7 @@ impl<T: Data> Rdd<T> {
             |v| v,
             |_, _| (),
             Arc::new(|_, _| ()),
+            false,
             crate::shuffle::ShuffleKind::Hash(num_partitions.max(1)),
             "distinct",
             site,

@@ -153,6 +153,13 @@ impl<T: Data, U: Data> RddBase for MapPartitions<T, U> {
     fn partitioning(&self) -> Option<PartitioningKey> {
         if self.preserves_partitioning { self.parent.partitioning() } else { None }
     }
+    fn piece_bytes(&self, split: usize) -> Option<u64> {
+        // Only a record-by-record step gives the same records whether its partition comes whole or in pieces.
+        match self.f {
+            PartitionBody::Each(_) if !self.meta.storage_level().is_valid() => self.parent.piece_bytes(split),
+            _ => None,
+        }
+    }
 }
 
 impl<T: Data, U: Data> RddCompute<U> for MapPartitions<T, U> {

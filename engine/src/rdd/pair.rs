@@ -254,11 +254,15 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
 
     /// The generic per-key aggregation all others are built on (Spark's `combineByKeyWithClassTag`), with a
     /// map-side combine; no shuffle when the data is already hash-partitioned into `n` partitions.
+    /// `create_per_partition`: Spark applies `create` (or the zero value) once per key and map partition, so the
+    /// map tasks must not run in pieces (see [`MapSide::Combine`]).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn combine_by_key_at<C: Data>(
         &self,
         create: impl Fn(V) -> C + Send + Sync + 'static,
         merge_value: impl Fn(C, V) -> C + Send + Sync + 'static,
         merge_combiners: F2<C, C, C>,
+        create_per_partition: bool,
         kind: ShuffleKind<K>,
         op: &'static str,
         site: &Location<'_>,
@@ -286,7 +290,12 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
                 }),
             );
         }
-        let dep = ShuffleDependency::new(self, kind, hash_partition_fn(n), MapSide::combine(create, merge_value));
+        let dep = ShuffleDependency::new(
+            self,
+            kind,
+            hash_partition_fn(n),
+            MapSide::combine(create, merge_value, !create_per_partition),
+        );
         let merge = Arc::clone(&merge_combiners);
         let reduce = ReduceSide::Aggregate {
             create: Arc::new(|c| c),
@@ -321,7 +330,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
     ) -> Rdd<(K, V)> {
         let f = Arc::new(f);
         let merge = Arc::clone(&f);
-        self.combine_by_key_at(|v| v, move |a, b| merge(a, b), f, ShuffleKind::Hash(n), "reduce_by_key", site)
+        self.combine_by_key_at(|v| v, move |a, b| merge(a, b), f, false, ShuffleKind::Hash(n), "reduce_by_key", site)
     }
 
     /// Merges the values of each key starting from `zero` (applied once per key and partition, as in Spark).
@@ -334,6 +343,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
             move |v| g(zero.clone(), v),
             move |a, b| merge(a, b),
             f,
+            true,
             ShuffleKind::Hash(n),
             "fold_by_key",
             Location::caller(),
@@ -356,6 +366,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
             move |v| s(zero.clone(), v),
             move |u, v| seq(u, v),
             Arc::new(comb),
+            true,
             ShuffleKind::Hash(n),
             "aggregate_by_key",
             Location::caller(),
@@ -405,6 +416,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
             create,
             merge_value,
             Arc::new(merge_combiners),
+            true,
             ShuffleKind::Hash(n),
             "combine_by_key",
             site,
@@ -438,6 +450,7 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
                     c
                 },
                 merge_combiners,
+                false,
                 ShuffleKind::Hash(n),
                 "group_by_key",
                 site,

@@ -32,6 +32,19 @@ struct FileSplit {
     gzip: bool,
 }
 
+impl FileSplit {
+    /// Byte range `index` of `count` equal ones. Pieces follow the same rule as splits (a line belongs to the
+    /// range it starts in), so together they read the split's lines exactly once. A gzip file is one piece.
+    fn piece(&self, (index, count): (usize, usize)) -> FileSplit {
+        if self.gzip || count <= 1 {
+            return self.clone();
+        }
+        let len = self.end - self.start;
+        let at = |i: usize| self.start + len * i as u64 / count as u64;
+        FileSplit { path: self.path.clone(), start: at(index), end: at(index + 1), gzip: false }
+    }
+}
+
 fn is_hidden(path: &Path) -> bool {
     path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('_') || n.starts_with('.'))
 }
@@ -162,6 +175,7 @@ fn line_stop(bytes: &[u8], start: usize) -> usize {
 
 impl LineReader {
     fn open(split: &FileSplit, tc: &TaskContext) -> Result<Self> {
+        let split = &split.piece(tc.piece());
         let mut file = File::open(&split.path).map_err(|e| Error::io("reading", &split.path, e))?;
         let source: Box<dyn Read + Send> = if split.gzip {
             Box::new(flate2::read::MultiGzDecoder::new(file))
@@ -338,6 +352,10 @@ impl RddBase for TextFile {
     fn dependencies(&self) -> Vec<Dependency> {
         Vec::new()
     }
+    fn piece_bytes(&self, split: usize) -> Option<u64> {
+        let split = self.splits.get(split)?;
+        (!split.gzip && !self.meta.storage_level().is_valid()).then(|| split.end - split.start)
+    }
 }
 
 impl RddCompute<String> for TextFile {
@@ -440,6 +458,8 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
 
     fn sizes(splits: &[FileSplit]) -> Vec<u64> {
         splits.iter().map(|s| s.end - s.start).collect()
@@ -455,6 +475,47 @@ mod tests {
         // Min 2: 1000/1000. Min 1: one split of 2000.
         assert_eq!(sizes(&compute_splits(std::slice::from_ref(&f), 2).expect("splits")), vec![1000, 1000]);
         assert_eq!(sizes(&compute_splits(&[f], 1).expect("splits")), vec![2000]);
+    }
+
+    /// The lines a reader of `split` returns, as `tc`'s piece.
+    fn read(split: &FileSplit, tc: &TaskContext) -> Vec<String> {
+        LineReader::open(split, tc).expect("open").collect()
+    }
+
+    #[test]
+    fn pieces_of_a_split_read_its_lines_once() {
+        let session = Session::builder().master("local[1]").build().expect("session");
+        let job = Arc::new(crate::scheduler::task::JobState {
+            job_id: 0,
+            abort: AtomicBool::new(false),
+            epoch: session.ctx.cancel_epoch(),
+        });
+        let tc = TaskContext::new(Arc::clone(&session.ctx), job, 0, 0);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("a.txt");
+        // Lines of 10 bytes (pieces of 100 bytes in 2 start exactly at a line), a CRLF line, and a line longer
+        // than a piece.
+        let mut text: String = (0..10).map(|i| format!("line {i:03}\n")).collect();
+        text.push_str("crlf line\r\n");
+        text.push_str(&"x".repeat(60));
+        text.push_str("\nlast");
+        std::fs::write(&f, &text).expect("write");
+        for min_partitions in [1, 2, 3] {
+            for split in compute_splits(std::slice::from_ref(&f), min_partitions).expect("splits") {
+                let whole = read(&split, &tc);
+                for count in [2, 3, 7, 40] {
+                    let pieces: Vec<String> = (0..count).flat_map(|i| read(&split, &tc.piece_of(i, count))).collect();
+                    assert_eq!(pieces, whole, "{count} pieces of {split:?}");
+                }
+            }
+        }
+        let all: Vec<String> = compute_splits(std::slice::from_ref(&f), 3)
+            .expect("splits")
+            .iter()
+            .flat_map(|s| (0..3).flat_map(|i| read(s, &tc.piece_of(i, 3))).collect::<Vec<_>>())
+            .collect();
+        assert_eq!(all.len(), 13);
+        assert_eq!(all.concat(), text.replace("\r\n", "").replace('\n', ""));
     }
 
     #[test]

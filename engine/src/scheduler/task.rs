@@ -48,6 +48,9 @@ pub(crate) struct TaskState {
 #[derive(Clone)]
 pub struct TaskContext {
     pub(crate) inner: Arc<TaskState>,
+    /// Which of the task's pieces this is, as `(index, count)`: a map task over a large text split may run as
+    /// several byte ranges at once (see `run_parent_stages`); `(0, 1)` is the whole partition.
+    piece: (usize, usize),
 }
 
 impl std::fmt::Debug for TaskContext {
@@ -95,7 +98,18 @@ impl TaskContext {
                 counters: Counters::default(),
                 accumulators: Mutex::new(Vec::new()),
             }),
+            piece: (0, 1),
         }
+    }
+
+    /// The same task, computing piece `index` of `count` (its counters, errors and accumulators are shared).
+    pub(crate) fn piece_of(&self, index: usize, count: usize) -> TaskContext {
+        TaskContext { inner: Arc::clone(&self.inner), piece: (index, count) }
+    }
+
+    /// `(index, count)` of the piece this context computes; `(0, 1)` for a whole partition.
+    pub(crate) fn piece(&self) -> (usize, usize) {
+        self.piece
     }
 
     /// The context of the task running on this thread, if any.

@@ -49,7 +49,8 @@ struct MapOutput {
 
 #[derive(Default)]
 struct ShuffleState {
-    outputs: Vec<Option<Arc<MapOutput>>>,
+    /// Per map task, the outputs of its pieces (one unless the task ran as several byte ranges).
+    outputs: Vec<Vec<Option<Arc<MapOutput>>>>,
     complete: bool,
     stage_lock: Arc<Mutex<()>>,
 }
@@ -112,16 +113,24 @@ impl ShuffleManager {
         }
     }
 
-    fn put(&self, shuffle: usize, map: usize, num_maps: usize, output: MapOutput) {
+    /// Stores the output of piece `piece` of `pieces` of map task `map`; a rerun replaces the task's outputs.
+    fn put(&self, shuffle: usize, (map, num_maps): (usize, usize), (piece, pieces): (usize, usize), output: MapOutput) {
         let replaced = {
             let mut shuffles = self.lock();
             let state = shuffles.entry(shuffle).or_default();
             if state.outputs.len() < num_maps {
-                state.outputs.resize_with(num_maps, || None);
+                state.outputs.resize_with(num_maps, Vec::new);
             }
-            state.outputs[map].replace(Arc::new(output))
+            let slots = &mut state.outputs[map];
+            let mut replaced = Vec::new();
+            if slots.len() != pieces {
+                replaced.extend(slots.drain(..).flatten());
+                slots.resize_with(pieces, || None);
+            }
+            replaced.extend(slots[piece].replace(Arc::new(output)));
+            replaced
         };
-        if let Some(old) = replaced {
+        for old in replaced {
             self.release(&old);
         }
     }
@@ -132,17 +141,19 @@ impl ShuffleManager {
             .get(&shuffle)
             .filter(|s| s.complete)
             .ok_or_else(|| Error::Internal(format!("shuffle {shuffle} read before its map stage ran")))?;
+        let missing = || Error::Internal(format!("shuffle {shuffle} lacks a map output"));
         state
             .outputs
             .iter()
-            .map(|o| o.clone().ok_or_else(|| Error::Internal(format!("shuffle {shuffle} lacks a map output"))))
+            .flat_map(|pieces| if pieces.is_empty() { vec![None] } else { pieces.clone() })
+            .map(|o| o.ok_or_else(missing))
             .collect()
     }
 
     /// Frees a shuffle's memory and files (when the RDD owning it is dropped).
     pub(crate) fn remove(&self, shuffle: usize) {
         let removed = self.lock().remove(&shuffle);
-        for output in removed.into_iter().flat_map(|s| s.outputs).flatten() {
+        for output in removed.into_iter().flat_map(|s| s.outputs).flatten().flatten() {
             self.release(&output);
         }
     }
@@ -175,12 +186,19 @@ impl<K> ShuffleKind<K> {
     }
 }
 
+/// The smallest byte range worth a piece of its own: a piece costs a read buffer, a combine table and a map output.
+const MIN_PIECE_BYTES: u64 = 8 << 20;
+
 /// The untyped face of a shuffle dependency, for the scheduler.
 pub(crate) trait ShuffleDep: Send + Sync {
     fn shuffle_id(&self) -> usize;
     fn parent(&self) -> Arc<dyn RddBase>;
     /// Work needed before map tasks can run (sampling range bounds).
     fn prepare(&self) -> Result<()>;
+    /// Into how many byte-range pieces map task `map` may be cut to keep `threads` threads busy: more than one
+    /// only when the parent can compute the partition in pieces and the map side gives the same result for any
+    /// cut.
+    fn pieces(&self, map: usize, threads: usize) -> usize;
     fn run_map_task(&self, map: usize, tc: &TaskContext) -> Result<()>;
 }
 
@@ -195,8 +213,10 @@ type CombineTask<K, V, C> = Arc<
 
 /// How map tasks turn values `V` into shuffled values `C`.
 pub(crate) enum MapSide<K, V, C> {
-    /// Map-side combine per key.
-    Combine(CombineTask<K, V, C>),
+    /// Map-side combine per key; `splittable` when more combiners per key change no result, so that a map task
+    /// may run as several pieces (not for `fold_by_key`, `aggregate_by_key` and `combine_by_key`, whose zero
+    /// value or `create` Spark applies once per key and partition).
+    Combine { task: CombineTask<K, V, C>, splittable: bool },
     /// Record by record.
     Convert(Arc<dyn Fn(V) -> C + Send + Sync>),
 }
@@ -206,10 +226,11 @@ impl<K: Data + Hash + Eq, V: Data, C: Data> MapSide<K, V, C> {
     pub(crate) fn combine(
         create: impl Fn(V) -> C + Send + Sync + 'static,
         merge: impl Fn(C, V) -> C + Send + Sync + 'static,
+        splittable: bool,
     ) -> Self {
-        MapSide::Combine(Arc::new(move |input, part, writer, ctx| {
-            combine::combine(input, &create, &merge, part, writer, ctx)
-        }))
+        let task: CombineTask<K, V, C> =
+            Arc::new(move |input, part, writer, ctx| combine::combine(input, &create, &merge, part, writer, ctx));
+        MapSide::Combine { task, splittable }
     }
 }
 
@@ -291,6 +312,17 @@ where
         }
     }
 
+    fn pieces(&self, map: usize, threads: usize) -> usize {
+        let splittable = match &self.dep.map_side {
+            MapSide::Combine { splittable, .. } => *splittable,
+            MapSide::Convert(_) => true,
+        };
+        match self.dep.parent.node.piece_bytes(map) {
+            Some(bytes) if splittable && threads > 1 && bytes >= threads as u64 * MIN_PIECE_BYTES => threads,
+            _ => 1,
+        }
+    }
+
     fn run_map_task(&self, map: usize, tc: &TaskContext) -> Result<()> {
         let dep = &self.dep;
         // Flattened: measured faster than a loop per run into the combine's radix buffers.
@@ -311,7 +343,7 @@ where
                     writer.push(p, (k, f(v)))?;
                 }
             }
-            MapSide::Combine(task) => task(input, part, &mut writer, ctx)?,
+            MapSide::Combine { task, .. } => task(input, part, &mut writer, ctx)?,
         }
         if tc.has_failed() {
             return Ok(());
@@ -369,7 +401,9 @@ impl<'a, K: Data, C: Data> BucketWriter<'a, K, C> {
 
     fn spill(&mut self) -> Result<()> {
         if self.spill.is_none() {
-            let path = self.ctx.shuffles.spill_path(&format!("shuffle_{}_{}.data", self.shuffle, self.map));
+            let (piece, _) = self.tc.piece();
+            let name = format!("shuffle_{}_{}_{piece}.data", self.shuffle, self.map);
+            let path = self.ctx.shuffles.spill_path(&name);
             self.spill = Some((SpillWriter::create(path)?, vec![Vec::new(); self.buckets.len()]));
         }
         if let Some((writer, chunks)) = self.spill.as_mut() {
@@ -403,7 +437,7 @@ impl<'a, K: Data, C: Data> BucketWriter<'a, K, C> {
             spilled,
             reserved: self.reservation.detach(),
         };
-        self.ctx.shuffles.put(self.shuffle, self.map, self.num_maps, output);
+        self.ctx.shuffles.put(self.shuffle, (self.map, self.num_maps), self.tc.piece(), output);
         Ok(())
     }
 }

@@ -504,3 +504,81 @@ fn concurrent_jobs_share_one_run_of_a_shuffle() -> TestResult {
     assert_eq!(shuffle_map_stages(&log), 1, "{:?}", submitted_stages(&log));
     Ok(())
 }
+
+/// A 20 MB `key,value` text file: one 32 MB-block split, so on `local[2]` its map task runs as two byte-range
+/// pieces (the second thread would otherwise idle); returns the file and its lines' `(key, value)`.
+fn large_text(dir: &std::path::Path) -> (String, Vec<(u32, u64)>) {
+    let records: Vec<(u32, u64)> = (0..1_200_000u64).map(|i| (((i * 7919) % 1000) as u32, i)).collect();
+    let text: String = records.iter().map(|(k, v)| format!("{k},{v:011}\n")).collect();
+    assert!(text.len() > 16 << 20 && text.len() < 32 << 20);
+    let path = dir.join("pairs.csv");
+    std::fs::write(&path, text).expect("write");
+    (path.to_string_lossy().into_owned(), records)
+}
+
+fn parse(line: &str) -> (u32, u64) {
+    let (k, v) = line.split_once(',').expect("a comma");
+    (k.parse().expect("a key"), v.parse().expect("a value"))
+}
+
+#[test]
+fn a_map_task_in_pieces_gives_the_whole_tasks_answer() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (path, records) = large_text(dir.path());
+    let (s, log) = logged_session(2);
+    let lines = s.text_file(&path, 1)?;
+    assert_eq!(lines.num_partitions(), 1);
+    let calls = s.long_accumulator("calls");
+    let c = calls.clone();
+    let pairs = lines.map(move |l| {
+        c.add(1);
+        parse(&l)
+    });
+
+    let mut expected: BTreeMap<u32, u64> = BTreeMap::new();
+    for (k, v) in &records {
+        *expected.entry(*k).or_default() += v;
+    }
+    let sums: BTreeMap<u32, u64> = pairs.reduce_by_key(|a, b| a + b).collect()?.into_iter().collect();
+    assert_eq!(sums, expected);
+    assert_eq!(calls.value(), records.len() as i64, "every line mapped once");
+    let ends: Vec<TaskMetrics> = log
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::TaskEnd { metrics, .. } if metrics.shuffle_records_written > 0 => Some(metrics),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ends.len(), 1, "one map task, as in Spark");
+    assert_eq!(ends[0].records_read, records.len() as u64);
+    assert!(ends[0].shuffle_records_written > 1000, "each piece combined its own keys");
+
+    // Values keep the file's order within a key, as from one task.
+    let groups: HashMap<u32, Vec<u64>> = pairs.group_by_key().collect()?.into_iter().collect();
+    let mut in_order: HashMap<u32, Vec<u64>> = HashMap::new();
+    for (k, v) in &records {
+        in_order.entry(*k).or_default().push(*v);
+    }
+    assert_eq!(groups, in_order);
+    assert_eq!(sorted(pairs.map(|(k, _)| k).distinct().collect()?), (0..1000).collect::<Vec<_>>());
+    Ok(())
+}
+
+#[test]
+fn a_zero_value_is_still_applied_once_per_key_and_partition() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (path, records) = large_text(dir.path());
+    let s = session(2);
+    let pairs = s.text_file(&path, 1)?.map(|l| parse(&l));
+    // A non-neutral zero shows how often Spark applies it: once per key in each map partition (here one).
+    let folded: BTreeMap<u32, u64> = pairs.fold_by_key(1_000_000, |a, b| a + b).collect()?.into_iter().collect();
+    let counted: BTreeMap<u32, u64> =
+        pairs.aggregate_by_key(0u64, |n, _| n + 1, |a, b| a + b).collect()?.into_iter().collect();
+    for k in 0..1000u32 {
+        let values = records.iter().filter(|(key, _)| *key == k);
+        assert_eq!(folded[&k], 1_000_000 + values.clone().map(|(_, v)| v).sum::<u64>(), "key {k}");
+        assert_eq!(counted[&k], values.count() as u64, "key {k}");
+    }
+    Ok(())
+}
