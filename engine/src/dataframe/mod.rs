@@ -757,8 +757,11 @@ impl Session {
         DataFrameReader::new(self.clone())
     }
 
-    /// Runs a SQL query over the temporary views (Spark's `spark.sql`).
+    /// Runs a SQL query over the temporary views (Spark's `spark.sql`). A statement that Spark runs at once
+    /// (`CREATE TABLE … AS SELECT`) runs here as the job `sql at` the caller's line.
+    #[track_caller]
     pub fn sql(&self, query: &str) -> Result<DataFrame> {
+        let site = Location::caller();
         let state = self.ctx.sql_state()?;
         let session = state.ctx.state();
         let mut statement =
@@ -794,6 +797,7 @@ impl Session {
             .block_on(session.statement_to_plan(statement))
             .map_err(Error::from)
             .and_then(|plan| sessions::plan_session_aggregates(self, plan))
+            .and_then(|plan| self.run_create_table_query(state, plan, site))
             .and_then(|plan| Ok(state.block_on(state.ctx.execute_logical_plan(plan))?));
         for name in private {
             state.ctx.deregister_table(name.as_str())?;
@@ -807,6 +811,38 @@ impl Session {
             }
             None => Ok(df),
         }
+    }
+
+    /// For `CREATE TABLE … AS SELECT`, runs the query as a job (DataFusion would run it inside its own
+    /// planning, where no job, stage or cancellation reaches it) and returns the statement over its result;
+    /// other plans are returned as they are.
+    fn run_create_table_query(
+        &self,
+        state: &SqlState,
+        plan: datafusion::logical_expr::LogicalPlan,
+        site: &Location<'_>,
+    ) -> Result<datafusion::logical_expr::LogicalPlan> {
+        use datafusion::logical_expr::{DdlStatement, LogicalPlan, LogicalPlanBuilder};
+        let LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(mut create)) = plan else {
+            return Ok(plan);
+        };
+        // An existing table is left alone under IF NOT EXISTS and refused without OR REPLACE; either way the query
+        // does not run (as in Spark).
+        if !create.or_replace && state.ctx.table_exist(create.name.clone())? {
+            return Ok(LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(create)));
+        }
+        let input = datafusion::dataframe::DataFrame::new(state.ctx.state(), (*create.input).clone());
+        let schema = std::sync::Arc::clone(create.input.schema().inner());
+        let batches = progress::run_query(state, &self.ctx, input, "sql", site)?;
+        let result = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
+        let scan = LogicalPlanBuilder::scan(
+            create.name.table(),
+            datafusion::datasource::provider_as_source(std::sync::Arc::new(result)),
+            None,
+        )?
+        .build()?;
+        create.input = std::sync::Arc::new(scan);
+        Ok(LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(create)))
     }
 
     /// Runs Spark's `CREATE [OR REPLACE] TEMP VIEW`: the view is the query's DataFrame, as

@@ -90,6 +90,36 @@ fn sql_queries_and_counts_are_jobs_too() -> TestResult {
 }
 
 #[test]
+fn create_table_as_select_runs_its_query_as_a_job() -> TestResult {
+    let (s, log) = logged_session(2);
+    let sales = vec![("tea".to_string(), 3i64), ("coffee".to_string(), 5), ("tea".to_string(), 4)];
+    s.create_dataframe(sales, &["item", "amount"])?.create_or_replace_temp_view("sales")?;
+    log.clear();
+    // Spark runs the query when the statement runs: one job, named after the `sql` call.
+    let line = line!() + 1;
+    let created = s.sql("CREATE TABLE totals AS SELECT item, sum(amount) AS total FROM sales GROUP BY item")?;
+    assert_eq!(one_job(&log, true), (format!("sql at {}:{line}", file!()), None));
+    assert!(created.columns().is_empty());
+    let rows = s.sql("SELECT item, total FROM totals ORDER BY item")?.collect()?;
+    let got: Vec<(String, i64)> = rows.iter().map(|r| Ok((r.get_at(0)?, r.get_at(1)?))).collect::<Result<_>>()?;
+    assert_eq!(got, vec![("coffee".to_string(), 5), ("tea".to_string(), 7)]);
+
+    // An existing table: IF NOT EXISTS runs nothing; without it, the statement fails before any job.
+    log.clear();
+    s.sql("CREATE TABLE IF NOT EXISTS totals AS SELECT 1 AS one")?;
+    assert!(log.events().is_empty(), "{:?}", log.events());
+    let exists = s.sql("CREATE TABLE totals AS SELECT 1 AS one").expect_err("exists").to_string();
+    assert!(exists.contains("totals") && exists.contains("already exists"), "{exists}");
+    assert!(log.events().is_empty(), "{:?}", log.events());
+    assert_eq!(s.sql("SELECT count(*) FROM totals")?.collect()?[0].get_at::<i64>(0)?, 2, "the table is unchanged");
+    log.clear();
+    s.sql("CREATE OR REPLACE TABLE totals AS SELECT 1 AS one")?;
+    assert_eq!(one_job(&log, true).1, None);
+    assert_eq!(s.sql("SELECT * FROM totals")?.collect()?[0].get_at::<i64>(0)?, 1, "the table is replaced");
+    Ok(())
+}
+
+#[test]
 fn an_action_that_stops_early_still_completes_its_stages() -> TestResult {
     let (s, log) = logged_session(2);
     let spread = s.range_df(100_000)?.repartition(4)?;
