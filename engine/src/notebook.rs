@@ -450,7 +450,8 @@ impl crate::scheduler::listener::Listener for Progress {
                 let epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
                 let job = JobProgress {
                     display_id: format!("flint-job-{job_id}-{}", epoch.as_nanos()),
-                    description: description.clone(),
+                    // On one line: a streaming batch's description has several (`id = …`, `batch = …`).
+                    description: description.split_whitespace().collect::<Vec<_>>().join(" "),
                     started: now,
                     shown: None,
                     stages: 0,

@@ -363,6 +363,26 @@ impl Session {
         self.ctx.listeners.add(listener);
     }
 
+    /// Names the jobs this thread starts from now on, in the listeners' events and the notebook's progress bars
+    /// (Spark's `setJobDescription`); `None` names them after their action and call site again.
+    ///
+    /// ```
+    /// # use flint_engine::prelude::*;
+    /// # fn main() -> Result<()> {
+    /// let session = Session::builder().master("local[2]").build()?;
+    /// let log = EventLog::new();
+    /// session.add_listener(log.clone());
+    /// session.set_job_description(Some("nightly totals"));
+    /// session.range(0, 10, 1, 2)?.count()?;
+    /// session.set_job_description(None);
+    /// assert!(matches!(&log.events()[0], Event::JobStart { description, .. } if description == "nightly totals"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_job_description(&self, description: Option<&str>) {
+        crate::scheduler::replace_job_description(description.map(str::to_string));
+    }
+
     /// Cancels every running job, RDD actions and DataFrame or SQL queries alike: their tasks stop at the next
     /// record boundary they check (a query's, at its next batch) and the jobs fail with [`Error::Cancelled`]. Jobs
     /// started later run normally.

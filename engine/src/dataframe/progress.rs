@@ -62,7 +62,8 @@ pub(crate) fn run_query(
         stages: Mutex::default(),
     });
     let job = &running.job;
-    ctx.listeners.post(Event::JobStart { job_id: job.id, description: format!("{action} at {}", running.site) });
+    let description = crate::scheduler::job_description(action, &running.site);
+    ctx.listeners.post(Event::JobStart { job_id: job.id, description });
     let started = Instant::now();
     let task_ctx = Arc::new(df.task_ctx());
     let result = state

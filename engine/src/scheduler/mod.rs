@@ -23,6 +23,39 @@ pub use task::TaskContext;
 use task::{CurrentTask, JobState};
 pub(crate) use task::{Monitored, MonitoredRuns};
 
+thread_local! {
+    /// Spark's `spark.job.description` local property: what the jobs this thread starts are called.
+    static JOB_DESCRIPTION: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Replaces the description of the jobs this thread starts (`None`: named after their action and call site);
+/// returns the previous one.
+pub(crate) fn replace_job_description(description: Option<String>) -> Option<String> {
+    JOB_DESCRIPTION.with(|d| d.replace(description))
+}
+
+/// A job description set for a while: the previous one comes back when the guard drops.
+pub(crate) struct JobDescription {
+    previous: Option<String>,
+}
+
+impl JobDescription {
+    pub(crate) fn set(description: String) -> Self {
+        JobDescription { previous: replace_job_description(Some(description)) }
+    }
+}
+
+impl Drop for JobDescription {
+    fn drop(&mut self) {
+        replace_job_description(self.previous.take());
+    }
+}
+
+/// A job's description: the thread's job description if one is set, else `action at file:line`.
+pub(crate) fn job_description(action: &str, site: &str) -> String {
+    JOB_DESCRIPTION.with(|d| d.borrow().clone()).unwrap_or_else(|| format!("{action} at {site}"))
+}
+
 /// How an action takes its partitions' records.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pull {
@@ -94,14 +127,15 @@ fn run_result_job<T: Data, U: Send>(
         abort: AtomicBool::new(false),
         epoch: ctx.cancel_epoch(),
     });
-    let description = format!("{action} at {}:{}", site.file(), site.line());
-    ctx.listeners.post(Event::JobStart { job_id: job.job_id, description: description.clone() });
+    let call_site = format!("{action} at {}:{}", site.file(), site.line());
+    let description = job_description(action, &format!("{}:{}", site.file(), site.line()));
+    ctx.listeners.post(Event::JobStart { job_id: job.job_id, description });
     let started = Instant::now();
     let result = (|| {
         run_parent_stages(ctx, &job, &*rdd.node)?;
         let stage = StageInfo {
             stage_id: ctx.next_id(&ctx.ids.stage),
-            name: description.clone(),
+            name: call_site,
             num_tasks: partitions.len(),
             is_shuffle_map: false,
         };

@@ -179,6 +179,7 @@ impl MemoryStream {
 
     /// Appends the rows of a DataFrame (of the stream's schema) as one more batch; returns the stream's new
     /// offset.
+    #[track_caller]
     pub fn add_data(&self, rows: crate::DataFrame) -> Result<Offset> {
         self.add_batches(rows.collect_batches()?)
     }

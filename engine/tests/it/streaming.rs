@@ -51,6 +51,38 @@ fn a_filter_over_a_memory_stream_fills_the_memory_sink_batch_by_batch() -> TestR
 }
 
 #[test]
+fn micro_batch_jobs_are_described_as_spark_describes_them() -> TestResult {
+    let (s, log) = crate::logged_session(2);
+    let input = stream(&s)?;
+    let query = input.to_df()?.write_stream().format("memory").query_name("echo").start()?;
+    let line = line!() + 1;
+    input.add_data(numbers(&s, &[1, 2])?)?;
+    query.process_all_available()?;
+    let mut descriptions: Vec<String> = log
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::JobStart { description, .. } => Some(description),
+            _ => None,
+        })
+        .collect();
+    // The input's rows are collected on the caller's thread, by the caller's line.
+    assert_eq!(descriptions.remove(0), format!("collect at {}:{line}", file!()));
+    // Spark's `getBatchDescriptionString`: the query's name, id, run id and batch, one per line.
+    let batch0 = format!("echo\nid = {}\nrunId = {}\nbatch = 0", query.id(), query.run_id());
+    assert!(!descriptions.is_empty() && descriptions.iter().all(|d| *d == batch0), "{descriptions:?}");
+    query.stop()?;
+    // The description belongs to the query's thread: jobs of the caller's thread keep their call sites.
+    log.clear();
+    let line = line!() + 1;
+    s.sql("SELECT * FROM echo")?.count()?;
+    assert!(
+        matches!(&log.events()[0], Event::JobStart { description, .. } if *description == format!("count at {}:{line}", file!()))
+    );
+    Ok(())
+}
+
+#[test]
 fn a_batch_action_on_a_streaming_dataframe_says_to_start_a_query() -> TestResult {
     let s = session(2);
     let df = stream(&s)?.to_df()?;
