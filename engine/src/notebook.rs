@@ -451,7 +451,7 @@ impl crate::scheduler::listener::Listener for Progress {
                 let job = JobProgress {
                     display_id: format!("flint-job-{job_id}-{}", epoch.as_nanos()),
                     // On one line: a streaming batch's description has several (`id = …`, `batch = …`).
-                    description: description.split_whitespace().collect::<Vec<_>>().join(" "),
+                    description: description.trim().replace('\n', " "),
                     started: now,
                     shown: None,
                     stages: 0,

@@ -52,6 +52,8 @@ pub(crate) struct SessionContext {
     sql: std::sync::OnceLock<SqlState>,
     /// Streaming queries started in the session (`session.streams()` lists the active ones).
     pub(crate) streams: Mutex<Vec<crate::streaming::StreamingQuery>>,
+    /// Spark's `spark.job.description` local property: what each thread's jobs are called.
+    job_descriptions: Mutex<std::collections::HashMap<std::thread::ThreadId, String>>,
     // Declared last so it is removed last: spill files and disk blocks live under it.
     local_dir: tempfile::TempDir,
 }
@@ -132,6 +134,23 @@ impl SessionContext {
 
     pub(crate) fn next_id(&self, counter: &AtomicUsize) -> usize {
         counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Replaces the description of the jobs the current thread starts (`None`: named after their action and
+    /// call site); returns the previous one.
+    pub(crate) fn replace_job_description(&self, description: Option<String>) -> Option<String> {
+        let mut all = self.job_descriptions.lock().unwrap_or_else(|e| e.into_inner());
+        let thread = std::thread::current().id();
+        match description {
+            Some(d) => all.insert(thread, d),
+            None => all.remove(&thread),
+        }
+    }
+
+    /// A job's description: the current thread's job description if one is set, else `action at site`.
+    pub(crate) fn job_description(&self, action: &str, site: &str) -> String {
+        let all = self.job_descriptions.lock().unwrap_or_else(|e| e.into_inner());
+        all.get(&std::thread::current().id()).cloned().unwrap_or_else(|| format!("{action} at {site}"))
     }
 
     pub(crate) fn cancel_epoch(&self) -> u64 {
@@ -305,6 +324,7 @@ impl SessionBuilder {
                 stopped: AtomicBool::new(false),
                 sql: std::sync::OnceLock::new(),
                 streams: Mutex::default(),
+                job_descriptions: Mutex::default(),
                 local_dir,
             }),
         };
@@ -363,8 +383,9 @@ impl Session {
         self.ctx.listeners.add(listener);
     }
 
-    /// Names the jobs this thread starts from now on, in the listeners' events and the notebook's progress bars
-    /// (Spark's `setJobDescription`); `None` names them after their action and call site again.
+    /// Names the jobs the current thread starts in this session from now on, in the listeners' events and the
+    /// notebook's progress bars (Spark's `setJobDescription`); `None` names them after their action and call site
+    /// again. Unlike Spark's, the description is not inherited by threads the current one starts.
     ///
     /// ```
     /// # use flint_engine::prelude::*;
@@ -380,7 +401,7 @@ impl Session {
     /// # }
     /// ```
     pub fn set_job_description(&self, description: Option<&str>) {
-        crate::scheduler::replace_job_description(description.map(str::to_string));
+        self.ctx.replace_job_description(description.map(str::to_string));
     }
 
     /// Cancels every running job, RDD actions and DataFrame or SQL queries alike: their tasks stop at the next

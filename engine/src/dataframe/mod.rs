@@ -757,8 +757,8 @@ impl Session {
         DataFrameReader::new(self.clone())
     }
 
-    /// Runs a SQL query over the temporary views (Spark's `spark.sql`). A statement that Spark runs at once
-    /// (`CREATE TABLE … AS SELECT`) runs here as the job `sql at` the caller's line.
+    /// Runs a SQL query over the temporary views (Spark's `spark.sql`). The query of a `CREATE TABLE … AS SELECT`,
+    /// which Spark runs at once, runs here as the job `sql at` the caller's line.
     #[track_caller]
     pub fn sql(&self, query: &str) -> Result<DataFrame> {
         let site = Location::caller();
@@ -826,13 +826,22 @@ impl Session {
         let LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(mut create)) = plan else {
             return Ok(plan);
         };
-        // An existing table is left alone under IF NOT EXISTS and refused without OR REPLACE; either way the query
-        // does not run (as in Spark).
-        if !create.or_replace && state.ctx.table_exist(create.name.clone())? {
+        let names: std::collections::HashSet<&String> =
+            create.input.schema().fields().iter().map(|f| f.name()).collect();
+        // DataFusion refuses these before it runs anything, and a plain `CREATE TABLE t (a INT)` (an empty
+        // relation) has no query to run; an existing table is left alone under IF NOT EXISTS and refused without
+        // OR REPLACE. In every such case the query does not run, as in Spark.
+        let nothing_to_run = matches!(*create.input, LogicalPlan::EmptyRelation(_))
+            || create.temporary
+            || (create.if_not_exists && create.or_replace)
+            || names.len() < create.input.schema().fields().len()
+            || (!create.or_replace && state.ctx.table_exist(create.name.clone())?);
+        if nothing_to_run {
             return Ok(LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(create)));
         }
-        let input = datafusion::dataframe::DataFrame::new(state.ctx.state(), (*create.input).clone());
-        let schema = std::sync::Arc::clone(create.input.schema().inner());
+        let input = state.ctx.state().optimize(&create.input)?;
+        let schema = std::sync::Arc::clone(input.schema().inner());
+        let input = datafusion::dataframe::DataFrame::new(state.ctx.state(), input);
         let batches = progress::run_query(state, &self.ctx, input, "sql", site)?;
         let result = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
         let scan = LogicalPlanBuilder::scan(

@@ -62,7 +62,7 @@ pub(crate) fn run_query(
         stages: Mutex::default(),
     });
     let job = &running.job;
-    let description = crate::scheduler::job_description(action, &running.site);
+    let description = ctx.job_description(action, &running.site);
     ctx.listeners.post(Event::JobStart { job_id: job.id, description });
     let started = Instant::now();
     let task_ctx = Arc::new(df.task_ctx());

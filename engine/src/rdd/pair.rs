@@ -333,7 +333,8 @@ impl<K: Data + Hash + Eq, V: Data> Rdd<(K, V)> {
         self.combine_by_key_at(|v| v, move |a, b| merge(a, b), f, false, ShuffleKind::Hash(n), "reduce_by_key", site)
     }
 
-    /// Merges the values of each key starting from `zero` (applied once per key and partition, as in Spark).
+    /// Merges the values of each key starting from `zero`, applied once per key and partition as in Spark (and, as
+    /// in Spark, again for a key met after the map-side combine spilled past its memory budget).
     #[track_caller]
     pub fn fold_by_key(&self, zero: V, f: impl Fn(V, V) -> V + Send + Sync + 'static) -> Rdd<(K, V)> {
         let n = default_partitions(&[&*self.node]);

@@ -33,15 +33,16 @@ struct FileSplit {
 }
 
 impl FileSplit {
-    /// Byte range `index` of `count` equal ones. Pieces follow the same rule as splits (a line belongs to the
-    /// range it starts in), so together they read the split's lines exactly once. A gzip file is one piece.
-    fn piece(&self, (index, count): (usize, usize)) -> FileSplit {
-        if self.gzip || count <= 1 {
-            return self.clone();
-        }
+    /// Byte range `index` of `count` equal ones, `None` for an empty one. Pieces follow the same rule as splits
+    /// (a line belongs to the range it starts in), so together they read the split's lines exactly once. A gzip
+    /// file, or a split of fewer bytes than pieces, is one piece: the first.
+    fn piece(&self, (index, count): (usize, usize)) -> Option<FileSplit> {
         let len = self.end - self.start;
+        if self.gzip || count <= 1 || len < count as u64 {
+            return (index == 0).then(|| self.clone());
+        }
         let at = |i: usize| self.start + len * i as u64 / count as u64;
-        FileSplit { path: self.path.clone(), start: at(index), end: at(index + 1), gzip: false }
+        Some(FileSplit { path: self.path.clone(), start: at(index), end: at(index + 1), gzip: false })
     }
 }
 
@@ -151,6 +152,8 @@ struct LineReader {
     lossy: std::vec::IntoIter<(String, usize)>,
     /// The line under way at a split's start belongs to the previous split.
     skip_first: bool,
+    /// Whether the bytes of that skipped line count as read.
+    count_skipped: bool,
     /// File offset of the next line's first byte (plain files only).
     pos: u64,
     end: u64,
@@ -175,7 +178,8 @@ fn line_stop(bytes: &[u8], start: usize) -> usize {
 
 impl LineReader {
     fn open(split: &FileSplit, tc: &TaskContext) -> Result<Self> {
-        let split = &split.piece(tc.piece());
+        let piece = split.piece(tc.piece());
+        let split = piece.as_ref().unwrap_or(split);
         let mut file = File::open(&split.path).map_err(|e| Error::io("reading", &split.path, e))?;
         let source: Box<dyn Read + Send> = if split.gzip {
             Box::new(flate2::read::MultiGzDecoder::new(file))
@@ -191,6 +195,9 @@ impl LineReader {
             cursor: 0,
             lossy: Vec::new().into_iter(),
             skip_first: split.start > 0 && !split.gzip,
+            // The line a later piece skips was counted by the piece before it (a split's is counted twice, as by
+            // Hadoop's reader).
+            count_skipped: tc.piece().0 == 0,
             pos: split.start,
             end: split.end,
             bounded: !split.gzip,
@@ -198,7 +205,7 @@ impl LineReader {
             tc: tc.clone(),
             lines: 0,
             bytes: 0,
-            done: false,
+            done: piece.is_none(),
         })
     }
 
@@ -310,8 +317,11 @@ impl Iterator for LineReader {
             match self.next_line() {
                 Ok(Some((line, taken))) => {
                     self.pos += taken as u64;
-                    self.bytes += taken as u64;
-                    if std::mem::take(&mut self.skip_first) {
+                    let skipped = std::mem::take(&mut self.skip_first);
+                    if !skipped || self.count_skipped {
+                        self.bytes += taken as u64;
+                    }
+                    if skipped {
                         continue;
                     }
                     self.lines += 1;
@@ -418,6 +428,16 @@ impl RddCompute<(String, String)> for WholeTextFiles {
 impl Session {
     /// The lines of a text file, directory or glob (gzip files included), in at least `min_partitions`
     /// partitions for splittable files (Spark's `sc.textFile`). Missing paths are an error here, not in a task.
+    ///
+    /// Partitions are Hadoop's splits, so their number is Spark's. One difference: when a shuffle's map stage has
+    /// tasks that do not divide evenly among the threads (5 splits on 2 threads), a task reading a large plain-text
+    /// split through record-by-record steps (`map`, `flat_map`, `filter`, `key_by`, `map_values`…) runs as one
+    /// byte range per thread, so its closures may run on two threads at once (Spark's closures must not rely on
+    /// running one record at a time; accumulators still count once). Only shuffles whose answer does not depend on
+    /// it do so: `reduce_by_key` (whose function must be associative and commutative; `f64` sums may differ in the
+    /// last bits, as they do in Spark between partitionings), `distinct`, `group_by_key`, `sort_by` and
+    /// `partition_by`, not `fold_by_key`, `aggregate_by_key` or `combine_by_key`, whose zero value Spark applies
+    /// once per key and partition.
     #[track_caller]
     pub fn text_file(&self, path: impl AsRef<str>, min_partitions: usize) -> Result<super::Rdd<String>> {
         self.text_file_at(path.as_ref(), min_partitions, Location::caller())
@@ -485,12 +505,14 @@ mod tests {
     #[test]
     fn pieces_of_a_split_read_its_lines_once() {
         let session = Session::builder().master("local[1]").build().expect("session");
-        let job = Arc::new(crate::scheduler::task::JobState {
-            job_id: 0,
-            abort: AtomicBool::new(false),
-            epoch: session.ctx.cancel_epoch(),
-        });
-        let tc = TaskContext::new(Arc::clone(&session.ctx), job, 0, 0);
+        let task = || {
+            let job = Arc::new(crate::scheduler::task::JobState {
+                job_id: 0,
+                abort: AtomicBool::new(false),
+                epoch: session.ctx.cancel_epoch(),
+            });
+            TaskContext::new(Arc::clone(&session.ctx), job, 0, 0)
+        };
         let dir = tempfile::tempdir().expect("tempdir");
         let f = dir.path().join("a.txt");
         // Lines of 10 bytes (pieces of 100 bytes in 2 start exactly at a line), a CRLF line, and a line longer
@@ -502,13 +524,23 @@ mod tests {
         std::fs::write(&f, &text).expect("write");
         for min_partitions in [1, 2, 3] {
             for split in compute_splits(std::slice::from_ref(&f), min_partitions).expect("splits") {
-                let whole = read(&split, &tc);
-                for count in [2, 3, 7, 40] {
-                    let pieces: Vec<String> = (0..count).flat_map(|i| read(&split, &tc.piece_of(i, count))).collect();
+                let whole_task = task();
+                let whole = read(&split, &whole_task);
+                // 500: more pieces than the split has bytes, so all but the first are empty.
+                for count in [2, 3, 7, 40, 500] {
+                    let pieces_task = task();
+                    let pieces: Vec<String> =
+                        (0..count).flat_map(|i| read(&split, &pieces_task.piece_of(i, count))).collect();
                     assert_eq!(pieces, whole, "{count} pieces of {split:?}");
+                    assert_eq!(
+                        pieces_task.metrics().bytes_read,
+                        whole_task.metrics().bytes_read,
+                        "bytes read by {count} pieces of {split:?}"
+                    );
                 }
             }
         }
+        let tc = task();
         let all: Vec<String> = compute_splits(std::slice::from_ref(&f), 3)
             .expect("splits")
             .iter()

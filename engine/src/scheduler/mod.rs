@@ -23,37 +23,23 @@ pub use task::TaskContext;
 use task::{CurrentTask, JobState};
 pub(crate) use task::{Monitored, MonitoredRuns};
 
-thread_local! {
-    /// Spark's `spark.job.description` local property: what the jobs this thread starts are called.
-    static JOB_DESCRIPTION: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Replaces the description of the jobs this thread starts (`None`: named after their action and call site);
-/// returns the previous one.
-pub(crate) fn replace_job_description(description: Option<String>) -> Option<String> {
-    JOB_DESCRIPTION.with(|d| d.replace(description))
-}
-
-/// A job description set for a while: the previous one comes back when the guard drops.
+/// A job description set on the current thread for a while (see [`SessionContext::replace_job_description`]):
+/// the previous one comes back when the guard drops.
 pub(crate) struct JobDescription {
+    ctx: Arc<SessionContext>,
     previous: Option<String>,
 }
 
 impl JobDescription {
-    pub(crate) fn set(description: String) -> Self {
-        JobDescription { previous: replace_job_description(Some(description)) }
+    pub(crate) fn set(ctx: &Arc<SessionContext>, description: String) -> Self {
+        JobDescription { ctx: Arc::clone(ctx), previous: ctx.replace_job_description(Some(description)) }
     }
 }
 
 impl Drop for JobDescription {
     fn drop(&mut self) {
-        replace_job_description(self.previous.take());
+        self.ctx.replace_job_description(self.previous.take());
     }
-}
-
-/// A job's description: the thread's job description if one is set, else `action at file:line`.
-pub(crate) fn job_description(action: &str, site: &str) -> String {
-    JOB_DESCRIPTION.with(|d| d.borrow().clone()).unwrap_or_else(|| format!("{action} at {site}"))
 }
 
 /// How an action takes its partitions' records.
@@ -128,7 +114,7 @@ fn run_result_job<T: Data, U: Send>(
         epoch: ctx.cancel_epoch(),
     });
     let call_site = format!("{action} at {}:{}", site.file(), site.line());
-    let description = job_description(action, &format!("{}:{}", site.file(), site.line()));
+    let description = ctx.job_description(action, &format!("{}:{}", site.file(), site.line()));
     ctx.listeners.post(Event::JobStart { job_id: job.job_id, description });
     let started = Instant::now();
     let result = (|| {

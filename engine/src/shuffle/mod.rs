@@ -6,6 +6,10 @@
 //! otherwise. A *reduce task* reads its bucket from every map output and aggregates (spilling again past the
 //! budget), sorts, or passes records through.
 //!
+//! A map task over a large text split may run as several byte-range *pieces* (see `run_parent_stages`): each piece
+//! writes an output of its own, and readers take a task's pieces in order, so the records come in the order the
+//! whole task would have written them.
+//!
 //! Map outputs are kept until the RDD that owns the shuffle is dropped, so later jobs skip the map stage.
 
 mod aggregate;
@@ -37,7 +41,7 @@ pub(crate) type KeyCmp<K> = Arc<dyn Fn(&K, &K) -> Ordering + Send + Sync>;
 /// Maps a key to its reduce partition.
 pub(crate) type PartitionOf<K> = Arc<dyn Fn(&K) -> usize + Send + Sync>;
 
-/// One map task's output.
+/// The output of one map task, or of one of its pieces.
 struct MapOutput {
     /// One `Arc<Vec<(K, C)>>` per reduce partition: what stayed in memory.
     buckets: Vec<Arc<dyn Any + Send + Sync>>,
@@ -82,10 +86,6 @@ impl ShuffleManager {
 
     fn lock(&self) -> MutexGuard<'_, HashMap<usize, ShuffleState>> {
         self.shuffles.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn spill_path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
     }
 
     /// A new spill file's path: `<kind>_<n>.<extension>`, numbered per session.
@@ -213,9 +213,10 @@ type CombineTask<K, V, C> = Arc<
 
 /// How map tasks turn values `V` into shuffled values `C`.
 pub(crate) enum MapSide<K, V, C> {
-    /// Map-side combine per key; `splittable` when more combiners per key change no result, so that a map task
-    /// may run as several pieces (not for `fold_by_key`, `aggregate_by_key` and `combine_by_key`, whose zero
-    /// value or `create` Spark applies once per key and partition).
+    /// Map-side combine per key; `splittable` when more combiners per key change nothing but the order in which
+    /// the operation's associative and commutative function combines values, so that a map task may run as
+    /// several pieces (not for `fold_by_key`, `aggregate_by_key` and `combine_by_key`, whose zero value or `create`
+    /// Spark applies once per key and map partition).
     Combine { task: CombineTask<K, V, C>, splittable: bool },
     /// Record by record.
     Convert(Arc<dyn Fn(V) -> C + Send + Sync>),
@@ -352,7 +353,7 @@ where
     }
 }
 
-/// Buffers one map task's output per reduce partition, spilling to a chunked file past the budget.
+/// Buffers one map task's (or piece's) output per reduce partition, spilling to a chunked file past the budget.
 pub(crate) struct BucketWriter<'a, K, C> {
     ctx: &'a SessionContext,
     shuffle: usize,
@@ -401,9 +402,9 @@ impl<'a, K: Data, C: Data> BucketWriter<'a, K, C> {
 
     fn spill(&mut self) -> Result<()> {
         if self.spill.is_none() {
-            let (piece, _) = self.tc.piece();
-            let name = format!("shuffle_{}_{}_{piece}.data", self.shuffle, self.map);
-            let path = self.ctx.shuffles.spill_path(&name);
+            // A new name each time: a rerun's spill must not truncate the file of the output it replaces, which
+            // `put` then deletes.
+            let path = self.ctx.shuffles.new_spill_path(&format!("shuffle_{}_{}", self.shuffle, self.map), "data");
             self.spill = Some((SpillWriter::create(path)?, vec![Vec::new(); self.buckets.len()]));
         }
         if let Some((writer, chunks)) = self.spill.as_mut() {
@@ -442,7 +443,7 @@ impl<'a, K: Data, C: Data> BucketWriter<'a, K, C> {
     }
 }
 
-/// Reads one reduce partition of a shuffle: memory buckets first, then spilled chunks, map by map.
+/// Reads one reduce partition of a shuffle: memory buckets first, then spilled chunks, map output by map output (a task's pieces in order).
 pub(crate) fn read<K: Data, C: Data>(
     ctx: &SessionContext,
     shuffle: usize,

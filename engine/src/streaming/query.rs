@@ -564,12 +564,15 @@ impl Runner {
     ) -> Result<()> {
         self.status("Processing new data", true, true);
         // The batch's jobs (its query, and a `foreach_batch` sink's own) are described as Spark describes them.
-        let _description = crate::scheduler::JobDescription::set(format!(
-            "{}\nid = {}\nrunId = {}\nbatch = {batch}",
-            self.inner.name.as_deref().unwrap_or(""),
-            self.inner.id,
-            self.inner.run_id
-        ));
+        let _description = crate::scheduler::JobDescription::set(
+            &self.exec.session.ctx,
+            format!(
+                "{}\nid = {}\nrunId = {}\nbatch = {batch}",
+                self.inner.name.as_deref().unwrap_or(""),
+                self.inner.id,
+                self.inner.run_id
+            ),
+        );
         let get = Instant::now();
         let mut rows: BTreeMap<usize, Vec<RecordBatch>> = BTreeMap::new();
         let mut sources = Vec::with_capacity(self.exec.sources.len());

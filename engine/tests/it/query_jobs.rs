@@ -112,10 +112,43 @@ fn create_table_as_select_runs_its_query_as_a_job() -> TestResult {
     assert!(exists.contains("totals") && exists.contains("already exists"), "{exists}");
     assert!(log.events().is_empty(), "{:?}", log.events());
     assert_eq!(s.sql("SELECT count(*) FROM totals")?.collect()?[0].get_at::<i64>(0)?, 2, "the table is unchanged");
+    // A table with columns and no query runs nothing either.
+    log.clear();
+    s.sql("CREATE TABLE empty (a INT)")?;
+    assert!(log.events().is_empty(), "{:?}", log.events());
+    assert_eq!(s.sql("SELECT count(*) FROM empty")?.collect()?[0].get_at::<i64>(0)?, 0);
     log.clear();
     s.sql("CREATE OR REPLACE TABLE totals AS SELECT 1 AS one")?;
     assert_eq!(one_job(&log, true).1, None);
     assert_eq!(s.sql("SELECT * FROM totals")?.collect()?[0].get_at::<i64>(0)?, 1, "the table is replaced");
+    Ok(())
+}
+
+#[test]
+fn a_job_description_names_this_threads_jobs_in_its_session_only() -> TestResult {
+    let (s, log) = logged_session(2);
+    let (other, other_log) = logged_session(2);
+    s.set_job_description(Some("nightly totals"));
+    s.range(0, 10, 1, 2)?.count()?;
+    s.sql("SELECT 1")?.collect()?;
+    let line = line!() + 1;
+    other.range(0, 10, 1, 2)?.count()?;
+    let elsewhere = std::thread::scope(|t| t.spawn(|| s.range(0, 10, 1, 2).and_then(|r| r.count())).join());
+    assert_eq!(elsewhere.map_err(|_| "thread panicked")??, 10);
+    s.set_job_description(None);
+    let starts = |log: &EventLog| -> Vec<String> {
+        log.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::JobStart { description, .. } => Some(description),
+                _ => None,
+            })
+            .collect()
+    };
+    let mine = starts(&log);
+    assert_eq!(mine[..2], ["nightly totals", "nightly totals"]);
+    assert!(mine[2].starts_with("count at "), "another thread keeps call sites: {mine:?}");
+    assert_eq!(starts(&other_log), vec![format!("count at {}:{line}", file!())]);
     Ok(())
 }
 
