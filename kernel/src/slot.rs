@@ -209,9 +209,18 @@ fn toml_string(s: &str) -> String {
 
 /// Writes a file atomically: a temporary file in the same directory, then a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SlotError> {
-    let tmp = path.with_extension("tmp");
+    // A temporary name of this process's own: kernels starting together write the same shared files, and with one
+    // temporary name one kernel's rename took the file the other was about to rename.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}-{n}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
     fs::write(&tmp, bytes).map_err(io_error(&tmp))?;
-    fs::rename(&tmp, path).map_err(io_error(path))
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_error(path)(e)
+    })
 }
 
 /// What a slot was built from. A slot is used only when every field matches.
@@ -446,4 +455,30 @@ pub fn build_slot(home: &KernelHome, source: &Path) -> Result<(), SlotError> {
     });
     context.execute(&prelude(&home.notebook_dir())).map_err(|e| SlotError::Build(e.to_string()))?;
     key.write(&slot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writers_of_one_file_at_once_all_succeed() {
+        // Kernels that start together all write the kernel home's shared `.cargo/config.toml`.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let path = &path;
+                s.spawn(move || {
+                    for i in 0..50 {
+                        write_atomic(path, format!("writer {t}, write {i}\n").as_bytes()).expect("an atomic write");
+                    }
+                });
+            }
+        });
+        let last = fs::read_to_string(&path).expect("the file");
+        assert!(last.starts_with("writer ") && last.ends_with("write 49\n"), "{last:?}");
+        let left: Vec<_> = fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("config.toml")], "no temporary file is left");
+    }
 }

@@ -5,6 +5,7 @@ each lab's `RÉPONSE` line against the independently computed answers in dataset
 
 A cell error fails the run (nbclient raises CellExecutionError). Prints one line per notebook.
 """
+import concurrent.futures
 import json
 import math
 import os
@@ -131,35 +132,41 @@ def answer_of(nb):
     return None
 
 
+def run_one(path, inplace):
+    """Executes and checks one notebook; returns its result line and whether it failed."""
+    name = os.path.splitext(os.path.basename(path))[0]
+    nb = nbformat.read(path, as_version=4)
+    started = time.monotonic()
+    client = NotebookClient(nb, kernel_name="flint", timeout=600, startup_timeout=300,
+                            resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+    try:
+        client.execute()
+    except Exception as e:  # a cell error: report which notebook, go on with the others
+        return f"FAIL {name}: {e}", True
+    elapsed = time.monotonic() - started
+    answer = answer_of(nb)
+    problem = "no RÉPONSE line" if answer is None else check(name, answer)
+    charts = sum("application/vnd.plotly.v1+json" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    if name == "jour2-07-graphiques" and not problem and charts != 5:
+        problem = f"expected 5 Plotly charts, found {charts}"
+    if inplace:
+        nbformat.write(nb, path)
+    if problem:
+        return f"FAIL {name}: {problem}; got {answer!r}", True
+    return f"ok   {name} ({elapsed:.1f} s): {answer[:100]}", False
+
+
 def main(argv):
     inplace = "--inplace" in argv
     paths = [a for a in argv if a != "--inplace"]
+    # Two kernels at a time by default: a kernel's first cell is rust-analyzer's single-threaded first pass, so
+    # a second kernel keeps the other core busy (FLINT_NOTEBOOK_JOBS=1 runs them one by one).
+    jobs = max(1, int(os.environ.get("FLINT_NOTEBOOK_JOBS", "2")))
     failures = 0
-    for path in paths:
-        name = os.path.splitext(os.path.basename(path))[0]
-        nb = nbformat.read(path, as_version=4)
-        started = time.monotonic()
-        client = NotebookClient(nb, kernel_name="flint", timeout=600, startup_timeout=300,
-                                resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
-        try:
-            client.execute()
-        except Exception as e:  # a cell error: report which notebook, go on with the others
-            print(f"FAIL {name}: {e}")
-            failures += 1
-            continue
-        elapsed = time.monotonic() - started
-        answer = answer_of(nb)
-        problem = "no RÉPONSE line" if answer is None else check(name, answer)
-        charts = sum("application/vnd.plotly.v1+json" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
-        if name == "jour2-07-graphiques" and not problem and charts != 5:
-            problem = f"expected 5 Plotly charts, found {charts}"
-        if problem:
-            print(f"FAIL {name}: {problem}; got {answer!r}")
-            failures += 1
-        else:
-            print(f"ok   {name} ({elapsed:.1f} s): {answer[:100]}")
-        if inplace:
-            nbformat.write(nb, path)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+        for line, failed in pool.map(run_one, paths, [inplace] * len(paths)):
+            print(line, flush=True)
+            failures += failed
     return 1 if failures else 0
 
 
