@@ -822,7 +822,7 @@ impl Session {
         plan: datafusion::logical_expr::LogicalPlan,
         site: &Location<'_>,
     ) -> Result<datafusion::logical_expr::LogicalPlan> {
-        use datafusion::logical_expr::{DdlStatement, LogicalPlan, LogicalPlanBuilder};
+        use datafusion::logical_expr::{DdlStatement, LogicalPlan};
         let LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(mut create)) = plan else {
             return Ok(plan);
         };
@@ -843,14 +843,7 @@ impl Session {
         let schema = std::sync::Arc::clone(input.schema().inner());
         let input = datafusion::dataframe::DataFrame::new(state.ctx.state(), input);
         let batches = progress::run_query(state, &self.ctx, input, "sql", site)?;
-        let result = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
-        let scan = LogicalPlanBuilder::scan(
-            create.name.table(),
-            datafusion::datasource::provider_as_source(std::sync::Arc::new(result)),
-            None,
-        )?
-        .build()?;
-        create.input = std::sync::Arc::new(scan);
+        create.input = std::sync::Arc::new(self.memory_dataframe(schema, batches)?.df.logical_plan().clone());
         Ok(LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(create)))
     }
 
@@ -895,11 +888,16 @@ impl Session {
 
     /// A DataFrame of Arrow record batches (all with the same schema).
     pub fn create_dataframe_from_batches(&self, batches: Vec<RecordBatch>) -> Result<DataFrame> {
-        let state = self.ctx.sql_state()?;
         let schema = match batches.first() {
             Some(b) => b.schema(),
             None => return Err(Error::param("batches", "needs at least one batch to know the schema")),
         };
+        self.memory_dataframe(schema, batches)
+    }
+
+    /// A DataFrame over `batches` of `schema`, held in memory (there may be no batch).
+    fn memory_dataframe(&self, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<DataFrame> {
+        let state = self.ctx.sql_state()?;
         let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
         Ok(DataFrame::new(self.clone(), state.ctx.read_table(std::sync::Arc::new(table))?))
     }

@@ -113,8 +113,9 @@ fn run_result_job<T: Data, U: Send>(
         abort: AtomicBool::new(false),
         epoch: ctx.cancel_epoch(),
     });
-    let call_site = format!("{action} at {}:{}", site.file(), site.line());
-    let description = ctx.job_description(action, &format!("{}:{}", site.file(), site.line()));
+    let at = format!("{}:{}", site.file(), site.line());
+    let call_site = format!("{action} at {at}");
+    let description = ctx.job_description(action, &at);
     ctx.listeners.post(Event::JobStart { job_id: job.job_id, description });
     let started = Instant::now();
     let result = (|| {
