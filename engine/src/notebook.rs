@@ -57,9 +57,12 @@ pub fn install() {
     });
 }
 
-/// Serves the kernel's control connection: `cancel` cancels the active session's jobs.
+/// Serves the kernel's control connection: `cancel` cancels the active session's jobs; `cwd <dir>` makes `dir`
+/// the working directory of the cells (a kernel started ahead of its notebook learns the notebook's folder so) and
+/// answers `ok` or `error <why>`.
 fn listen(path: std::path::PathBuf) {
     let Ok(stream) = std::os::unix::net::UnixStream::connect(&path) else { return };
+    let Ok(mut answers) = stream.try_clone() else { return };
     for line in std::io::BufReader::new(stream).lines() {
         match line.as_deref() {
             Ok("cancel") => {
@@ -67,7 +70,15 @@ fn listen(path: std::path::PathBuf) {
                     session.cancel_all_jobs();
                 }
             }
-            Ok(_) => {}
+            Ok(line) => {
+                if let Some(dir) = line.strip_prefix("cwd ") {
+                    let answer = match std::env::set_current_dir(dir) {
+                        Ok(()) => "ok".to_string(),
+                        Err(e) => format!("error {dir}: {e}"),
+                    };
+                    let _ = writeln!(answers, "{answer}");
+                }
+            }
             Err(_) => return,
         }
     }

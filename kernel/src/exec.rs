@@ -60,6 +60,33 @@ pub struct ExecConfig {
     pub program: PathBuf,
     /// The control socket the engine listens on for cancellation (passed to the child as `FLINT_KERNEL_CONTROL`).
     pub control: Option<PathBuf>,
+    /// Set for a spare kernel (see [`crate::spare`]): after the prelude, the executor runs a warm-up cell that
+    /// makes rust-analyzer's first pass over the engine's types, then sends on this channel.
+    pub warm_up: Option<Sender<()>>,
+}
+
+/// What a spare runs after the prelude, to do before its notebook comes what a first cell would wait for:
+/// rust-analyzer loading the engine's crate graph, inferring a DataFrame-typed variable and resolving methods on a
+/// DataFrame and an RDD (which loads the trait impls of every crate), and evcxr persisting an engine type. The
+/// calls sit in an `if false`: no job runs, so job ids start at 0 in the notebook, as in Spark. The second cell
+/// moves the variable away, so evcxr forgets it. (Moving it in the first cell leaves a DataFrame cell still a
+/// second slower: evcxr then never persists the variable.)
+const WARM_UP: [&str; 2] = [
+    "let flint_warm_up = session.sql(\"SELECT 1 AS a\")?;\n\
+     if false {\n\
+         flint_warm_up.count()?;\n\
+         flint_warm_up.show()?;\n\
+         session.parallelize(vec![1, 2], 1).map(|x| x + 1).filter(|x| *x > 0).collect()?;\n\
+     }",
+    "drop(flint_warm_up);",
+];
+
+/// The executor's work, in order.
+enum Job {
+    /// An execute, complete or inspect request.
+    Request(Box<JupyterMessage>),
+    /// A new working directory for the cells (a spare taken by a kernel launched elsewhere).
+    Chdir(PathBuf),
 }
 
 /// The evcxr child process, once started.
@@ -68,7 +95,7 @@ type ChildSlot = Arc<Mutex<Option<Arc<Mutex<std::process::Child>>>>>;
 /// The handle of the executor thread: queue an execute request with [`Executor::submit`].
 #[derive(Debug, Clone)]
 pub struct Executor {
-    jobs: Sender<JupyterMessage>,
+    jobs: Sender<Job>,
     /// The evcxr child, for the interrupt's last resort.
     child: ChildSlot,
     /// The engine's end of the control socket (the latest child that connected).
@@ -90,10 +117,10 @@ impl Executor {
         if let Some(path) = &config.control {
             executor.listen(path);
         }
-        let (child, running) = (executor.child.clone(), executor.running.clone());
+        let (child, running, control) = (executor.child.clone(), executor.running.clone(), executor.control.clone());
         std::thread::Builder::new()
             .name("flint-executor".into())
-            .spawn(move || run(config, outbox, queue, child, running))
+            .spawn(move || run(config, outbox, queue, child, running, control))
             .map(|_| ())
             .unwrap_or_else(|e| eprintln!("flint kernel: cannot start the executor: {e}"));
         executor
@@ -147,7 +174,12 @@ impl Executor {
     /// Queues an execute, complete or inspect request; its reply and `idle` status are sent when it has run (a
     /// completion waits for the running cell, whose variables it may need).
     pub fn submit(&self, request: JupyterMessage) {
-        let _ = self.jobs.send(request);
+        let _ = self.jobs.send(Job::Request(Box::new(request)));
+    }
+
+    /// Makes `dir` the working directory of the cells before any request queued after this call runs.
+    pub fn chdir(&self, dir: PathBuf) {
+        let _ = self.jobs.send(Job::Chdir(dir));
     }
 
     /// Kills the child process running the cells (evcxr restarts it; variables are lost).
@@ -180,15 +212,51 @@ fn child_command(config: &ExecConfig) -> Command {
     command
 }
 
-fn run(config: ExecConfig, outbox: Outbox, queue: Receiver<JupyterMessage>, child: ChildSlot, running: Arc<AtomicU64>) {
+/// How long the executor waits for the engine's control connection, and for its answer to `cwd`.
+const CONTROL_WAIT: Duration = Duration::from_secs(10);
+
+/// Sets the working directory of the process running the cells, through the engine's control connection.
+fn set_cells_dir(control: &Mutex<Option<UnixStream>>, dir: &Path) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + CONTROL_WAIT;
+    // The engine connects from a thread the prelude starts: it may be a moment behind the prelude's end.
+    let stream = loop {
+        if let Some(stream) = control.lock().ok().and_then(|c| c.as_ref().and_then(|s| s.try_clone().ok())) {
+            break stream;
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err("the engine's control connection is not open".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut writer = &stream;
+    writeln!(writer, "cwd {}", dir.display()).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(CONTROL_WAIT)).map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(&stream), &mut answer).map_err(|e| e.to_string())?;
+    match answer.trim_end() {
+        "ok" => Ok(()),
+        other => Err(other.strip_prefix("error ").unwrap_or(other).to_string()),
+    }
+}
+
+fn run(
+    config: ExecConfig,
+    outbox: Outbox,
+    queue: Receiver<Job>,
+    child: ChildSlot,
+    running: Arc<AtomicU64>,
+    control: Arc<Mutex<Option<UnixStream>>>,
+) {
     let prelude = slot::prelude(&config.notebook);
     let (mut context, outputs) = match slot::new_context(child_command(&config), &config.crate_dir) {
         Ok(c) => c,
         Err(e) => {
             let message = format!("the kernel could not start evcxr: {e}");
             eprintln!("flint kernel: {message}");
-            for request in queue {
-                finish(&outbox, &request, 0, error("KernelStartError", &message, vec![message.clone()]));
+            for job in queue {
+                if let Job::Request(request) = job {
+                    finish(&outbox, &request, 0, error("KernelStartError", &message, vec![message.clone()]));
+                }
             }
             return;
         }
@@ -198,8 +266,30 @@ fn run(config: ExecConfig, outbox: Outbox, queue: Receiver<JupyterMessage>, chil
     }
     let pump = Pump::start(outputs, outbox.iopub.clone());
     let mut startup_error = preload(&mut context, &prelude, &pump);
+    if let Some(warmed) = &config.warm_up {
+        if startup_error.is_none() {
+            // Its failure only costs the speed it would have bought; the first cell reports any real problem.
+            for code in WARM_UP {
+                if let Err(e) = context.execute(code) {
+                    eprintln!("flint kernel: a warm-up cell failed: {e}");
+                }
+            }
+            pump.fence();
+        }
+        let _ = warmed.send(());
+    }
     let mut count = 0usize;
-    for (cell, request) in (1u64..).zip(queue) {
+    let mut cells = 1u64..;
+    for job in queue {
+        let request = match job {
+            Job::Request(request) => *request,
+            Job::Chdir(dir) => {
+                if let Err(e) = set_cells_dir(&control, &dir) {
+                    eprintln!("flint kernel: cells keep their working directory, not {}: {e}", dir.display());
+                }
+                continue;
+            }
+        };
         let execute = match &request.content {
             JupyterMessageContent::ExecuteRequest(execute) => execute,
             JupyterMessageContent::CompleteRequest(r) => {
@@ -224,6 +314,7 @@ fn run(config: ExecConfig, outbox: Outbox, queue: Receiver<JupyterMessage>, chil
             );
         }
         pump.set_parent(Some(request.clone()));
+        let cell = cells.next().unwrap_or(u64::MAX);
         running.store(cell, Ordering::SeqCst);
         let outcome = match startup_error.take() {
             Some(message) => error("PreludeError", "the notebook prelude failed", vec![message]),

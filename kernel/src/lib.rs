@@ -1,7 +1,7 @@
-//! Flint's Jupyter kernel: Rust notebooks on evcxr with the engine loaded (issue 4 builds it up; see
-//! `DESIGN-NOTES.md` next to this crate). So far: the wire protocol (signed and verified), the sockets and the
-//! requests that need no evaluation (`kernel_info`, `is_complete`, `history`, `comm_info`, `interrupt`,
-//! `shutdown`), and the kernelspec. Cell execution on evcxr comes next.
+//! Flint's Jupyter kernel: Rust notebooks on evcxr with the engine loaded. The wire protocol (signed and verified)
+//! and the sockets ([`server`]), cell execution on evcxr with rich display and live progress ([`exec`]), magics
+//! ([`magics`]), the kernelspec ([`install`]), the warm build slot every kernel copies ([`slot`]), spare kernels
+//! started ahead of their notebooks ([`spare`]), and headless runs of notebooks ([`run`]).
 
 pub mod complete;
 pub mod exec;
@@ -10,4 +10,5 @@ pub mod magics;
 pub mod run;
 pub mod server;
 pub mod slot;
+pub mod spare;
 pub mod wire;

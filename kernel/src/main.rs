@@ -5,11 +5,14 @@
 //! flint run [--inplace] NOTEBOOK...
 //! flint kernel install [--user | --sys-prefix | --prefix DIR]
 //! flint kernel run --connection-file FILE
+//! flint kernel spare
 //! ```
 
 use flint_kernel::exec::ExecConfig;
 use flint_kernel::install::{self, Destination};
+use flint_kernel::server::Kernel;
 use flint_kernel::slot::{self, KernelHome};
+use flint_kernel::spare::{self, Spare};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,7 +23,9 @@ const USAGE: &str = "usage:
   flint kernel install [--user | --sys-prefix | --prefix DIR]   write the Jupyter kernelspec (default --user) and
                                                                build the kernel's warm slot (once per engine version)
   flint kernel warm                                            build the warm slot only
-  flint kernel run --connection-file FILE                      serve a Jupyter connection (Jupyter runs this)";
+  flint kernel run --connection-file FILE                      serve a Jupyter connection (Jupyter runs this)
+  flint kernel spare                                           start a kernel ahead of its notebook (kernels run
+                                                               this; FLINT_KERNEL_SPARE=0 turns spares off)";
 
 fn usage_error(message: &str) -> ExitCode {
     eprintln!("flint: {message}\n\n{USAGE}");
@@ -67,6 +72,7 @@ fn kernel(args: &[String]) -> ExitCode {
             };
             run_kernel(&file)
         }
+        Some("spare") if args.len() == 1 => run_spare(),
         Some("warm") => {
             let home = match KernelHome::from_env() {
                 Ok(h) => h,
@@ -127,6 +133,7 @@ fn kernel_process(warm: bool) -> Result<(PathBuf, ExecConfig), ExitCode> {
         crate_dir: slot::run_crate_dir(&run_dir),
         program,
         control: Some(run_dir.join("control.sock")),
+        warm_up: None,
     };
     Ok((run_dir, exec))
 }
@@ -169,21 +176,106 @@ fn run_notebooks(args: &[String]) -> ExitCode {
     if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-/// `flint kernel run`: copies the warm slot, restarts with the sanitised environment, then serves.
+/// The spare key of this process, if spares are on (see `flint_kernel::spare`).
+fn spare_key() -> Option<(KernelHome, String)> {
+    if !spare::enabled() {
+        return None;
+    }
+    let home = KernelHome::from_env().ok()?;
+    let key = spare::key(&home, &slot::source_dir()).ok()?;
+    Some((home, key))
+}
+
+/// `flint kernel run`: hands the connection to a waiting spare kernel and waits for it; without one, copies the warm
+/// slot, restarts with the sanitised environment, then serves.
 fn run_kernel(connection_file: &std::path::Path) -> ExitCode {
+    if std::env::var_os(slot::SANITISED).is_none()
+        && let Some((home, key)) = spare_key()
+        && let Some(taken) = spare::take(&home, &key, connection_file)
+    {
+        eprintln!("flint kernel: served by the spare kernel {}", taken.pid);
+        return ExitCode::from(taken.wait());
+    }
     let (run_dir, exec) = match kernel_process(false) {
         Ok(k) => k,
         Err(code) => return code,
     };
-    let result = flint_kernel::server::run(connection_file, Some(exec));
-    let _ = std::fs::remove_dir_all(&run_dir);
+    ExitCode::from(serve(Kernel::start(Some(exec)), connection_file, &run_dir))
+}
+
+/// Serves a connection with a started kernel, and starts a spare for the next one; deletes the kernel's directory
+/// when it stops.
+fn serve(kernel: Kernel, connection_file: &std::path::Path, run_dir: &std::path::Path) -> u8 {
+    if let Ok(home) = KernelHome::from_env() {
+        spare::start(&home);
+    }
+    let result = kernel.run(connection_file);
+    let _ = std::fs::remove_dir_all(run_dir);
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("flint kernel: {e}");
-            ExitCode::FAILURE
+            1
         }
     }
+}
+
+/// `flint kernel spare`: a kernel that loads the prelude and warms rust-analyzer up, then waits for a launcher's
+/// connection file (or exits when nobody came in time).
+fn run_spare() -> ExitCode {
+    let Some((home, key)) = spare_key() else { return ExitCode::SUCCESS };
+    // Before copying a slot: most kernels find the spare already there.
+    if std::env::var_os(slot::SANITISED).is_none() && spare::waiting(&home, &key) {
+        return ExitCode::SUCCESS;
+    }
+    let (run_dir, mut exec) = match kernel_process(false) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let spare = match Spare::claim(&home, &key) {
+        Ok(Some(spare)) => spare,
+        Ok(None) => {
+            let _ = std::fs::remove_dir_all(&run_dir);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&run_dir);
+            eprintln!("flint kernel spare: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (warmed, warm) = crossbeam_channel::bounded(1);
+    exec.warm_up = Some(warmed);
+    let kernel = Kernel::start(Some(exec));
+    let pid = std::process::id();
+    eprintln!("flint kernel spare {pid}: waiting");
+    let Some(handoff) = spare.wait(warm) else {
+        eprintln!("flint kernel spare {pid}: nobody came; exiting");
+        if let Some(executor) = kernel.executor() {
+            executor.kill();
+        }
+        let _ = std::fs::remove_dir_all(&run_dir);
+        return ExitCode::SUCCESS;
+    };
+    eprintln!("flint kernel spare {pid}: serving {}", handoff.connection_file.display());
+    // Restarted cell processes start here too.
+    if let Err(e) = std::env::set_current_dir(&handoff.cwd) {
+        eprintln!("flint kernel spare {pid}: cannot enter {}: {e}", handoff.cwd.display());
+    }
+    if let Some(executor) = kernel.executor() {
+        executor.chdir(handoff.cwd.clone());
+        let (executor, run_dir) = (executor.clone(), run_dir.clone());
+        handoff.watch_launcher(move || {
+            eprintln!("flint kernel spare {pid}: the launcher is gone; exiting");
+            executor.kill();
+            let _ = std::fs::remove_dir_all(&run_dir);
+            std::process::exit(1);
+        });
+    }
+    let connection_file = handoff.connection_file.clone();
+    let code = serve(kernel, &connection_file, &run_dir);
+    handoff.finish(code);
+    ExitCode::from(code)
 }
 
 fn main() -> ExitCode {

@@ -203,9 +203,50 @@ async fn send_reply(
     Ok(())
 }
 
-/// Binds the sockets of a connection file and serves until a `shutdown_request`. Cells run in evcxr when `exec`
-/// is given; without it the kernel answers everything but `execute_request`.
-pub async fn serve(connection: ConnectionInfo, exec: Option<ExecConfig>) -> Result<(), KernelError> {
+/// A kernel before its sockets: the executor, already loading the prelude, and the queues of what it publishes and
+/// replies. A spare kernel is one of these, waiting for a connection file (see [`crate::spare`]).
+#[derive(Debug)]
+pub struct Kernel {
+    executor: Option<Executor>,
+    iopub: (mpsc::UnboundedSender<JupyterMessage>, mpsc::UnboundedReceiver<JupyterMessage>),
+    shell_replies: (mpsc::UnboundedSender<JupyterMessage>, mpsc::UnboundedReceiver<JupyterMessage>),
+}
+
+impl Kernel {
+    /// Starts the executor when `exec` is given (cells run in evcxr); without it the kernel answers everything but
+    /// `execute_request`.
+    pub fn start(exec: Option<ExecConfig>) -> Kernel {
+        let iopub = mpsc::unbounded_channel();
+        let shell_replies = mpsc::unbounded_channel();
+        let executor = exec
+            .map(|config| Executor::start(config, Outbox { iopub: iopub.0.clone(), shell: shell_replies.0.clone() }));
+        Kernel { executor, iopub, shell_replies }
+    }
+
+    /// The executor, if cells run.
+    pub fn executor(&self) -> Option<&Executor> {
+        self.executor.as_ref()
+    }
+
+    /// Serves the connection file on its own runtime (two worker threads: the sockets wait, they do not compute).
+    pub fn run(self, connection_file: &Path) -> Result<(), KernelError> {
+        let connection = read_connection_file(connection_file)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| KernelError::Socket { socket: "runtime", detail: e.to_string() })?;
+        runtime.block_on(self.serve(connection))
+    }
+
+    /// Binds the sockets of a connection and serves until a `shutdown_request`.
+    pub async fn serve(self, connection: ConnectionInfo) -> Result<(), KernelError> {
+        serve_kernel(connection, self).await
+    }
+}
+
+async fn serve_kernel(connection: ConnectionInfo, kernel: Kernel) -> Result<(), KernelError> {
+    let Kernel { executor, iopub: (iopub_send, mut iopub_recv), shell_replies: (_, shell_replies_recv) } = kernel;
     let signer = Signer::new(&connection.key, &connection.signature_scheme)?;
     let mut shell = RouterSocket::new();
     shell.bind(&connection.shell_url()).await.map_err(socket_error("shell"))?;
@@ -218,13 +259,9 @@ pub async fn serve(connection: ConnectionInfo, exec: Option<ExecConfig>) -> Resu
     let mut heartbeat = RepSocket::new();
     heartbeat.bind(&connection.hb_url()).await.map_err(socket_error("hb"))?;
 
-    let (iopub_send, mut iopub_recv) = mpsc::unbounded_channel::<JupyterMessage>();
     let (shutdown, stop) = watch::channel(false);
-    let (shell_replies, shell_replies_recv) = mpsc::unbounded_channel();
     // Control requests are all answered at once; the channel only keeps the socket task's shape.
     let (control_replies, control_replies_recv) = mpsc::unbounded_channel();
-    let executor =
-        exec.map(|config| Executor::start(config, Outbox { iopub: iopub_send.clone(), shell: shell_replies }));
     let shared = std::sync::Arc::new(Shared {
         signer: signer.clone(),
         iopub: iopub_send,
@@ -271,14 +308,7 @@ pub async fn serve(connection: ConnectionInfo, exec: Option<ExecConfig>) -> Resu
     shell_result.and(control_result)
 }
 
-/// Runs the kernel for a connection file on its own runtime (two worker threads: the sockets wait, they do not
-/// compute).
+/// Runs a new kernel for a connection file (see [`Kernel::run`]).
 pub fn run(connection_file: &Path, exec: Option<ExecConfig>) -> Result<(), KernelError> {
-    let connection = read_connection_file(connection_file)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| KernelError::Socket { socket: "runtime", detail: e.to_string() })?;
-    runtime.block_on(serve(connection, exec))
+    Kernel::start(exec).run(connection_file)
 }

@@ -9,6 +9,7 @@
 //! notebook/            `flint-notebook`: the engine and mllib as one Rust dylib, the cells' only dependency
 //! slot/                the slot: evcxr's crate directory (Cargo.toml, Cargo.lock, src/, target/) and flint-slot.json
 //! slot.evcxr/          the evcxr.toml the slot is built with
+//! spare/               a waiting spare kernel's socket, lock and ready marker, and the spares' log
 //! run/<id>/            one kernel: evcxr.toml and ctx/, a copy of slot/ (big dependency artifacts hard-linked)
 //! ```
 //!
@@ -97,6 +98,11 @@ const UNSET: &[&str] = &[
     "RUSTC_WORKSPACE_WRAPPER",
 ];
 
+/// Whether the sanitised environment drops the variable `key` (see [`reexec_sanitised`]).
+pub fn sanitised_away(key: &std::ffi::OsStr) -> bool {
+    UNSET.iter().any(|k| key == *k) || key.to_string_lossy().starts_with("CARGO_PROFILE_")
+}
+
 /// Marks a process that already runs with the sanitised environment.
 pub const SANITISED: &str = "FLINT_KERNEL_SANITISED";
 
@@ -116,9 +122,19 @@ impl KernelHome {
         Ok(KernelHome { root })
     }
 
+    /// The kernel home at `root`.
+    pub fn at(root: PathBuf) -> Self {
+        KernelHome { root }
+    }
+
     /// The slot's crate directory.
     pub fn slot_dir(&self) -> PathBuf {
         self.root.join("slot")
+    }
+
+    /// Where spare kernels wait (see [`crate::spare`]).
+    pub fn spare_dir(&self) -> PathBuf {
+        self.root.join("spare")
     }
 
     /// The `flint-notebook` crate the cells link against.
@@ -359,11 +375,8 @@ pub fn reexec_sanitised(config_dir: &Path) -> Option<io::Error> {
     };
     let mut command = Command::new(program);
     command.args(std::env::args_os().skip(1)).env(SANITISED, "1").env("EVCXR_CONFIG_DIR", config_dir);
-    for key in UNSET {
-        command.env_remove(key);
-    }
     for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("CARGO_PROFILE_") {
+        if sanitised_away(&key) {
             command.env_remove(key);
         }
     }
