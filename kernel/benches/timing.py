@@ -48,22 +48,23 @@ def stop(km, kc):
 def main():
     # A key of this run's own: the first kernel is a fresh one (no spare of this key waits), and the spares it
     # leaves exit a minute after the run.
-    env = {**os.environ, "FLINT_TIMING_RUN": uuid.uuid4().hex, "FLINT_KERNEL_SPARE_IDLE": "60"}
-    before = ready_spares()
+    tag = f"FLINT_TIMING_RUN={uuid.uuid4().hex}"
+    env = {**os.environ, "FLINT_KERNEL_SPARE_IDLE": "60", tag.split("=")[0]: tag.split("=")[1]}
+    before = ready_spares(tag)
     km, kc, ready = start(env)
     print(f"fresh kernel ready (kernel_info answered): {ready:.2f} s")
     first = run(kc, FIRST_CELL)
     print(f"fresh kernel's first cell (prelude, rust-analyzer's first pass, a DataFrame): {first:.2f} s")
-    wait_for_new_spare(before)
+    wait_for_new_spare(tag, before)
     stop(km, kc)
 
     # The next kernel is the spare the first one started; it starts the next spare, which warms up meanwhile.
-    before = ready_spares()
+    before = ready_spares(tag)
     km, kc, ready = start(env)
     print(f"kernel ready (kernel_info answered; a spare serves it): {ready:.2f} s")
     first = run(kc, FIRST_CELL)
     print(f"first cell (a DataFrame; the next spare warms up meanwhile): {first:.2f} s")
-    wait_for_new_spare(before)
+    wait_for_new_spare(tag, before)
     trivial = [run(kc, f"{i} + 1") for i in range(5)]
     print(f"trivial cell, a literal: {statistics.median(trivial):.2f} s (median of 5)")
     run(kc, "let n = 1u64;")

@@ -60,9 +60,10 @@ pub struct ExecConfig {
     pub program: PathBuf,
     /// The control socket the engine listens on for cancellation (passed to the child as `FLINT_KERNEL_CONTROL`).
     pub control: Option<PathBuf>,
-    /// Set for a spare kernel (see [`crate::spare`]): after the prelude, the executor runs a warm-up cell that
-    /// makes rust-analyzer's first pass over the engine's types, then sends on this channel.
-    pub warm_up: Option<Sender<()>>,
+    /// Set for a spare kernel (see [`crate::spare`]): after the prelude, the executor runs the warm-up cells that
+    /// make rust-analyzer's first pass over the engine's types, then sends whether the prelude loaded (`false` also
+    /// when evcxr could not start).
+    pub warm_up: Option<Sender<bool>>,
 }
 
 /// What a spare runs after the prelude, to do before its notebook comes what a first cell would wait for:
@@ -253,6 +254,9 @@ fn run(
         Err(e) => {
             let message = format!("the kernel could not start evcxr: {e}");
             eprintln!("flint kernel: {message}");
+            if let Some(warmed) = &config.warm_up {
+                let _ = warmed.send(false);
+            }
             for job in queue {
                 if let Job::Request(request) = job {
                     finish(&outbox, &request, 0, error("KernelStartError", &message, vec![message.clone()]));
@@ -276,13 +280,15 @@ fn run(
             }
             pump.fence();
         }
-        let _ = warmed.send(());
+        let _ = warmed.send(startup_error.is_none());
     }
     let mut count = 0usize;
-    let mut cells = 1u64..;
+    let mut cell = 0u64;
     for job in queue {
         let request = match job {
             Job::Request(request) => *request,
+            // Without the prelude, the engine never connects; the cells report the prelude's failure.
+            Job::Chdir(_) if startup_error.is_some() => continue,
             Job::Chdir(dir) => {
                 if let Err(e) = set_cells_dir(&control, &dir) {
                     eprintln!("flint kernel: cells keep their working directory, not {}: {e}", dir.display());
@@ -314,7 +320,7 @@ fn run(
             );
         }
         pump.set_parent(Some(request.clone()));
-        let cell = cells.next().unwrap_or(u64::MAX);
+        cell += 1;
         running.store(cell, Ordering::SeqCst);
         let outcome = match startup_error.take() {
             Some(message) => error("PreludeError", "the notebook prelude failed", vec![message]),

@@ -200,18 +200,17 @@ fn run_kernel(connection_file: &std::path::Path) -> ExitCode {
         Ok(k) => k,
         Err(code) => return code,
     };
-    ExitCode::from(serve(Kernel::start(Some(exec)), connection_file, &run_dir))
+    let code = serve(Kernel::start(Some(exec)), connection_file);
+    let _ = std::fs::remove_dir_all(&run_dir);
+    ExitCode::from(code)
 }
 
-/// Serves a connection with a started kernel, and starts a spare for the next one; deletes the kernel's directory
-/// when it stops.
-fn serve(kernel: Kernel, connection_file: &std::path::Path, run_dir: &std::path::Path) -> u8 {
+/// Serves a connection with a started kernel, and starts a spare for the next one; the exit code.
+fn serve(kernel: Kernel, connection_file: &std::path::Path) -> u8 {
     if let Ok(home) = KernelHome::from_env() {
         spare::start(&home);
     }
-    let result = kernel.run(connection_file);
-    let _ = std::fs::remove_dir_all(run_dir);
-    match result {
+    match kernel.run(connection_file) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("flint kernel: {e}");
@@ -228,20 +227,23 @@ fn run_spare() -> ExitCode {
     if std::env::var_os(slot::SANITISED).is_none() && spare::waiting(&home, &key) {
         return ExitCode::SUCCESS;
     }
-    let (run_dir, mut exec) = match kernel_process(false) {
+    let (run_dir, exec) = match kernel_process(false) {
         Ok(k) => k,
         Err(code) => return code,
     };
-    let spare = match Spare::claim(&home, &key) {
+    let code = spare_kernel(&home, &key, exec);
+    let _ = std::fs::remove_dir_all(&run_dir);
+    ExitCode::from(code)
+}
+
+/// The spare's life in its sanitised process, once its kernel directory exists; the exit code.
+fn spare_kernel(home: &KernelHome, key: &str, mut exec: ExecConfig) -> u8 {
+    let spare = match Spare::claim(home, key) {
         Ok(Some(spare)) => spare,
-        Ok(None) => {
-            let _ = std::fs::remove_dir_all(&run_dir);
-            return ExitCode::SUCCESS;
-        }
+        Ok(None) => return 0,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&run_dir);
             eprintln!("flint kernel spare: {e}");
-            return ExitCode::FAILURE;
+            return 1;
         }
     };
     let (warmed, warm) = crossbeam_channel::bounded(1);
@@ -250,12 +252,11 @@ fn run_spare() -> ExitCode {
     let pid = std::process::id();
     eprintln!("flint kernel spare {pid}: waiting");
     let Some(handoff) = spare.wait(warm) else {
-        eprintln!("flint kernel spare {pid}: nobody came; exiting");
+        eprintln!("flint kernel spare {pid}: not taken (idle, or its prelude failed); exiting");
         if let Some(executor) = kernel.executor() {
             executor.kill();
         }
-        let _ = std::fs::remove_dir_all(&run_dir);
-        return ExitCode::SUCCESS;
+        return 0;
     };
     eprintln!("flint kernel spare {pid}: serving {}", handoff.connection_file.display());
     // Restarted cell processes start here too.
@@ -264,18 +265,20 @@ fn run_spare() -> ExitCode {
     }
     if let Some(executor) = kernel.executor() {
         executor.chdir(handoff.cwd.clone());
-        let (executor, run_dir) = (executor.clone(), run_dir.clone());
+        let executor = executor.clone();
+        // At once, as Jupyter's kill of a fresh kernel would: the ports Jupyter restarts a kernel on must be free.
+        // The kernel's directory is left to the next kernel's clean-up of dead kernels' directories.
         handoff.watch_launcher(move || {
             eprintln!("flint kernel spare {pid}: the launcher is gone; exiting");
             executor.kill();
-            let _ = std::fs::remove_dir_all(&run_dir);
             std::process::exit(1);
         });
     }
     let connection_file = handoff.connection_file.clone();
-    let code = serve(kernel, &connection_file, &run_dir);
+    let code = serve(kernel, &connection_file);
+    // The launcher exits first, so that Jupyter sees the kernel stop before the directory is cleaned up.
     handoff.finish(code);
-    ExitCode::from(code)
+    code
 }
 
 fn main() -> ExitCode {

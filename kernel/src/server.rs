@@ -241,74 +241,65 @@ impl Kernel {
 
     /// Binds the sockets of a connection and serves until a `shutdown_request`.
     pub async fn serve(self, connection: ConnectionInfo) -> Result<(), KernelError> {
-        serve_kernel(connection, self).await
+        let Kernel { executor, iopub: (iopub_send, mut iopub_recv), shell_replies: (_, shell_replies_recv) } = self;
+        let signer = Signer::new(&connection.key, &connection.signature_scheme)?;
+        let mut shell = RouterSocket::new();
+        shell.bind(&connection.shell_url()).await.map_err(socket_error("shell"))?;
+        let mut control = RouterSocket::new();
+        control.bind(&connection.control_url()).await.map_err(socket_error("control"))?;
+        let mut stdin = RouterSocket::new();
+        stdin.bind(&connection.stdin_url()).await.map_err(socket_error("stdin"))?;
+        let mut iopub = PubSocket::new();
+        iopub.bind(&connection.iopub_url()).await.map_err(socket_error("iopub"))?;
+        let mut heartbeat = RepSocket::new();
+        heartbeat.bind(&connection.hb_url()).await.map_err(socket_error("hb"))?;
+
+        let (shutdown, stop) = watch::channel(false);
+        // Control requests are all answered at once; the channel only keeps the socket task's shape.
+        let (control_replies, control_replies_recv) = mpsc::unbounded_channel();
+        let shared = std::sync::Arc::new(Shared {
+            signer: signer.clone(),
+            iopub: iopub_send,
+            info: kernel_info(&rustc_version()),
+            shutdown,
+            executor,
+        });
+
+        // One writer keeps iopub messages in the order they were published.
+        let publisher = tokio::spawn(async move {
+            while let Some(message) = iopub_recv.recv().await {
+                let topic = message.header.msg_type.clone();
+                if let Ok(frames) = wire::encode(&message, &signer, Some(&topic))
+                    && let Ok(message) = ZmqMessage::try_from(frames)
+                    && let Err(e) = iopub.send(message).await
+                {
+                    eprintln!("flint kernel: iopub: {e}");
+                }
+            }
+        });
+        let mut hb_stop = stop.clone();
+        let beat = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    ping = heartbeat.recv() => match ping {
+                        Ok(ping) => { let _ = heartbeat.send(ping).await; }
+                        Err(e) => { eprintln!("flint kernel: hb: {e}"); return; }
+                    },
+                    _ = hb_stop.changed() => return,
+                }
+            }
+        });
+        let control_task =
+            tokio::spawn(serve_router("control", control, shared.clone(), control_replies_recv, stop.clone()));
+        let shell_result = serve_router("shell", shell, shared.clone(), shell_replies_recv, stop).await;
+        let control_result =
+            control_task.await.map_err(|e| KernelError::Socket { socket: "control", detail: e.to_string() })?;
+        drop(shared);
+        drop(control_replies);
+        // A cell still running holds an iopub sender; give the queue a moment to flush, not forever.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), publisher).await;
+        beat.abort();
+        drop(stdin);
+        shell_result.and(control_result)
     }
-}
-
-async fn serve_kernel(connection: ConnectionInfo, kernel: Kernel) -> Result<(), KernelError> {
-    let Kernel { executor, iopub: (iopub_send, mut iopub_recv), shell_replies: (_, shell_replies_recv) } = kernel;
-    let signer = Signer::new(&connection.key, &connection.signature_scheme)?;
-    let mut shell = RouterSocket::new();
-    shell.bind(&connection.shell_url()).await.map_err(socket_error("shell"))?;
-    let mut control = RouterSocket::new();
-    control.bind(&connection.control_url()).await.map_err(socket_error("control"))?;
-    let mut stdin = RouterSocket::new();
-    stdin.bind(&connection.stdin_url()).await.map_err(socket_error("stdin"))?;
-    let mut iopub = PubSocket::new();
-    iopub.bind(&connection.iopub_url()).await.map_err(socket_error("iopub"))?;
-    let mut heartbeat = RepSocket::new();
-    heartbeat.bind(&connection.hb_url()).await.map_err(socket_error("hb"))?;
-
-    let (shutdown, stop) = watch::channel(false);
-    // Control requests are all answered at once; the channel only keeps the socket task's shape.
-    let (control_replies, control_replies_recv) = mpsc::unbounded_channel();
-    let shared = std::sync::Arc::new(Shared {
-        signer: signer.clone(),
-        iopub: iopub_send,
-        info: kernel_info(&rustc_version()),
-        shutdown,
-        executor,
-    });
-
-    // One writer keeps iopub messages in the order they were published.
-    let publisher = tokio::spawn(async move {
-        while let Some(message) = iopub_recv.recv().await {
-            let topic = message.header.msg_type.clone();
-            if let Ok(frames) = wire::encode(&message, &signer, Some(&topic))
-                && let Ok(message) = ZmqMessage::try_from(frames)
-                && let Err(e) = iopub.send(message).await
-            {
-                eprintln!("flint kernel: iopub: {e}");
-            }
-        }
-    });
-    let mut hb_stop = stop.clone();
-    let beat = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                ping = heartbeat.recv() => match ping {
-                    Ok(ping) => { let _ = heartbeat.send(ping).await; }
-                    Err(e) => { eprintln!("flint kernel: hb: {e}"); return; }
-                },
-                _ = hb_stop.changed() => return,
-            }
-        }
-    });
-    let control_task =
-        tokio::spawn(serve_router("control", control, shared.clone(), control_replies_recv, stop.clone()));
-    let shell_result = serve_router("shell", shell, shared.clone(), shell_replies_recv, stop).await;
-    let control_result =
-        control_task.await.map_err(|e| KernelError::Socket { socket: "control", detail: e.to_string() })?;
-    drop(shared);
-    drop(control_replies);
-    // A cell still running holds an iopub sender; give the queue a moment to flush, not forever.
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), publisher).await;
-    beat.abort();
-    drop(stdin);
-    shell_result.and(control_result)
-}
-
-/// Runs a new kernel for a connection file (see [`Kernel::run`]).
-pub fn run(connection_file: &Path, exec: Option<ExecConfig>) -> Result<(), KernelError> {
-    Kernel::start(exec).run(connection_file)
 }

@@ -113,12 +113,14 @@ pub struct KernelHome {
 }
 
 impl KernelHome {
-    /// `$FLINT_KERNEL_HOME`, else `~/.cache/flint/kernel`.
+    /// `$FLINT_KERNEL_HOME`, else `~/.cache/flint/kernel`, made absolute (a spare kernel changes its working
+    /// directory).
     pub fn from_env() -> Result<Self, SlotError> {
         let root = match std::env::var_os("FLINT_KERNEL_HOME") {
             Some(dir) => PathBuf::from(dir),
             None => PathBuf::from(std::env::var_os("HOME").ok_or(SlotError::NoHome)?).join(".cache/flint/kernel"),
         };
+        let root = std::path::absolute(&root).map_err(io_error(&root))?;
         Ok(KernelHome { root })
     }
 

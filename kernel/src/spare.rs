@@ -4,16 +4,19 @@
 //!
 //! Every kernel that starts serving starts one spare for the next kernel (`flint kernel spare`: its own process
 //! group, so that Jupyter's kill of a kernel's group spares it; its output appended to `spare/spare.log` under the
-//! kernel home), unless a spare is already waiting. The spare loads the prelude, runs a warm-up cell, and waits on a
-//! Unix socket. `flint kernel run` connects to it and hands it the connection file and its working directory; the
-//! spare binds the sockets and serves, while the launcher stays alive as the process Jupyter started and watches:
-//! it exits with the spare's exit code when the spare's kernel stops, and the spare's kernel stops when its launcher
-//! dies (Jupyter's kill). A spare nobody takes exits after `FLINT_KERNEL_SPARE_IDLE` seconds (default 900).
+//! kernel home), unless a spare is already waiting. The spare loads the prelude, runs two warm-up cells, and waits
+//! on a Unix socket. `flint kernel run` connects to it and hands it the connection file and its working directory;
+//! the spare binds the sockets and serves, while the launcher stays alive as the process Jupyter started and
+//! watches: it exits with the spare's exit code when the spare's kernel stops, and the spare's kernel stops when its
+//! launcher dies (Jupyter's kill). A spare nobody takes exits after `FLINT_KERNEL_SPARE_IDLE` seconds (default
+//! 900), and so does one whose prelude failed.
 //! `FLINT_KERNEL_SPARE=0` turns spares off.
 //!
 //! A launcher takes only a spare of its own key: the same `flint` binary, slot and kernel home, and the same
 //! environment apart from Jupyter's per-kernel variables (`JPY_*`), the shell's (`PWD`, `OLDPWD`, `SHLVL`, `_`) and
-//! those the kernel's sanitising removes. A spare costs memory while it waits (its rust-analyzer database and the
+//! those the kernel's sanitising removes. A spare starts without the `JPY_*` variables (they named the notebook of
+//! the kernel that started it), so its notebook does not see them. A spare-served kernel's own messages (not its
+//! cells' output) go to the spares' log. A spare costs memory while it waits (its rust-analyzer database and the
 //! engine loaded in its child: 2 to 3 GB).
 
 use crate::slot::{self, KernelHome, SlotError, SlotKey};
@@ -22,6 +25,7 @@ use sha2::{Digest, Sha256};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +35,12 @@ use std::time::{Duration, Instant};
 /// How long a launcher waits for a spare to answer it.
 const ANSWER_WAIT: Duration = Duration::from_secs(10);
 
+/// How long a spare may take to warm up before its idle clock starts anyway.
+const WARM_UP_ALLOWANCE: Duration = Duration::from_secs(600);
+
+/// Variables a kernel process has that a spare must not inherit from the kernel that starts it.
+const KERNEL_OWN: [&str; 2] = [slot::SANITISED, "EVCXR_CONFIG_DIR"];
+
 /// Whether kernels start spares (`FLINT_KERNEL_SPARE`, on unless `0`).
 pub fn enabled() -> bool {
     std::env::var_os("FLINT_KERNEL_SPARE").is_none_or(|v| v != "0")
@@ -39,14 +49,16 @@ pub fn enabled() -> bool {
 /// How long a spare nobody takes waits (`FLINT_KERNEL_SPARE_IDLE` seconds, default 900).
 fn idle_limit() -> Duration {
     let seconds = std::env::var("FLINT_KERNEL_SPARE_IDLE").ok().and_then(|s| s.parse::<f64>().ok()).unwrap_or(900.0);
-    Duration::from_secs_f64(seconds.max(0.0))
+    // `inf` or a huge number: a day is as good as forever for a waiting process.
+    Duration::try_from_secs_f64(seconds.clamp(0.0, 86_400.0)).unwrap_or(Duration::from_secs(900))
 }
 
 /// Whether a variable is left out of the environment a spare must share with its launcher.
 fn per_launch(key: &std::ffi::OsStr) -> bool {
     let name = key.to_string_lossy();
     name.starts_with("JPY_")
-        || ["PWD", "OLDPWD", "SHLVL", "_", slot::SANITISED, "EVCXR_CONFIG_DIR"].contains(&name.as_ref())
+        || ["PWD", "OLDPWD", "SHLVL", "_"].contains(&name.as_ref())
+        || KERNEL_OWN.contains(&name.as_ref())
         || slot::sanitised_away(key)
 }
 
@@ -97,12 +109,18 @@ impl Taken {
     }
 }
 
-/// Hands the connection file to the waiting spare of `key`, if there is one and it takes it.
+/// Hands the connection file to the waiting spare of `key`, if there is one and it takes it. Paths that are not
+/// UTF-8 or hold a newline go to a fresh kernel (the spare's control line could not carry them).
 pub fn take(home: &KernelHome, key: &str, connection_file: &Path) -> Option<Taken> {
     let [socket, ..] = paths(home, key);
-    let stream = UnixStream::connect(&socket).ok()?;
     let cwd = std::env::current_dir().ok()?;
-    let request = serde_json::json!({"connection_file": cwd.join(connection_file), "cwd": cwd});
+    let connection_file = cwd.join(connection_file);
+    let (file, dir) = (connection_file.to_str()?, cwd.to_str()?);
+    if file.contains('\n') || dir.contains('\n') {
+        return None;
+    }
+    let stream = UnixStream::connect(&socket).ok()?;
+    let request = serde_json::json!({"connection_file": file, "cwd": dir});
     let mut writer = &stream;
     writeln!(writer, "{request}").ok()?;
     stream.set_read_timeout(Some(ANSWER_WAIT)).ok()?;
@@ -119,6 +137,8 @@ pub struct Spare {
     paths: [PathBuf; 3],
     _lock: File,
     listener: UnixListener,
+    /// The inode of the socket file this spare bound, so that it never deletes another spare's.
+    socket_inode: u64,
 }
 
 /// What a launcher handed to the spare.
@@ -153,21 +173,38 @@ impl Spare {
         if lock.try_lock().is_err() {
             return Ok(None);
         }
+        // A lock on a file another process deleted meanwhile (see `remove_old_locks`) guards nothing.
+        let inode = |m: std::fs::Metadata| m.ino();
+        if lock.metadata().map(inode).ok() != std::fs::metadata(&paths[1]).map(inode).ok() {
+            return Ok(None);
+        }
+        let _ = lock.set_modified(std::time::SystemTime::now());
         remove_old_locks(&dir, &paths[1]);
         // A socket file left by a spare that died: the lock says no spare of this key is alive.
         let _ = std::fs::remove_file(&paths[0]);
         let _ = std::fs::remove_file(&paths[2]);
         let listener = UnixListener::bind(&paths[0]).map_err(io(&paths[0]))?;
-        Ok(Some(Spare { paths, _lock: lock, listener }))
+        let socket_inode = std::fs::metadata(&paths[0]).map(inode).map_err(io(&paths[0]))?;
+        Ok(Some(Spare { paths, _lock: lock, listener, socket_inode }))
     }
 
-    /// Waits for a launcher. `warmed` says when the warm-up is done: the spare then marks itself ready, and from then
-    /// on waits at most the idle limit. `None` when nobody came in time.
-    pub fn wait(self, warmed: Receiver<()>) -> Option<Handoff> {
+    /// Deletes this spare's socket and ready marker, if they are still its own.
+    fn leave(&self) {
+        let ours = std::fs::metadata(&self.paths[0]).is_ok_and(|m| m.ino() == self.socket_inode);
+        if ours {
+            let _ = std::fs::remove_file(&self.paths[2]);
+            let _ = std::fs::remove_file(&self.paths[0]);
+        }
+    }
+
+    /// Waits for a launcher. `warmed` says when the warm-up is done and whether the prelude loaded: the spare then
+    /// marks itself ready (its process id in the marker) and from then on waits at most the idle limit; a spare
+    /// whose prelude failed (or whose executor is gone) gives up at once. `None` when the spare is not to be used.
+    pub fn wait(self, warmed: Receiver<bool>) -> Option<Handoff> {
         self.wait_at_most(warmed, idle_limit())
     }
 
-    fn wait_at_most(self, warmed: Receiver<()>, idle: Duration) -> Option<Handoff> {
+    fn wait_at_most(self, warmed: Receiver<bool>, idle: Duration) -> Option<Handoff> {
         let (arrived, launchers) = crossbeam_channel::unbounded();
         let listener = self.listener.try_clone().ok()?;
         let _ = std::thread::Builder::new().name("flint-spare".into()).spawn(move || {
@@ -178,20 +215,23 @@ impl Spare {
             }
         });
         // Before the warm-up ends, a launcher may still take the spare; the idle clock starts when it is ready.
-        let mut deadline = None::<Instant>;
+        let mut deadline = Instant::now() + idle + WARM_UP_ALLOWANCE;
+        let mut ready = false;
         let never = crossbeam_channel::never();
         loop {
-            let timeout = deadline.map_or(Duration::from_secs(3600), |d| d.saturating_duration_since(Instant::now()));
             select! {
-                recv(if deadline.is_none() { &warmed } else { &never }) -> _ => {
-                    let _ = File::create(&self.paths[2]);
-                    deadline = Some(Instant::now() + idle);
+                recv(if ready { &never } else { &warmed }) -> loaded => {
+                    if loaded != Ok(true) {
+                        return None;
+                    }
+                    let _ = std::fs::write(&self.paths[2], std::process::id().to_string());
+                    (ready, deadline) = (true, Instant::now() + idle);
                 }
                 recv(launchers) -> stream => match stream.ok().and_then(|s| self.accept(s)) {
                     Some(handoff) => return Some(handoff),
                     None => continue,
                 },
-                default(timeout) => if deadline.is_some_and(|d| Instant::now() >= d) { return None },
+                default(deadline.saturating_duration_since(Instant::now())) => return None,
             }
         }
     }
@@ -204,18 +244,17 @@ impl Spare {
         let request: serde_json::Value = serde_json::from_str(&line).ok()?;
         let path = |name: &str| request.get(name).and_then(|v| v.as_str()).map(PathBuf::from);
         let (connection_file, cwd) = (path("connection_file")?, path("cwd")?);
-        // No second launcher may find the socket once this one has the spare.
-        for file in &self.paths {
-            let _ = std::fs::remove_file(file);
-        }
         let mut writer = &stream;
         writeln!(writer, "taken {}", std::process::id()).ok()?;
         stream.set_read_timeout(None).ok()?;
+        // No second launcher may find the socket once this one has the spare.
+        self.leave();
         Some(Handoff { connection_file, cwd, stream, finished: Arc::default() })
     }
 }
 
-/// Deletes the lock files of keys no spare has used for a day (every rebuild of `flint` makes a new key).
+/// Deletes the lock files of keys no spare has claimed for a day (a claim touches its lock; every rebuild of
+/// `flint` makes a new key).
 fn remove_old_locks(dir: &Path, own: &Path) {
     const DAY: Duration = Duration::from_secs(24 * 3600);
     let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -233,14 +272,14 @@ fn remove_old_locks(dir: &Path, own: &Path) {
 
 impl Drop for Spare {
     fn drop(&mut self) {
-        // The lock file stays: removing it could let two spares lock two different files of one key.
-        let _ = std::fs::remove_file(&self.paths[0]);
-        let _ = std::fs::remove_file(&self.paths[2]);
+        // The lock file stays: a claim checks that the file it locked is still the key's.
+        self.leave();
     }
 }
 
 impl Handoff {
-    /// Calls `gone` on another thread when the launcher dies (Jupyter killed the kernel it started).
+    /// Calls `gone` on another thread when the launcher dies (Jupyter killed the kernel it started) before the
+    /// kernel stopped.
     pub fn watch_launcher(&self, gone: impl FnOnce() + Send + 'static) {
         let Ok(stream) = self.stream.try_clone() else { return };
         let finished = self.finished.clone();
@@ -274,14 +313,14 @@ pub fn start(home: &KernelHome) {
     let (Ok(program), Ok(log)) = (std::env::current_exe(), log) else { return };
     let Ok(err) = log.try_clone() else { return };
     let mut command = std::process::Command::new(program);
-    command
-        .args(["kernel", "spare"])
-        .env_remove(slot::SANITISED)
-        .env_remove("EVCXR_CONFIG_DIR")
-        .stdin(std::process::Stdio::null())
-        .stdout(log)
-        .stderr(err)
-        .process_group(0);
+    // Not this kernel's folder, which its notebook's user may delete (evcxr reads `evcxr.toml` from it at start).
+    command.args(["kernel", "spare"]).current_dir(&dir);
+    for (name, _) in std::env::vars_os() {
+        if KERNEL_OWN.contains(&name.to_string_lossy().as_ref()) || name.to_string_lossy().starts_with("JPY_") {
+            command.env_remove(name);
+        }
+    }
+    command.stdin(std::process::Stdio::null()).stdout(log).stderr(err).process_group(0);
     match command.spawn() {
         // Reaped on a thread of its own, so that a spare that exits early is no zombie of this kernel.
         Ok(mut child) => {
@@ -306,7 +345,7 @@ mod tests {
 
         let (warmed, warm) = crossbeam_channel::bounded(1);
         let waiter = std::thread::spawn(move || spare.wait(warm));
-        warmed.send(()).expect("the spare waits");
+        warmed.send(true).expect("the spare waits");
         let ready = dir.path().join("spare/k1.ready");
         let deadline = Instant::now() + Duration::from_secs(10);
         while !ready.exists() && Instant::now() < deadline {
@@ -334,11 +373,22 @@ mod tests {
         let home = KernelHome::at(dir.path().to_path_buf());
         let spare = Spare::claim(&home, "k").expect("claim").expect("a spare");
         let (warmed, warm) = crossbeam_channel::bounded(1);
-        warmed.send(()).expect("warm");
+        warmed.send(true).expect("warm");
         // FLINT_KERNEL_SPARE_IDLE is not set in unit tests: the default limit applies, so wait on a short copy.
         let started = Instant::now();
         let handoff = spare.wait_at_most(warm, Duration::from_millis(200));
         assert!(handoff.is_none() && started.elapsed() >= Duration::from_millis(200));
         assert!(!waiting(&home, "k") && !dir.path().join("spare/k.sock").exists());
+    }
+
+    #[test]
+    fn a_spare_whose_prelude_failed_is_never_handed_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = KernelHome::at(dir.path().to_path_buf());
+        let spare = Spare::claim(&home, "k").expect("claim").expect("a spare");
+        let (warmed, warm) = crossbeam_channel::bounded(1);
+        warmed.send(false).expect("failed");
+        assert!(spare.wait_at_most(warm, Duration::from_secs(3600)).is_none());
+        assert!(take(&home, "k", Path::new("kernel.json")).is_none() && !waiting(&home, "k"));
     }
 }

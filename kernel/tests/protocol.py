@@ -202,7 +202,8 @@ def main(flint):
         subprocess.run([flint, "kernel", "install", "--prefix", prefix], check=True, capture_output=True)
         os.environ["JUPYTER_PATH"] = os.path.join(prefix, "share", "jupyter")
         km = KernelManager(kernel_name="flint")
-        km.start_kernel(env={**os.environ, "FLINT_INTERRUPT_GRACE": "3"})
+        # Spares have their own test (spare.py); this kernel starts none.
+        km.start_kernel(env={**os.environ, "FLINT_INTERRUPT_GRACE": "3", "FLINT_KERNEL_SPARE": "0"})
         process = km.provisioner.process
         kc = km.client()
         kc.start_channels()

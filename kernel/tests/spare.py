@@ -23,22 +23,27 @@ def spare_dir():
     return os.path.join(home, "spare")
 
 
-def ready_spares():
-    """The ready markers of the waiting spares, with their times (a key's next spare writes the same file again)."""
-    found = {}
+def ready_spares(tag):
+    """The process ids of the waiting spares whose environment holds `tag` (`NAME=value`): a ready marker holds its
+    spare's pid."""
+    found = set()
     for path in glob.glob(os.path.join(spare_dir(), "*.ready")):
         try:
-            found[path] = os.stat(path).st_mtime_ns
-        except FileNotFoundError:
+            with open(path) as marker:
+                pid = int(marker.read())
+            with open(f"/proc/{pid}/environ", "rb") as environ:
+                if tag.encode() in environ.read().split(b"\0"):
+                    found.add(pid)
+        except (OSError, ValueError):
             pass
     return found
 
 
-def wait_for_new_spare(before, timeout=300):
-    """Waits for a spare that was not ready before."""
+def wait_for_new_spare(tag, before, timeout=300):
+    """Waits for a spare of `tag` that was not ready before."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if set(ready_spares().items()) - set(before.items()):
+        if ready_spares(tag) - before:
             return
         time.sleep(0.5)
     with open(os.path.join(spare_dir(), "spare.log"), errors="replace") as log:
@@ -76,8 +81,10 @@ def main(flint):
     with tempfile.TemporaryDirectory() as prefix:
         subprocess.run([flint, "kernel", "install", "--prefix", prefix], check=True, capture_output=True)
         os.environ["JUPYTER_PATH"] = os.path.join(prefix, "share", "jupyter")
-        # A key of this test's own (other kernels' spares are not ours to take), and spares that do not outlive it.
-        env = {**os.environ, "FLINT_SPARE_TEST": uuid.uuid4().hex, "FLINT_KERNEL_SPARE_IDLE": "120"}
+        # A key of this test's own (other kernels' spares are not ours to take); its spares exit a minute after they
+        # are ready and untaken.
+        tag = f"FLINT_SPARE_TEST={uuid.uuid4().hex}"
+        env = {**os.environ, "FLINT_KERNEL_SPARE_IDLE": "60", tag.split("=")[0]: tag.split("=")[1]}
         dirs = [os.path.join(prefix, name) for name in ("a", "b", "c")]
         for d in dirs:
             os.makedirs(d)
@@ -85,16 +92,16 @@ def main(flint):
                 f.write(os.path.basename(d))
         kernels = []
         try:
-            before = ready_spares()
+            before = ready_spares(tag)
             first = start(env, dirs[0], open(os.path.join(prefix, "a.log"), "w"))
             kernels.append(first)
             reply, outputs = execute(first[1], 'std::fs::read_to_string("where.txt")?')
             assert reply["status"] == "ok" and result_text(outputs) == '"a"', (reply, outputs)
-            wait_for_new_spare(before)
+            wait_for_new_spare(tag, before)
 
             # The next kernel is the spare: its cells run in its own folder, the warm-up left no variable, and the
             # engine's first job is job 0, as in a fresh session.
-            before = ready_spares()
+            before = ready_spares(tag)
             b_log = os.path.join(prefix, "b.log")
             km, kc = start(env, dirs[1], open(b_log, "w"))
             kernels.append((km, kc))
@@ -107,13 +114,14 @@ def main(flint):
                 kc,
                 'let log = EventLog::new(); session.add_listener(log.clone());\n'
                 'let n = session.sql("SELECT 41 + 1 AS a")?.count()?;\n'
-                "let first = log.events().iter().find_map(|e| match e { Event::JobStart { job_id, .. } => Some(*job_id), _ => None });\n"
+                "let first = log.events().iter()\n"
+                "    .find_map(|e| match e { Event::JobStart { job_id, .. } => Some(*job_id), _ => None });\n"
                 "(n, first)",
             )
             assert reply["status"] == "ok" and result_text(outputs) == "(1, Some(0))", (reply, outputs)
 
             # It started the next spare; a shutdown request ends it and its launcher normally.
-            wait_for_new_spare(before)
+            wait_for_new_spare(tag, before)
             kc.shutdown()
             assert km.provisioner.process.wait(timeout=60) == 0
             assert gone(spare), f"the spare's kernel {spare} is still running after shutdown"
