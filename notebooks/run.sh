@@ -13,7 +13,11 @@ cargo build -p flint-kernel --locked --quiet
 "$CARGO_TARGET_DIR/debug/flint" kernel install --sys-prefix >/dev/null
 if [ "${1:-}" = "--lab" ]; then
   "$FLINT_PYTHON" -m pip install --quiet --disable-pip-version-check "jupyterlab==4.6.6" "plotly==7.1.0"
-  exec "$(dirname "$FLINT_PYTHON")/jupyter" lab notebooks
+  # A spare kernel warms up in JupyterLab's environment while it starts: the first notebook opened is fast too.
+  "$CARGO_TARGET_DIR/debug/flint" kernel spare --start
+  root=()
+  if [ "$(id -u)" = 0 ]; then root=(--allow-root); fi  # containers and CI machines run as root
+  exec "$(dirname "$FLINT_PYTHON")/jupyter" lab "${root[@]}" notebooks
 fi
 args=("$@")
 if [ "${#args[@]}" -eq 0 ] || [ "${args[*]}" = "--inplace" ]; then

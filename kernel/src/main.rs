@@ -5,7 +5,7 @@
 //! flint run [--inplace] NOTEBOOK...
 //! flint kernel install [--user | --sys-prefix | --prefix DIR]
 //! flint kernel run --connection-file FILE
-//! flint kernel spare
+//! flint kernel spare [--start]
 //! ```
 
 use flint_kernel::exec::ExecConfig;
@@ -24,8 +24,9 @@ const USAGE: &str = "usage:
                                                                build the kernel's warm slot (once per engine version)
   flint kernel warm                                            build the warm slot only
   flint kernel run --connection-file FILE                      serve a Jupyter connection (Jupyter runs this)
-  flint kernel spare                                           start a kernel ahead of its notebook (kernels run
-                                                               this; FLINT_KERNEL_SPARE=0 turns spares off)";
+  flint kernel spare [--start]                                 run a kernel ahead of its notebook (kernels run
+                                                               this; --start starts one in the background and
+                                                               returns; FLINT_KERNEL_SPARE=0 turns spares off)";
 
 fn usage_error(message: &str) -> ExitCode {
     eprintln!("flint: {message}\n\n{USAGE}");
@@ -73,6 +74,13 @@ fn kernel(args: &[String]) -> ExitCode {
             run_kernel(&file)
         }
         Some("spare") if args.len() == 1 => run_spare(),
+        Some("spare") if args[1..] == ["--start"] => match KernelHome::from_env() {
+            Ok(home) => {
+                spare::start(&home);
+                ExitCode::SUCCESS
+            }
+            Err(e) => usage_error(&e.to_string()),
+        },
         Some("warm") => {
             let home = match KernelHome::from_env() {
                 Ok(h) => h,
