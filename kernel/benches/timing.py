@@ -45,26 +45,25 @@ def stop(km, kc):
     km.shutdown_kernel(now=True)
 
 
+def first_cell(env, tag, kernel, what):
+    """Starts a kernel and times its start and first cell; returns once the spare it started is ready."""
+    before = ready_spares(tag)
+    km, kc, ready = start(env)
+    print(f"{kernel} ready (kernel_info answered): {ready:.2f} s")
+    print(f"{kernel}'s first cell {what}: {run(kc, FIRST_CELL):.2f} s")
+    wait_for_new_spare(tag, before)
+    return km, kc
+
+
 def main():
     # A key of this run's own: the first kernel is a fresh one (no spare of this key waits), and the spares it
     # leaves exit a minute after the run.
     tag = f"FLINT_TIMING_RUN={uuid.uuid4().hex}"
     env = {**os.environ, "FLINT_KERNEL_SPARE_IDLE": "60", tag.split("=")[0]: tag.split("=")[1]}
-    before = ready_spares(tag)
-    km, kc, ready = start(env)
-    print(f"fresh kernel ready (kernel_info answered): {ready:.2f} s")
-    first = run(kc, FIRST_CELL)
-    print(f"fresh kernel's first cell (prelude, rust-analyzer's first pass, a DataFrame): {first:.2f} s")
-    wait_for_new_spare(tag, before)
+    km, kc = first_cell(env, tag, "fresh kernel", "(prelude, rust-analyzer's first pass, a DataFrame)")
     stop(km, kc)
-
     # The next kernel is the spare the first one started; it starts the next spare, which warms up meanwhile.
-    before = ready_spares(tag)
-    km, kc, ready = start(env)
-    print(f"kernel ready (kernel_info answered; a spare serves it): {ready:.2f} s")
-    first = run(kc, FIRST_CELL)
-    print(f"first cell (a DataFrame; the next spare warms up meanwhile): {first:.2f} s")
-    wait_for_new_spare(tag, before)
+    km, kc = first_cell(env, tag, "kernel served by a spare", "(a DataFrame; the next spare warms up meanwhile)")
     trivial = [run(kc, f"{i} + 1") for i in range(5)]
     print(f"trivial cell, a literal: {statistics.median(trivial):.2f} s (median of 5)")
     run(kc, "let n = 1u64;")

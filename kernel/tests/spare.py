@@ -59,6 +59,18 @@ def start(env, cwd, log):
     return km, kc
 
 
+def start_served(env, prefix, name, kernels):
+    """Starts a kernel in the folder `name`; checks that a spare serves it and that its cells run in that folder.
+    Returns the kernel and the spare's process id."""
+    log = os.path.join(prefix, f"{name}.log")
+    km, kc = start(env, os.path.join(prefix, name), open(log, "w"))
+    kernels.append((km, kc))
+    spare = served_by(log)
+    reply, outputs = execute(kc, 'std::fs::read_to_string("where.txt")?')
+    assert reply["status"] == "ok" and result_text(outputs) == f'"{name}"', (reply, outputs)
+    return km, kc, spare
+
+
 def served_by(log_path):
     """The process id of the spare that serves the kernel whose launcher wrote this log."""
     with open(log_path) as log:
@@ -102,12 +114,7 @@ def main(flint):
             # The next kernel is the spare: its cells run in its own folder, the warm-up left no variable, and the
             # engine's first job is job 0, as in a fresh session.
             before = ready_spares(tag)
-            b_log = os.path.join(prefix, "b.log")
-            km, kc = start(env, dirs[1], open(b_log, "w"))
-            kernels.append((km, kc))
-            spare = served_by(b_log)
-            reply, outputs = execute(kc, 'std::fs::read_to_string("where.txt")?')
-            assert reply["status"] == "ok" and result_text(outputs) == '"b"', (reply, outputs)
+            km, kc, spare = start_served(env, prefix, "b", kernels)
             reply, outputs = execute(kc, "flint_warm_up")
             assert reply["status"] == "error" and reply["ename"] == "CompileError", reply
             reply, outputs = execute(
@@ -129,12 +136,7 @@ def main(flint):
             kernels.remove((km, kc))
 
             # Jupyter's forced shutdown kills the launcher: the spare's kernel stops too.
-            c_log = os.path.join(prefix, "c.log")
-            km, kc = start(env, dirs[2], open(c_log, "w"))
-            kernels.append((km, kc))
-            spare = served_by(c_log)
-            reply, outputs = execute(kc, 'std::fs::read_to_string("where.txt")?')
-            assert reply["status"] == "ok" and result_text(outputs) == '"c"', (reply, outputs)
+            km, kc, spare = start_served(env, prefix, "c", kernels)
             kc.stop_channels()
             km.shutdown_kernel(now=True)
             kernels.remove((km, kc))
