@@ -19,6 +19,8 @@ if [ "${1:-}" = "--lab" ]; then
   if [ "$(id -u)" = 0 ]; then root=(--allow-root); fi  # containers and CI machines run as root
   exec "$(dirname "$FLINT_PYTHON")/jupyter" lab "${root[@]}" notebooks
 fi
+# Each kernel starts a spare for the next one; the spare left after the last notebook need not wait 15 minutes.
+export FLINT_KERNEL_SPARE_IDLE="${FLINT_KERNEL_SPARE_IDLE:-120}"
 args=("$@")
 if [ "${#args[@]}" -eq 0 ] || [ "${args[*]}" = "--inplace" ]; then
   args+=(notebooks/*.ipynb)
