@@ -6,8 +6,11 @@
 //! flint kernel install [--user | --sys-prefix | --prefix DIR]
 //! flint kernel run --connection-file FILE
 //! flint kernel spare [--start]
+//! flint kernel cargo REAL_CARGO WRAPPER ARGS...     (the kernels' toolchain; see flint_kernel::cell_build)
+//! flint kernel rustc-wrapper RUSTC ARGS...
 //! ```
 
+use flint_kernel::cell_build;
 use flint_kernel::exec::ExecConfig;
 use flint_kernel::install::{self, Destination};
 use flint_kernel::server::Kernel;
@@ -81,6 +84,14 @@ fn kernel(args: &[String]) -> ExitCode {
             }
             Err(e) => usage_error(&e.to_string()),
         },
+        // The kernels' toolchain (see `flint_kernel::cell_build`).
+        Some("cargo") if args.len() >= 3 => {
+            let rest: Vec<std::ffi::OsString> = std::env::args_os().skip(5).collect();
+            ExitCode::from(cell_build::cargo(std::path::Path::new(&args[1]), std::path::Path::new(&args[2]), &rest))
+        }
+        Some("rustc-wrapper") => {
+            ExitCode::from(cell_build::rustc_wrapper(&std::env::args_os().skip(3).collect::<Vec<_>>()))
+        }
         Some("warm") => {
             let home = match KernelHome::from_env() {
                 Ok(h) => h,
@@ -90,7 +101,7 @@ fn kernel(args: &[String]) -> ExitCode {
                 eprintln!("flint: {e}");
                 return ExitCode::FAILURE;
             }
-            if let Some(e) = slot::reexec_sanitised(&home.slot_config_dir()) {
+            if let Some(e) = slot::reexec_sanitised(&home.slot_config_dir(), &home) {
                 eprintln!("flint: restarting with a clean environment: {e}");
                 return ExitCode::FAILURE;
             }
@@ -131,7 +142,7 @@ fn kernel_process(warm: bool) -> Result<(PathBuf, ExecConfig), ExitCode> {
                 eprintln!("flint kernel: {e}");
                 ExitCode::FAILURE
             })?;
-            let e = slot::reexec_sanitised(&run_dir);
+            let e = slot::reexec_sanitised(&run_dir, &home);
             eprintln!("flint kernel: restarting with a clean environment: {e:?}");
             return Err(ExitCode::FAILURE);
         }

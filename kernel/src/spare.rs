@@ -62,6 +62,12 @@ fn per_launch(key: &std::ffi::OsStr) -> bool {
         || slot::sanitised_away(key)
 }
 
+/// Whether the variable is the `RUSTUP_TOOLCHAIN` a kernel process sets to the kernels' toolchain (its launcher
+/// has none).
+fn kernel_toolchain(home: &KernelHome, name: &std::ffi::OsStr, value: &std::ffi::OsStr) -> bool {
+    name == "RUSTUP_TOOLCHAIN" && home.is_toolchain(Some(value))
+}
+
 /// The key of the spare this process may take or be: a hash of the slot's key, this binary (path and modification
 /// time), the kernel home and the environment.
 pub fn key(home: &KernelHome, source: &Path) -> Result<String, SlotError> {
@@ -70,7 +76,8 @@ pub fn key(home: &KernelHome, source: &Path) -> Result<String, SlotError> {
     let program = std::env::current_exe().map_err(|source| SlotError::Io { path: "flint".into(), source })?;
     let modified = std::fs::metadata(&program).and_then(|m| m.modified()).ok();
     hasher.update(format!("{}\0{modified:?}\0{}\0", program.display(), home.spare_dir().display()));
-    let mut vars: Vec<(OsString, OsString)> = std::env::vars_os().filter(|(k, _)| !per_launch(k)).collect();
+    let mut vars: Vec<(OsString, OsString)> =
+        std::env::vars_os().filter(|(k, v)| !per_launch(k) && !kernel_toolchain(home, k, v)).collect();
     vars.sort();
     for (name, value) in vars {
         hasher.update(name.as_encoded_bytes());
@@ -315,8 +322,11 @@ pub fn start(home: &KernelHome) {
     let mut command = std::process::Command::new(program);
     // Not this kernel's folder, which its notebook's user may delete (evcxr reads `evcxr.toml` from it at start).
     command.args(["kernel", "spare"]).current_dir(&dir);
-    for (name, _) in std::env::vars_os() {
-        if KERNEL_OWN.contains(&name.to_string_lossy().as_ref()) || name.to_string_lossy().starts_with("JPY_") {
+    for (name, value) in std::env::vars_os() {
+        if KERNEL_OWN.contains(&name.to_string_lossy().as_ref())
+            || name.to_string_lossy().starts_with("JPY_")
+            || kernel_toolchain(home, &name, &value)
+        {
             command.env_remove(name);
         }
     }
