@@ -56,6 +56,7 @@ pub mod functions;
 mod memory;
 mod moments;
 pub mod notebook;
+mod opaque;
 pub mod output;
 pub mod partitioner;
 pub mod rdd;

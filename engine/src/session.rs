@@ -183,7 +183,7 @@ impl SessionContext {
 /// ```
 #[derive(Clone)]
 pub struct Session {
-    pub(crate) ctx: Arc<SessionContext>,
+    pub(crate) ctx: crate::opaque::Opaque<SessionContext>,
 }
 
 impl fmt::Debug for Session {
@@ -310,7 +310,7 @@ impl SessionBuilder {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
         }
         let session = Session {
-            ctx: Arc::new(SessionContext {
+            ctx: crate::opaque::Opaque::new(SessionContext {
                 app_name: self.app_name,
                 master: self.master,
                 parallelism,
@@ -418,7 +418,7 @@ impl Session {
         let _ = self.streams().stop_all();
         self.ctx.stopped.store(true, Ordering::Relaxed);
         let mut active = ACTIVE.lock().unwrap_or_else(|e| e.into_inner());
-        if active.as_ref().is_some_and(|s| Arc::ptr_eq(&s.ctx, &self.ctx)) {
+        if active.as_ref().is_some_and(|s| crate::opaque::Opaque::ptr_eq(&s.ctx, &self.ctx)) {
             *active = None;
         }
     }
@@ -485,7 +485,7 @@ mod tests {
     fn get_or_create_returns_the_active_session() {
         let a = Session::builder().master("local[2]").get_or_create().expect("session");
         let b = Session::builder().master("local[3]").get_or_create().expect("session");
-        assert!(Arc::ptr_eq(&a.ctx, &b.ctx));
+        assert!(crate::opaque::Opaque::ptr_eq(&a.ctx, &b.ctx));
         a.stop();
         let c = Session::builder().master("local[3]").get_or_create().expect("session");
         assert_eq!(c.default_parallelism(), 3);

@@ -5,8 +5,7 @@
 //! Layout under the kernel home (`$FLINT_KERNEL_HOME`, else `~/.cache/flint/kernel`):
 //!
 //! ```text
-//! .cargo/config.toml   dependencies at opt-level 2, cells not incremental; cargo reads it from every parent of a
-//!                      crate directory
+//! .cargo/config.toml   dependencies at opt-level 2; cargo reads it from every parent of a crate directory
 //! toolchain/           the kernels' toolchain: the real rustc, and a cargo that skips its freshness check between
 //!                      two cells (see `cell_build`)
 //! notebook/            `flint-notebook`: the engine and mllib as one Rust dylib, the cells' only dependency
@@ -65,11 +64,6 @@ opt-level = 2
 debug = false
 debug-assertions = false
 overflow-checks = false
-incremental = false
-
-# Cells are not incremental either: for a one-line cell, rustc's hashing of every query result for its incremental
-# cache costs more (0.6 s) than compiling the cell from scratch (0.43 s).
-[profile.dev]
 incremental = false
 ";
 

@@ -69,7 +69,7 @@ use std::panic::Location;
 #[derive(Clone)]
 pub struct DataFrame {
     pub(crate) session: Session,
-    pub(crate) df: datafusion::dataframe::DataFrame,
+    pub(crate) df: crate::opaque::Opaque<datafusion::dataframe::DataFrame>,
 }
 
 impl fmt::Debug for DataFrame {
@@ -177,11 +177,11 @@ const RIGHT: &str = "__flint_right";
 
 impl DataFrame {
     pub(crate) fn new(session: Session, df: datafusion::dataframe::DataFrame) -> Self {
-        DataFrame { session, df }
+        DataFrame { session, df: crate::opaque::Opaque::new(df) }
     }
 
     fn derive(&self, df: datafusion::dataframe::DataFrame) -> DataFrame {
-        DataFrame { session: self.session.clone(), df }
+        DataFrame { session: self.session.clone(), df: crate::opaque::Opaque::new(df) }
     }
 
     fn state(&self) -> Result<&SqlState> {
@@ -243,7 +243,7 @@ impl DataFrame {
                 e => e,
             })
             .collect();
-        let projected = self.df.clone().select(exprs)?;
+        let projected = self.df.cloned().select(exprs)?;
         let names: Vec<&str> = exploded.iter().map(String::as_str).collect();
         // Spark's `explode` makes no row for a null or empty array.
         let drop_nulls = datafusion::common::UnnestOptions::new().with_preserve_nulls(false);
@@ -255,13 +255,13 @@ impl DataFrame {
     /// Projects SQL expressions: `select_expr(["name", "age * 2 AS double_age"])`.
     pub fn select_expr<'a>(&self, exprs: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
         let parsed: Vec<Expr> = exprs.into_iter().map(|e| self.df.parse_sql_expr(e)).collect::<Result<_, _>>()?;
-        Ok(self.derive(self.df.clone().select(parsed)?))
+        Ok(self.derive(self.df.cloned().select(parsed)?))
     }
 
     /// Keeps the rows where `condition` is true: a boolean column or a SQL string.
     pub fn filter(&self, condition: impl IntoCondition) -> Result<DataFrame> {
         let expr = condition.into_condition(self)?;
-        Ok(self.derive(self.df.clone().filter(expr)?))
+        Ok(self.derive(self.df.cloned().filter(expr)?))
     }
 
     /// Spark's `where`, same as [`filter`](DataFrame::filter).
@@ -273,7 +273,7 @@ impl DataFrame {
     pub fn with_column(&self, name: &str, value: impl IntoColumn) -> Result<DataFrame> {
         let value = value.into_column();
         if !makes_rows(&value.expr) {
-            return Ok(self.derive(self.df.clone().with_column(name, value.expr)?));
+            return Ok(self.derive(self.df.cloned().with_column(name, value.expr)?));
         }
         // A generator (`explode`, a sliding `window`) is planned by `select`: the column in place, or last.
         let value = Column::new(value.expr.unalias().alias(name));
@@ -287,7 +287,7 @@ impl DataFrame {
 
     /// Adds or replaces several columns.
     pub fn with_columns<'a, C: IntoColumn>(&self, cols: impl IntoIterator<Item = (&'a str, C)>) -> Result<DataFrame> {
-        let mut df = self.df.clone();
+        let mut df = self.df.cloned();
         for (name, value) in cols {
             df = df.with_column(name, value.into_column().expr)?;
         }
@@ -296,14 +296,14 @@ impl DataFrame {
 
     /// Renames a column; a no-op when there is no such column, as in Spark.
     pub fn with_column_renamed(&self, existing: &str, new: &str) -> Result<DataFrame> {
-        Ok(self.derive(self.df.clone().with_column_renamed(existing, new)?))
+        Ok(self.derive(self.df.cloned().with_column_renamed(existing, new)?))
     }
 
     /// Removes columns; names that do not exist are ignored, as in Spark.
     pub fn drop<'a>(&self, cols: impl IntoIterator<Item = &'a str>) -> Result<DataFrame> {
         let present = self.columns();
         let cols: Vec<&str> = cols.into_iter().filter(|c| present.iter().any(|p| p == c)).collect();
-        Ok(self.derive(self.df.clone().drop_columns(&cols)?))
+        Ok(self.derive(self.df.cloned().drop_columns(&cols)?))
     }
 
     /// Renames all columns, in order (Spark's `toDF(names)`).
@@ -321,12 +321,12 @@ impl DataFrame {
             .zip(names)
             .map(|(old, new)| Expr::Column(datafusion::common::Column::from_name(old.as_str())).alias(new))
             .collect();
-        Ok(self.derive(self.df.clone().select(exprs)?))
+        Ok(self.derive(self.df.cloned().select(exprs)?))
     }
 
     /// Gives the DataFrame a name for qualified column references in joins (`col("a.id")`).
     pub fn alias(&self, name: &str) -> Result<DataFrame> {
-        Ok(self.derive(self.df.clone().alias(name)?))
+        Ok(self.derive(self.df.cloned().alias(name)?))
     }
 
     /// Groups rows by columns for aggregation: `group_by(["age"])?.agg([avg("friends")])`.
@@ -342,7 +342,7 @@ impl DataFrame {
     /// Sorts by columns (ascending unless given `.desc()`), Spark's `orderBy`.
     pub fn order_by<S: Into<SortColumn>>(&self, cols: impl IntoIterator<Item = S>) -> Result<DataFrame> {
         let sorts = cols.into_iter().map(|s| s.into().0).collect();
-        Ok(self.derive(self.df.clone().sort(sorts)?))
+        Ok(self.derive(self.df.cloned().sort(sorts)?))
     }
 
     /// Spark's `sort`, same as [`order_by`](DataFrame::order_by).
@@ -352,7 +352,7 @@ impl DataFrame {
 
     /// The first `n` rows.
     pub fn limit(&self, n: usize) -> Result<DataFrame> {
-        Ok(self.derive(self.df.clone().limit(0, Some(n))?))
+        Ok(self.derive(self.df.cloned().limit(0, Some(n))?))
     }
 
     /// Joins with `other` on column names or a condition; `how` is Spark's join type (`"inner"`, `"left"`,
@@ -360,7 +360,7 @@ impl DataFrame {
     pub fn join(&self, other: &DataFrame, on: impl Into<JoinOn>, how: &str) -> Result<DataFrame> {
         let jt = join_type(how)?;
         match on.into() {
-            JoinOn::Condition(c) => Ok(self.derive(self.df.clone().join_on(other.df.clone(), jt, [c.expr])?)),
+            JoinOn::Condition(c) => Ok(self.derive(self.df.cloned().join_on(other.df.cloned(), jt, [c.expr])?)),
             JoinOn::Using(keys) => self.join_using(other, &keys, jt),
         }
     }
@@ -378,8 +378,8 @@ impl DataFrame {
                 }
             }
         }
-        let left = self.df.clone().alias(LEFT)?;
-        let right = other.df.clone().alias(RIGHT)?;
+        let left = self.df.cloned().alias(LEFT)?;
+        let right = other.df.cloned().alias(RIGHT)?;
         let on: Vec<Expr> =
             keys.iter().map(|k| col(&format!("{LEFT}.{k}")).expr.eq(col(&format!("{RIGHT}.{k}")).expr)).collect();
         let joined = left.join_on(right, jt, on)?;
@@ -407,22 +407,22 @@ impl DataFrame {
 
     /// Every pair of rows (Spark's `crossJoin`).
     pub fn cross_join(&self, other: &DataFrame) -> Result<DataFrame> {
-        Ok(self.derive(self.df.clone().join_on(other.df.clone(), JoinType::Inner, [])?))
+        Ok(self.derive(self.df.cloned().join_on(other.df.cloned(), JoinType::Inner, [])?))
     }
 
     /// Rows of both, by column position, duplicates kept (Spark's `union`/`unionAll`).
     pub fn union(&self, other: &DataFrame) -> Result<DataFrame> {
-        Ok(self.derive(self.df.clone().union(other.df.clone())?))
+        Ok(self.derive(self.df.cloned().union(other.df.cloned())?))
     }
 
     /// Rows of both, matching columns by name.
     pub fn union_by_name(&self, other: &DataFrame) -> Result<DataFrame> {
-        Ok(self.derive(self.df.clone().union_by_name(other.df.clone())?))
+        Ok(self.derive(self.df.cloned().union_by_name(other.df.cloned())?))
     }
 
     /// Distinct rows.
     pub fn distinct(&self) -> Result<DataFrame> {
-        Ok(self.derive(self.df.clone().distinct()?))
+        Ok(self.derive(self.df.cloned().distinct()?))
     }
 
     /// Distinct rows considering only `subset` columns (all columns when empty); keeps the first row of each.
@@ -433,12 +433,12 @@ impl DataFrame {
         }
         let on: Vec<Expr> = subset.iter().map(|c| col(c).expr).collect();
         let all: Vec<Expr> = self.columns().iter().map(|c| col(c).expr).collect();
-        Ok(self.derive(self.df.clone().distinct_on(on, all, None)?))
+        Ok(self.derive(self.df.cloned().distinct_on(on, all, None)?))
     }
 
     /// Redistributes rows round-robin into `n` partitions.
     pub fn repartition(&self, n: usize) -> Result<DataFrame> {
-        Ok(self.derive(self.df.clone().repartition(Partitioning::RoundRobinBatch(n.max(1)))?))
+        Ok(self.derive(self.df.cloned().repartition(Partitioning::RoundRobinBatch(n.max(1)))?))
     }
 
     /// Reduces the number of partitions to `n` (DataFusion redistributes batches round-robin; Spark merges
@@ -450,7 +450,7 @@ impl DataFrame {
     /// Redistributes rows by the hash of `cols` into `n` partitions.
     pub fn repartition_by<C: Into<Column>>(&self, n: usize, cols: impl IntoIterator<Item = C>) -> Result<DataFrame> {
         let exprs = cols.into_iter().map(|c| c.into().expr).collect();
-        Ok(self.derive(self.df.clone().repartition(Partitioning::Hash(exprs, n.max(1)))?))
+        Ok(self.derive(self.df.cloned().repartition(Partitioning::Hash(exprs, n.max(1)))?))
     }
 
     /// Persists at `MEMORY_AND_DISK`, Spark's default for DataFrames; see [`persist`](DataFrame::persist).
@@ -536,7 +536,7 @@ impl DataFrame {
 
     /// Runs the query as the job of `action`, called at `site`.
     fn run(&self, action: &str, site: &Location<'_>) -> Result<Vec<RecordBatch>> {
-        progress::run_query(self.state()?, &self.session.ctx, self.df.clone(), action, site)
+        progress::run_query(self.state()?, &self.session.ctx, self.df.cloned(), action, site)
     }
 
     /// All rows as Arrow record batches.
@@ -560,7 +560,7 @@ impl DataFrame {
             None,
         ));
         let batches =
-            self.derive(self.df.clone().aggregate(vec![], vec![counting])?).run("count", Location::caller())?;
+            self.derive(self.df.cloned().aggregate(vec![], vec![counting])?).run("count", Location::caller())?;
         let counts =
             batches.iter().find(|b| b.num_rows() > 0).and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>());
         match counts {
@@ -622,7 +622,7 @@ impl DataFrame {
 
     /// The plan as text: the physical plan, or with `extended` the logical plans too (Spark's `explain`).
     pub fn explain_string(&self, extended: bool) -> Result<String> {
-        let explained = self.df.clone().explain(extended, false)?;
+        let explained = self.df.cloned().explain(extended, false)?;
         let batches = self.state()?.block_on(explained.collect())?;
         let mut out = String::new();
         for batch in &batches {
@@ -653,7 +653,7 @@ impl DataFrame {
     pub fn create_or_replace_temp_view(&self, name: &str) -> Result<()> {
         let state = self.state()?;
         state.ctx.deregister_table(name)?;
-        state.ctx.register_table(name, self.df.clone().into_view())?;
+        state.ctx.register_table(name, self.df.cloned().into_view())?;
         Ok(())
     }
 }
@@ -696,14 +696,14 @@ impl GroupedData {
         let aggs: Vec<Expr> = aggs.into_iter().map(|c| c.expr).collect();
         if sessions::session_key(&self.keys)?.is_some() {
             let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
-            let grouped = self.df.df.clone().aggregate(keys, aggs)?;
+            let grouped = self.df.df.cloned().aggregate(keys, aggs)?;
             let plan = sessions::plan_session_aggregates(&self.df.session, grouped.logical_plan().clone())?;
             let state = self.df.session.ctx.sql_state()?;
             return Ok(self.df.derive(datafusion::dataframe::DataFrame::new(state.ctx.state(), plan)));
         }
         if !self.keys.iter().any(|k| makes_rows(&k.expr)) {
             let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
-            return Ok(self.df.derive(self.df.df.clone().aggregate(keys, aggs)?));
+            return Ok(self.df.derive(self.df.df.cloned().aggregate(keys, aggs)?));
         }
         // A key that yields several rows per row (sliding `window`) cannot be a grouping expression: make the rows
         // first, with the keys as columns, then group by those.
@@ -713,7 +713,7 @@ impl GroupedData {
         columns.extend(self.keys.iter().cloned());
         let expanded = self.df.select(columns)?;
         let keys = names.iter().map(|n| col(n).expr).collect();
-        Ok(self.df.derive(expanded.df.aggregate(keys, aggs)?))
+        Ok(self.df.derive(expanded.df.cloned().aggregate(keys, aggs)?))
     }
 
     /// Rows per group, in a column named `count`.

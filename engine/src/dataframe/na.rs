@@ -121,7 +121,7 @@ impl NaFunctions {
         };
         let condition = if any { nulls.into_iter().reduce(Expr::or) } else { nulls.into_iter().reduce(Expr::and) };
         match condition {
-            Some(c) => Ok(self.df.derive(self.df.df.clone().filter(Expr::Not(Box::new(c)))?)),
+            Some(c) => Ok(self.df.derive(self.df.df.cloned().filter(Expr::Not(Box::new(c)))?)),
             None => Ok(self.df.clone()),
         }
     }

@@ -22,8 +22,8 @@ use datafusion::physical_plan::ExecutionPlan;
 use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Weak};
 
 /// A batch as a block value: stored as is in memory, as Arrow IPC bytes when serialized or on disk.
 pub(crate) struct IpcBatch(RecordBatch);
@@ -85,7 +85,7 @@ pub(crate) struct PersistedTable {
     /// The block id of its partitions (from the RDD id space, as Spark's cached relations are RDDs).
     id: usize,
     /// Weak: a temp view over a persisted DataFrame is held by the session itself.
-    session: Weak<SessionContext>,
+    session: crate::opaque::WeakOpaque<SessionContext>,
     /// The number of partitions once computed.
     partition_count: tokio::sync::Mutex<Option<usize>>,
     unpersisted: AtomicBool,
@@ -98,12 +98,16 @@ impl fmt::Debug for PersistedTable {
 }
 
 impl PersistedTable {
-    pub(crate) fn new(input: LogicalPlan, level: StorageLevel, session: &Arc<SessionContext>) -> Self {
+    pub(crate) fn new(
+        input: LogicalPlan,
+        level: StorageLevel,
+        session: &crate::opaque::Opaque<SessionContext>,
+    ) -> Self {
         PersistedTable {
             input,
             level,
             id: session.next_id(&session.ids.rdd),
-            session: Arc::downgrade(session),
+            session: crate::opaque::Opaque::downgrade(session),
             partition_count: tokio::sync::Mutex::new(None),
             unpersisted: AtomicBool::new(false),
         }

@@ -183,7 +183,7 @@ pub(crate) fn sessionize(df: &DataFrame, keys: &[Expr], session: &SessionKey) ->
     ]);
     let planned = df
         .df
-        .clone()
+        .cloned()
         .with_column(TIME, time_us)?
         .filter(column(TIME).is_not_null())?
         .with_column(OPENS, opens)?
@@ -223,7 +223,7 @@ pub(crate) fn aggregate_keys(
         )
         .collect();
     let aggs: Vec<Expr> = aggs.iter().chain(extra).cloned().collect();
-    Ok(sessionized.derive(sessionized.df.clone().aggregate(keys, aggs)?))
+    Ok(sessionized.derive(sessionized.df.cloned().aggregate(keys, aggs)?))
 }
 
 /// The session window an aggregation groups by, if any: a `session_window(…)` key (the DataFrame API), or a

@@ -151,7 +151,7 @@ impl DataFrame {
         let results: Vec<ArrayRef> = if aggregates.is_empty() {
             Vec::new()
         } else {
-            let batches = self.derive(self.df.clone().aggregate(vec![], aggregates)?).run(action, site)?;
+            let batches = self.derive(self.df.cloned().aggregate(vec![], aggregates)?).run(action, site)?;
             let batch = batches.first().ok_or_else(|| Error::Internal("an aggregation returned no row".into()))?;
             batch.columns().to_vec()
         };
@@ -192,8 +192,12 @@ impl DataFrame {
     /// The non-null values of a column, sorted ascending, as one array.
     fn sorted_values(&self, name: &str, action: &str, site: &Location<'_>) -> Result<ArrayRef> {
         let c = col(format!("\"{name}\""));
-        let df =
-            self.df.clone().select(vec![c.clone()])?.filter(c.clone().is_not_null())?.sort(vec![c.sort(true, true)])?;
+        let df = self
+            .df
+            .cloned()
+            .select(vec![c.clone()])?
+            .filter(c.clone().is_not_null())?
+            .sort(vec![c.sort(true, true)])?;
         let batches = self.derive(df).run(action, site)?;
         let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(0).as_ref()).collect();
         if arrays.is_empty() {
@@ -265,7 +269,7 @@ impl DataFrameStatFunctions {
     ) -> Result<f64> {
         let (a, b) = (self.numeric(col1)?, self.numeric(col2)?);
         let both = a.clone().is_not_null().and(b.clone().is_not_null());
-        let df = self.df.df.clone().filter(both)?.aggregate(vec![], vec![f(a, b).alias("v")])?;
+        let df = self.df.df.cloned().filter(both)?.aggregate(vec![], vec![f(a, b).alias("v")])?;
         let rows = self.df.derive(df).run(action, site)?;
         let value = rows
             .iter()

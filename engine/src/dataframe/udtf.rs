@@ -248,7 +248,7 @@ impl Udtf {
         let input: Vec<Expr> = df.columns().iter().map(|c| col(c).expr).collect();
         let mut with_output = input.clone();
         with_output.push(list.call(args).alias(OUTPUT));
-        let unnested = df.df.clone().select(with_output)?.unnest_columns(&[OUTPUT])?;
+        let unnested = df.df.cloned().select(with_output)?.unnest_columns(&[OUTPUT])?;
         let mut out = input;
         out.extend(self.fields.iter().map(|f| get_field(col(OUTPUT).expr, f.name().as_str()).alias(f.name())));
         Ok(df.derive(unnested.select(out)?))

@@ -181,7 +181,7 @@ impl DataFrameWriter {
         };
         // The plan DataFusion's `write_parquet`, `write_csv` and `write_json` build and collect, run as a job. A
         // trailing slash tells DataFusion to write a directory of files.
-        let (state, input) = self.df.df.clone().into_parts();
+        let (state, input) = self.df.df.cloned().into_parts();
         let url = format!("{}/", dir.display());
         let copy = LogicalPlanBuilder::copy_to(
             input,

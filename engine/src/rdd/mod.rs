@@ -77,20 +77,25 @@ pub(crate) struct RddMeta {
     pub(crate) site: String,
     /// Shown before the class name, as Spark shows a text file's path.
     pub(crate) label: Option<String>,
-    pub(crate) ctx: Arc<SessionContext>,
+    pub(crate) ctx: crate::opaque::Opaque<SessionContext>,
     storage: Mutex<StorageLevel>,
     name: Mutex<Option<String>>,
 }
 
 impl RddMeta {
-    pub(crate) fn new(ctx: &Arc<SessionContext>, class: &'static str, op: &'static str, site: &Location<'_>) -> Self {
+    pub(crate) fn new(
+        ctx: &crate::opaque::Opaque<SessionContext>,
+        class: &'static str,
+        op: &'static str,
+        site: &Location<'_>,
+    ) -> Self {
         RddMeta {
             id: ctx.next_id(&ctx.ids.rdd),
             class,
             op,
             site: format!("{}:{}", site.file(), site.line()),
             label: None,
-            ctx: Arc::clone(ctx),
+            ctx: ctx.clone(),
             storage: Mutex::new(StorageLevel::NONE),
             name: Mutex::new(None),
         }
@@ -397,7 +402,7 @@ type PartitionFn<T, U> = dyn Fn(usize, BoxIter<T>) -> BoxIter<U> + Send + Sync;
 type SliceFn<T, U> = dyn Fn(usize, &[T]) -> BoxIter<U> + Send + Sync;
 
 impl<T: Data> Rdd<T> {
-    pub(crate) fn context(&self) -> &Arc<SessionContext> {
+    pub(crate) fn context(&self) -> &crate::opaque::Opaque<SessionContext> {
         &self.session.ctx
     }
 

@@ -511,7 +511,7 @@ mod tests {
                 abort: AtomicBool::new(false),
                 epoch: session.ctx.cancel_epoch(),
             });
-            TaskContext::new(Arc::clone(&session.ctx), job, 0, 0)
+            TaskContext::new(session.ctx.clone(), job, 0, 0)
         };
         let dir = tempfile::tempdir().expect("tempdir");
         let f = dir.path().join("a.txt");

@@ -26,13 +26,13 @@ pub(crate) use task::{Monitored, MonitoredRuns};
 /// A job description set on the current thread for a while (see [`SessionContext::replace_job_description`]):
 /// the previous one comes back when the guard drops.
 pub(crate) struct JobDescription {
-    ctx: Arc<SessionContext>,
+    ctx: crate::opaque::Opaque<SessionContext>,
     previous: Option<String>,
 }
 
 impl JobDescription {
-    pub(crate) fn set(ctx: &Arc<SessionContext>, description: String) -> Self {
-        JobDescription { ctx: Arc::clone(ctx), previous: ctx.replace_job_description(Some(description)) }
+    pub(crate) fn set(ctx: &crate::opaque::Opaque<SessionContext>, description: String) -> Self {
+        JobDescription { ctx: ctx.clone(), previous: ctx.replace_job_description(Some(description)) }
     }
 }
 
@@ -140,7 +140,11 @@ fn run_result_job<T: Data, U: Send>(
 }
 
 /// Runs, parents first, the map stages of every shuffle below `root` whose output is missing.
-pub(crate) fn run_parent_stages(ctx: &Arc<SessionContext>, job: &Arc<JobState>, root: &dyn RddBase) -> Result<()> {
+pub(crate) fn run_parent_stages(
+    ctx: &crate::opaque::Opaque<SessionContext>,
+    job: &Arc<JobState>,
+    root: &dyn RddBase,
+) -> Result<()> {
     let mut order = Vec::new();
     let mut seen = HashSet::new();
     collect_shuffles(root, &mut seen, &mut order);
@@ -213,7 +217,7 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Runs one task per partition on the pool; the first failure fails the stage (and tells the other tasks to stop).
 fn run_stage<R: Send>(
-    ctx: &Arc<SessionContext>,
+    ctx: &crate::opaque::Opaque<SessionContext>,
     job: &Arc<JobState>,
     stage: StageInfo,
     partitions: &[usize],
@@ -222,7 +226,7 @@ fn run_stage<R: Send>(
     ctx.listeners.post(Event::StageSubmitted { job_id: job.job_id, stage: stage.clone() });
     let started = Instant::now();
     let run_one = |partition: usize| -> (Result<R>, TaskMetrics) {
-        let tc = TaskContext::new(Arc::clone(ctx), Arc::clone(job), stage.stage_id, partition);
+        let tc = TaskContext::new(ctx.clone(), Arc::clone(job), stage.stage_id, partition);
         let task_started = Instant::now();
         let outcome = {
             let _current = CurrentTask::enter(&tc);

@@ -33,7 +33,7 @@ pub(crate) struct Counters {
 }
 
 pub(crate) struct TaskState {
-    pub(crate) session: Arc<SessionContext>,
+    pub(crate) session: crate::opaque::Opaque<SessionContext>,
     pub(crate) job: Arc<JobState>,
     pub(crate) stage_id: usize,
     pub(crate) partition: usize,
@@ -87,7 +87,12 @@ impl Drop for CurrentTask {
 }
 
 impl TaskContext {
-    pub(crate) fn new(session: Arc<SessionContext>, job: Arc<JobState>, stage_id: usize, partition: usize) -> Self {
+    pub(crate) fn new(
+        session: crate::opaque::Opaque<SessionContext>,
+        job: Arc<JobState>,
+        stage_id: usize,
+        partition: usize,
+    ) -> Self {
         TaskContext {
             inner: Arc::new(TaskState {
                 session,
@@ -127,7 +132,7 @@ impl TaskContext {
         self.inner.stage_id
     }
 
-    pub(crate) fn session(&self) -> &Arc<SessionContext> {
+    pub(crate) fn session(&self) -> &crate::opaque::Opaque<SessionContext> {
         &self.inner.session
     }
 

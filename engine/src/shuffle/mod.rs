@@ -277,7 +277,7 @@ impl<K: Data, V: Data, C: Data> ShuffleDependency<K, V, C> {
         self.kind.num_partitions()
     }
 
-    fn ctx(&self) -> &Arc<SessionContext> {
+    fn ctx(&self) -> &crate::opaque::Opaque<SessionContext> {
         self.parent.context()
     }
 }

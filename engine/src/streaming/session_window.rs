@@ -166,8 +166,8 @@ impl StreamingSessions {
             _ => None,
         };
         let open = match &closed {
-            Some(c) => sessionized.df.clone().filter(c.clone().is_not_true())?,
-            None => sessionized.df.clone(),
+            Some(c) => sessionized.df.cloned().filter(c.clone().is_not_true())?,
+            None => sessionized.df.cloned(),
         };
         let input_columns: Vec<Expr> = input_schema.fields().iter().map(|f| column(f.name())).collect();
         let keep = DataFrame::new(session.clone(), open.select(input_columns)?)
@@ -178,7 +178,7 @@ impl StreamingSessions {
 
         let changed = datafusion::functions_aggregate::expr_fn::bool_or(column(NEW)).alias(CHANGED);
         let aggs: Vec<Expr> = node.aggs.iter().map(plain).collect();
-        let mut sessions = aggregate_keys(&sessionized, &keys, node.position, &aggs, &[changed])?.df;
+        let mut sessions = aggregate_keys(&sessionized, &keys, node.position, &aggs, &[changed])?.df.cloned();
         sessions = match (mode, &closed) {
             (OutputMode::Append, Some(c)) => sessions.filter(c.clone())?,
             // Before the first watermark no session is final.

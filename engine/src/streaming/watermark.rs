@@ -90,7 +90,7 @@ impl DataFrame {
             Expr::Column(Column::new(column.0.cloned(), event_time)),
             Expr::Literal(ScalarValue::Int64(Some(delay)), None),
         ]);
-        Ok(DataFrame::new(self.session.clone(), self.df.clone().filter(predicate)?))
+        Ok(DataFrame::new(self.session.clone(), self.df.cloned().filter(predicate)?))
     }
 }
 
