@@ -141,7 +141,7 @@ fn arg_name(c: &Column) -> String {
 /// `f(c)` named `name(c)`, as Spark names one-argument function results.
 fn call_named(name: &str, c: Column, f: impl FnOnce(Expr) -> Expr) -> Column {
     let display = format!("{name}({})", arg_name(&c));
-    named(f(c.expr), display)
+    named(f(c.expr().clone()), display)
 }
 
 /// One-argument functions under Spark's names, each wrapping a DataFusion expression builder.
@@ -212,7 +212,7 @@ pub fn count(c: impl Into<Column>) -> Column {
 pub fn count_distinct(c: impl Into<Column>) -> Column {
     let c = c.into();
     let display = format!("count(DISTINCT {})", arg_name(&c));
-    named(agg::count_distinct(c.expr), display)
+    named(agg::count_distinct(c.expr().clone()), display)
 }
 
 /// The distinct values of the group as an array.
@@ -348,7 +348,7 @@ fn size_expr(e: Expr) -> Expr {
 pub fn round(c: impl Into<Column>, scale: i32) -> Column {
     let c = c.into();
     let display = format!("round({}, {scale})", arg_name(&c));
-    let rounded = f::round(vec![c.expr, df_lit(i64::from(scale))]);
+    let rounded = f::round(vec![c.expr().clone(), df_lit(i64::from(scale))]);
     // DataFusion rounds -0.4 to -0.0; Spark rounds through BigDecimal, which has no negative zero.
     let zero = Expr::Case(datafusion::logical_expr::expr::Case::new(
         None,
@@ -362,7 +362,13 @@ pub fn round(c: impl Into<Column>, scale: i32) -> Column {
 pub fn pow(base: impl Into<Column>, exponent: impl IntoColumn) -> Column {
     let (b, e) = (base.into(), exponent.into_column());
     let display = format!("POWER({}, {})", arg_name(&b), arg_name(&e));
-    named(f::power(b.expr.cast_to_type_expr(DataType::Float64), e.expr.cast_to_type_expr(DataType::Float64)), display)
+    named(
+        f::power(
+            b.expr().clone().cast_to_type_expr(DataType::Float64),
+            e.expr().clone().cast_to_type_expr(DataType::Float64),
+        ),
+        display,
+    )
 }
 
 /// Concatenates strings (null if any is null, as in Spark).
@@ -370,8 +376,8 @@ pub fn concat(cols: impl IntoIterator<Item = Column>) -> Column {
     let cols: Vec<Column> = cols.into_iter().collect();
     let display = format!("concat({})", cols.iter().map(arg_name).collect::<Vec<_>>().join(", "));
     // DataFusion's concat skips nulls; Spark's returns null when any argument is null.
-    let any_null = cols.iter().map(|c| c.expr.clone().is_null()).reduce(|a, b| a.or(b));
-    let joined = f::concat(cols.into_iter().map(|c| c.expr).collect());
+    let any_null = cols.iter().map(|c| c.expr().clone().is_null()).reduce(|a, b| a.or(b));
+    let joined = f::concat(cols.into_iter().map(|c| c.expr().clone()).collect());
     let expr = match any_null {
         Some(cond) => Expr::Case(datafusion::logical_expr::expr::Case::new(
             None,
@@ -387,14 +393,14 @@ pub fn concat(cols: impl IntoIterator<Item = Column>) -> Column {
 pub fn concat_ws(sep: &str, cols: impl IntoIterator<Item = Column>) -> Column {
     let cols: Vec<Column> = cols.into_iter().collect();
     let display = format!("concat_ws({sep}, {})", cols.iter().map(arg_name).collect::<Vec<_>>().join(", "));
-    named(f::concat_ws(df_lit(sep), cols.into_iter().map(|c| c.expr).collect()), display)
+    named(f::concat_ws(df_lit(sep), cols.into_iter().map(|c| c.expr().clone()).collect()), display)
 }
 
 /// The substring starting at 1-based `pos`, `len` characters long.
 pub fn substring(c: impl Into<Column>, pos: i64, len: i64) -> Column {
     let c = c.into();
     let display = format!("substring({}, {pos}, {len})", arg_name(&c));
-    named(f::substring(c.expr, df_lit(pos), df_lit(len)), display)
+    named(f::substring(c.expr().clone(), df_lit(pos), df_lit(len)), display)
 }
 
 /// Splits a string around matches of a regular expression into an array.
@@ -405,13 +411,13 @@ pub fn split(c: impl Into<Column>, pattern: &str) -> Column {
     let is_literal = !pattern.chars().any(|ch| "\\^$.|?*+()[]{}".contains(ch));
     let expr = if is_literal {
         nested::string_to_array(
-            c.expr,
+            c.expr().clone(),
             df_lit(pattern),
             Expr::Literal(datafusion::scalar::ScalarValue::Utf8(None), None),
         )
     } else {
         let marker = "\u{1F}";
-        let replaced = f::regexp_replace(c.expr, df_lit(pattern), df_lit(marker), Some(df_lit("g")));
+        let replaced = f::regexp_replace(c.expr().clone(), df_lit(pattern), df_lit(marker), Some(df_lit("g")));
         nested::string_to_array(
             replaced,
             df_lit(marker),
@@ -427,7 +433,7 @@ pub fn regexp_extract(c: impl Into<Column>, pattern: &str, idx: usize) -> Column
     let display = format!("regexp_extract({}, {pattern}, {idx})", arg_name(&c));
     // With the whole pattern as group 1, `regexp_match` returns [whole match, group 1, …]: group `idx` is element
     // `idx + 1`, group 0 included (a pattern with groups of its own otherwise returns only those).
-    let matched = f::regexp_match(c.expr, df_lit(format!("({pattern})")), None);
+    let matched = f::regexp_match(c.expr().clone(), df_lit(format!("({pattern})")), None);
     let group = nested::array_element(matched, df_lit(idx as i64 + 1));
     named(f::coalesce(vec![group, df_lit("")]), display)
 }
@@ -438,7 +444,7 @@ pub fn regexp_replace(c: impl Into<Column>, pattern: &str, replacement: &str) ->
     let display = format!("regexp_replace({}, {pattern}, {replacement}, 1)", arg_name(&c));
     // Spark writes groups as `$1`; the regex crate DataFusion uses reads `${1}`.
     let replacement = java_to_rust_groups(replacement);
-    named(f::regexp_replace(c.expr, df_lit(pattern), df_lit(replacement), Some(df_lit("g"))), display)
+    named(f::regexp_replace(c.expr().clone(), df_lit(pattern), df_lit(replacement), Some(df_lit("g"))), display)
 }
 
 fn java_to_rust_groups(replacement: &str) -> String {
@@ -463,21 +469,21 @@ fn java_to_rust_groups(replacement: &str) -> String {
 pub fn date_format(c: impl Into<Column>, pattern: &str) -> Column {
     let c = c.into();
     let display = format!("date_format({}, {pattern})", arg_name(&c));
-    named(f::to_char(c.expr, df_lit(java_to_chrono_pattern(pattern))), display)
+    named(f::to_char(c.expr().clone(), df_lit(java_to_chrono_pattern(pattern))), display)
 }
 
 /// Converts a string to a date with a Spark (Java) pattern such as `dd-MMM-yyyy` (Spark's `to_date(col, fmt)`).
 pub fn to_date_with_format(c: impl Into<Column>, pattern: &str) -> Column {
     let c = c.into();
     let display = format!("to_date({}, {pattern})", arg_name(&c));
-    named(f::to_date(vec![c.expr, df_lit(java_to_chrono_pattern(pattern))]), display)
+    named(f::to_date(vec![c.expr().clone(), df_lit(java_to_chrono_pattern(pattern))]), display)
 }
 
 /// Converts a string to a timestamp with a Spark (Java) pattern (Spark's `to_timestamp(col, fmt)`).
 pub fn to_timestamp_with_format(c: impl Into<Column>, pattern: &str) -> Column {
     let c = c.into();
     let display = format!("to_timestamp({}, {pattern})", arg_name(&c));
-    named(f::to_timestamp_micros(vec![c.expr, df_lit(java_to_chrono_pattern(pattern))]), display)
+    named(f::to_timestamp_micros(vec![c.expr().clone(), df_lit(java_to_chrono_pattern(pattern))]), display)
 }
 
 /// Translates the common Java date pattern letters to chrono's.
@@ -589,7 +595,7 @@ pub fn window_with_start(
     slide: Option<&str>,
     start_time: Option<&str>,
 ) -> Result<Column> {
-    let windows = time_windows(c.into().expr, duration, slide, start_time)?;
+    let windows = time_windows(c.into().expr().clone(), duration, slide, start_time)?;
     Ok(named(datafusion::logical_expr::expr_fn::unnest(windows), "window".into()))
 }
 
@@ -651,14 +657,14 @@ pub fn current_timestamp() -> Column {
 pub fn coalesce(cols: impl IntoIterator<Item = Column>) -> Column {
     let cols: Vec<Column> = cols.into_iter().collect();
     let display = format!("coalesce({})", cols.iter().map(arg_name).collect::<Vec<_>>().join(", "));
-    named(f::coalesce(cols.into_iter().map(|c| c.expr).collect()), display)
+    named(f::coalesce(cols.into_iter().map(|c| c.expr().clone()).collect()), display)
 }
 
 /// An array of the given columns' values.
 pub fn array(cols: impl IntoIterator<Item = Column>) -> Column {
     let cols: Vec<Column> = cols.into_iter().collect();
     let display = format!("array({})", cols.iter().map(arg_name).collect::<Vec<_>>().join(", "));
-    named(nested::make_array(cols.into_iter().map(|c| c.expr).collect()), display)
+    named(nested::make_array(cols.into_iter().map(|c| c.expr().clone()).collect()), display)
 }
 
 /// A struct of the given columns, fields named after them (Spark's `struct`).
@@ -668,14 +674,14 @@ pub fn struct_(cols: impl IntoIterator<Item = Column>) -> Column {
     let mut args = Vec::with_capacity(cols.len() * 2);
     for c in cols {
         args.push(df_lit(arg_name(&c)));
-        args.push(c.expr);
+        args.push(c.expr().clone());
     }
     named(f::named_struct(args), display)
 }
 
 /// One row per element of an array column, in a column named `col` (Spark's `explode`).
 pub fn explode(c: impl Into<Column>) -> Column {
-    named(datafusion::logical_expr::expr_fn::unnest(c.into().expr), "col".into())
+    named(datafusion::logical_expr::expr_fn::unnest(c.into().expr().clone()), "col".into())
 }
 
 /// Whether the value is null.
@@ -686,15 +692,15 @@ pub fn isnull(c: impl Into<Column>) -> Column {
 /// Whether the value is NaN (Spark's `isnan`; false for null).
 pub fn isnan(c: impl Into<Column>) -> Column {
     let c = c.into();
-    let name = format!("isnan({})", c.expr.schema_name());
-    named(f::coalesce(vec![f::isnan(c.expr), df_lit(false)]), name)
+    let name = format!("isnan({})", c.expr().clone().schema_name());
+    named(f::coalesce(vec![f::isnan(c.expr().clone()), df_lit(false)]), name)
 }
 
 /// Logical negation (Spark's `not`, `~` in PySpark).
 pub fn not(c: impl Into<Column>) -> Column {
     let c = c.into();
-    let name = format!("(NOT {})", c.expr.schema_name());
-    named(datafusion::logical_expr::not(c.expr), name)
+    let name = format!("(NOT {})", c.expr().clone().schema_name());
+    named(datafusion::logical_expr::not(c.expr().clone()), name)
 }
 
 /// Window function: 1, 2, 3… within the window partition.
@@ -716,14 +722,14 @@ pub fn dense_rank() -> Column {
 pub fn lag(c: impl Into<Column>, offset: i64) -> Column {
     let c = c.into();
     let display = format!("lag({}, {offset}, NULL)", arg_name(&c));
-    named(datafusion::functions_window::expr_fn::lag(c.expr, Some(offset), None), display)
+    named(datafusion::functions_window::expr_fn::lag(c.expr().clone(), Some(offset), None), display)
 }
 
 /// Window function: the value `offset` rows after (null past the end).
 pub fn lead(c: impl Into<Column>, offset: i64) -> Column {
     let c = c.into();
     let display = format!("lead({}, {offset}, NULL)", arg_name(&c));
-    named(datafusion::functions_window::expr_fn::lead(c.expr, Some(offset), None), display)
+    named(datafusion::functions_window::expr_fn::lead(c.expr().clone(), Some(offset), None), display)
 }
 
 #[cfg(test)]

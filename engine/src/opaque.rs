@@ -64,6 +64,18 @@ impl<T: 'static> Deref for Opaque<T> {
     }
 }
 
+impl<T: std::fmt::Debug + 'static> std::fmt::Debug for Opaque<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<T: PartialEq + 'static> PartialEq for Opaque<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
 impl<T: 'static> Clone for Opaque<T> {
     fn clone(&self) -> Self {
         Opaque(Arc::clone(&self.0))

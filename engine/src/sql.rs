@@ -126,7 +126,7 @@ fn integer(name: &str, e: &Expr) -> Result<i64> {
 
 fn one(name: &str, mut args: Vec<Expr>, f: fn(crate::dataframe::Column) -> crate::dataframe::Column) -> Result<Expr> {
     arity(name, &args, &[1])?;
-    Ok(f(args.remove(0).into()).expr)
+    Ok(f(args.remove(0).into()).expr().clone())
 }
 
 fn year(args: Vec<Expr>) -> Result<Expr> {
@@ -152,22 +152,22 @@ fn timestamp_micros(args: Vec<Expr>) -> Result<Expr> {
 fn date_format(args: Vec<Expr>) -> Result<Expr> {
     arity("date_format", &args, &[2])?;
     let pattern = text("date_format", &args[1])?;
-    Ok(functions::date_format(args[0].clone(), &pattern).expr)
+    Ok(functions::date_format(args[0].clone(), &pattern).expr().clone())
 }
 
 fn to_date(args: Vec<Expr>) -> Result<Expr> {
     arity("to_date", &args, &[1, 2])?;
     Ok(match args.get(1) {
-        Some(p) => functions::to_date_with_format(args[0].clone(), &text("to_date", p)?).expr,
-        None => functions::to_date(args[0].clone()).expr,
+        Some(p) => functions::to_date_with_format(args[0].clone(), &text("to_date", p)?).expr().clone(),
+        None => functions::to_date(args[0].clone()).expr().clone(),
     })
 }
 
 fn to_timestamp(args: Vec<Expr>) -> Result<Expr> {
     arity("to_timestamp", &args, &[1, 2])?;
     Ok(match args.get(1) {
-        Some(p) => functions::to_timestamp_with_format(args[0].clone(), &text("to_timestamp", p)?).expr,
-        None => functions::to_timestamp(args[0].clone()).expr,
+        Some(p) => functions::to_timestamp_with_format(args[0].clone(), &text("to_timestamp", p)?).expr().clone(),
+        None => functions::to_timestamp(args[0].clone()).expr().clone(),
     })
 }
 
@@ -178,13 +178,13 @@ fn regexp_extract(args: Vec<Expr>) -> Result<Expr> {
     let group = args.get(2).map(|g| integer("regexp_extract", g)).transpose()?.unwrap_or(1);
     let group = usize::try_from(group)
         .map_err(|_| DataFusionError::Plan(format!("regexp_extract: group {group} is negative")))?;
-    Ok(functions::regexp_extract(args[0].clone(), &pattern, group).expr)
+    Ok(functions::regexp_extract(args[0].clone(), &pattern, group).expr().clone())
 }
 
 fn regexp_replace(args: Vec<Expr>) -> Result<Expr> {
     arity("regexp_replace", &args, &[3])?;
     let (pattern, replacement) = (text("regexp_replace", &args[1])?, text("regexp_replace", &args[2])?);
-    Ok(functions::regexp_replace(args[0].clone(), &pattern, &replacement).expr)
+    Ok(functions::regexp_replace(args[0].clone(), &pattern, &replacement).expr().clone())
 }
 
 fn split(args: Vec<Expr>) -> Result<Expr> {
@@ -194,7 +194,7 @@ fn split(args: Vec<Expr>) -> Result<Expr> {
     {
         return Err(DataFusionError::NotImplemented("split with a positive limit".into()));
     }
-    Ok(functions::split(args[0].clone(), &text("split", &args[1])?).expr)
+    Ok(functions::split(args[0].clone(), &text("split", &args[1])?).expr().clone())
 }
 
 fn round(args: Vec<Expr>) -> Result<Expr> {
@@ -202,7 +202,7 @@ fn round(args: Vec<Expr>) -> Result<Expr> {
     let scale = args.get(1).map(|s| integer("round", s)).transpose()?.unwrap_or(0);
     let scale =
         i32::try_from(scale).map_err(|_| DataFusionError::Plan(format!("round: scale {scale} is too large")))?;
-    Ok(functions::round(args[0].clone(), scale).expr)
+    Ok(functions::round(args[0].clone(), scale).expr().clone())
 }
 
 /// Spark's integer literals are `int`; DataFusion's are `bigint`, which Spark's `date_add` signature rejects.

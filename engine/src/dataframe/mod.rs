@@ -92,7 +92,7 @@ pub trait IntoCondition {
 
 impl IntoCondition for Column {
     fn into_condition(self, _: &DataFrame) -> Result<Expr> {
-        Ok(self.expr)
+        Ok(self.expr().clone())
     }
 }
 
@@ -232,7 +232,7 @@ impl DataFrame {
         // the array under the result's name, then unnest that column, as Spark's `explode` in a select.
         let exprs: Vec<Expr> = cols
             .into_iter()
-            .map(|c| match c.into().expr {
+            .map(|c| match c.into().expr().clone() {
                 Expr::Alias(a) if matches!(*a.expr, Expr::Unnest(_)) => match *a.expr {
                     Expr::Unnest(u) => {
                         exploded.push(a.name.clone());
@@ -272,11 +272,11 @@ impl DataFrame {
     /// Adds a column, or replaces the column of that name.
     pub fn with_column(&self, name: &str, value: impl IntoColumn) -> Result<DataFrame> {
         let value = value.into_column();
-        if !makes_rows(&value.expr) {
-            return Ok(self.derive(self.df.cloned().with_column(name, value.expr)?));
+        if !makes_rows(value.expr()) {
+            return Ok(self.derive(self.df.cloned().with_column(name, value.expr().clone())?));
         }
         // A generator (`explode`, a sliding `window`) is planned by `select`: the column in place, or last.
-        let value = Column::new(value.expr.unalias().alias(name));
+        let value = Column::new(value.expr().clone().unalias().alias(name));
         let columns = self.columns();
         let mut cols: Vec<Column> = columns.iter().map(|c| if c == name { value.clone() } else { col(c) }).collect();
         if !columns.iter().any(|c| c == name) {
@@ -289,7 +289,7 @@ impl DataFrame {
     pub fn with_columns<'a, C: IntoColumn>(&self, cols: impl IntoIterator<Item = (&'a str, C)>) -> Result<DataFrame> {
         let mut df = self.df.cloned();
         for (name, value) in cols {
-            df = df.with_column(name, value.into_column().expr)?;
+            df = df.with_column(name, value.into_column().expr().clone())?;
         }
         Ok(self.derive(df))
     }
@@ -341,7 +341,7 @@ impl DataFrame {
 
     /// Sorts by columns (ascending unless given `.desc()`), Spark's `orderBy`.
     pub fn order_by<S: Into<SortColumn>>(&self, cols: impl IntoIterator<Item = S>) -> Result<DataFrame> {
-        let sorts = cols.into_iter().map(|s| s.into().0).collect();
+        let sorts = cols.into_iter().map(|s| s.into().0.cloned()).collect();
         Ok(self.derive(self.df.cloned().sort(sorts)?))
     }
 
@@ -360,7 +360,9 @@ impl DataFrame {
     pub fn join(&self, other: &DataFrame, on: impl Into<JoinOn>, how: &str) -> Result<DataFrame> {
         let jt = join_type(how)?;
         match on.into() {
-            JoinOn::Condition(c) => Ok(self.derive(self.df.cloned().join_on(other.df.cloned(), jt, [c.expr])?)),
+            JoinOn::Condition(c) => {
+                Ok(self.derive(self.df.cloned().join_on(other.df.cloned(), jt, [c.expr().clone()])?))
+            }
             JoinOn::Using(keys) => self.join_using(other, &keys, jt),
         }
     }
@@ -380,8 +382,10 @@ impl DataFrame {
         }
         let left = self.df.cloned().alias(LEFT)?;
         let right = other.df.cloned().alias(RIGHT)?;
-        let on: Vec<Expr> =
-            keys.iter().map(|k| col(&format!("{LEFT}.{k}")).expr.eq(col(&format!("{RIGHT}.{k}")).expr)).collect();
+        let on: Vec<Expr> = keys
+            .iter()
+            .map(|k| col(&format!("{LEFT}.{k}")).expr().clone().eq(col(&format!("{RIGHT}.{k}")).expr().clone()))
+            .collect();
         let joined = left.join_on(right, jt, on)?;
         let qualified = |side: &str, name: &str| Expr::Column(datafusion::common::Column::new(Some(side), name));
         let mut projection: Vec<Expr> = keys
@@ -431,8 +435,8 @@ impl DataFrame {
         if subset.is_empty() {
             return self.distinct();
         }
-        let on: Vec<Expr> = subset.iter().map(|c| col(c).expr).collect();
-        let all: Vec<Expr> = self.columns().iter().map(|c| col(c).expr).collect();
+        let on: Vec<Expr> = subset.iter().map(|c| col(c).expr().clone()).collect();
+        let all: Vec<Expr> = self.columns().iter().map(|c| col(c).expr().clone()).collect();
         Ok(self.derive(self.df.cloned().distinct_on(on, all, None)?))
     }
 
@@ -449,7 +453,7 @@ impl DataFrame {
 
     /// Redistributes rows by the hash of `cols` into `n` partitions.
     pub fn repartition_by<C: Into<Column>>(&self, n: usize, cols: impl IntoIterator<Item = C>) -> Result<DataFrame> {
-        let exprs = cols.into_iter().map(|c| c.into().expr).collect();
+        let exprs = cols.into_iter().map(|c| c.into().expr().clone()).collect();
         Ok(self.derive(self.df.cloned().repartition(Partitioning::Hash(exprs, n.max(1)))?))
     }
 
@@ -693,26 +697,26 @@ pub struct GroupedData {
 impl GroupedData {
     /// Computes aggregates per group: the key columns, then one column per aggregate.
     pub fn agg(&self, aggs: impl IntoIterator<Item = Column>) -> Result<DataFrame> {
-        let aggs: Vec<Expr> = aggs.into_iter().map(|c| c.expr).collect();
+        let aggs: Vec<Expr> = aggs.into_iter().map(|c| c.expr().clone()).collect();
         if sessions::session_key(&self.keys)?.is_some() {
-            let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
+            let keys = self.keys.iter().map(|k| k.expr().clone()).collect();
             let grouped = self.df.df.cloned().aggregate(keys, aggs)?;
             let plan = sessions::plan_session_aggregates(&self.df.session, grouped.logical_plan().clone())?;
             let state = self.df.session.ctx.sql_state()?;
             return Ok(self.df.derive(datafusion::dataframe::DataFrame::new(state.ctx.state(), plan)));
         }
-        if !self.keys.iter().any(|k| makes_rows(&k.expr)) {
-            let keys = self.keys.iter().map(|k| k.expr.clone()).collect();
+        if !self.keys.iter().any(|k| makes_rows(k.expr())) {
+            let keys = self.keys.iter().map(|k| k.expr().clone()).collect();
             return Ok(self.df.derive(self.df.df.cloned().aggregate(keys, aggs)?));
         }
         // A key that yields several rows per row (sliding `window`) cannot be a grouping expression: make the rows
         // first, with the keys as columns, then group by those.
-        let names: Vec<String> = self.keys.iter().map(|k| k.expr.schema_name().to_string()).collect();
+        let names: Vec<String> = self.keys.iter().map(|k| k.expr().clone().schema_name().to_string()).collect();
         let mut columns: Vec<Column> =
             self.df.columns().iter().filter(|c| !names.contains(c)).map(|c| col(c)).collect();
         columns.extend(self.keys.iter().cloned());
         let expanded = self.df.select(columns)?;
-        let keys = names.iter().map(|n| col(n).expr).collect();
+        let keys = names.iter().map(|n| col(n).expr().clone()).collect();
         Ok(self.df.derive(expanded.df.cloned().aggregate(keys, aggs)?))
     }
 

@@ -113,7 +113,7 @@ impl NaFunctions {
 
     /// Drops rows with nulls in the `subset` columns, `how` being `"any"` or `"all"`.
     pub fn drop_subset(&self, how: &str, subset: &[&str]) -> Result<DataFrame> {
-        let nulls: Vec<Expr> = self.columns(subset)?.iter().map(|(n, _)| col(n).expr.is_null()).collect();
+        let nulls: Vec<Expr> = self.columns(subset)?.iter().map(|(n, _)| col(n).expr().clone().is_null()).collect();
         let any = match how.to_ascii_lowercase().as_str() {
             "any" => true,
             "all" => false,

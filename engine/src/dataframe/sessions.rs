@@ -91,7 +91,7 @@ impl ScalarUDFImpl for SessionWindowUdf {
 /// ```
 pub fn session_window(time: impl Into<Column>, gap: &str) -> Result<Column> {
     let gap = crate::functions::parse_duration("gapDuration", gap)?;
-    Ok(Column::new(marker().call(vec![time.into().expr, lit(gap)]).alias(COLUMN)))
+    Ok(Column::new(marker().call(vec![time.into().expr().clone(), lit(gap)]).alias(COLUMN)))
 }
 
 fn marker() -> Arc<ScalarUDF> {
@@ -196,7 +196,7 @@ pub(crate) fn sessionize(df: &DataFrame, keys: &[Expr], session: &SessionKey) ->
 
 /// Checks a grouping with a session window: one session window, and a literal gap.
 pub(crate) fn session_key(keys: &[Column]) -> Result<Option<(usize, SessionKey)>> {
-    let mut found = keys.iter().enumerate().filter_map(|(i, k)| SessionKey::of(&k.expr).map(|s| (i, s)));
+    let mut found = keys.iter().enumerate().filter_map(|(i, k)| SessionKey::of(k.expr()).map(|s| (i, s)));
     let first = found.next();
     if found.next().is_some() {
         return Err(Error::Plan("a grouping may use one session_window, as in Spark".to_string()));

@@ -313,9 +313,9 @@ impl Udf {
         let display = format!(
             "{}({})",
             self.udf.name(),
-            args.iter().map(|c| c.expr.schema_name().to_string()).collect::<Vec<_>>().join(", ")
+            args.iter().map(|c| c.expr().clone().schema_name().to_string()).collect::<Vec<_>>().join(", ")
         );
-        Column::new(self.udf.call(args.into_iter().map(|c| c.expr).collect()).alias(display))
+        Column::new(self.udf.call(args.into_iter().map(|c| c.expr().clone()).collect()).alias(display))
     }
 
     /// The function's name.

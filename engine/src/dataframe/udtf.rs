@@ -236,7 +236,7 @@ impl Udtf {
     /// Calls the function on each row of `df`: every column of the row followed by the output columns, once per
     /// output row (Spark's `LATERAL` join with a UDTF).
     pub fn lateral<C: Into<Column>>(&self, df: &DataFrame, args: impl IntoIterator<Item = C>) -> Result<DataFrame> {
-        let args: Vec<Expr> = args.into_iter().map(|c| c.into().expr).collect();
+        let args: Vec<Expr> = args.into_iter().map(|c| c.into().expr().clone()).collect();
         if args.len() != self.arg_types.len() {
             return Err(Error::param(
                 "args",
@@ -245,12 +245,14 @@ impl Udtf {
         }
         let signature = Signature::exact(self.arg_types.clone(), Volatility::Volatile);
         let list = ScalarUDF::new_from_impl(ListUdf { udtf: self.clone(), signature });
-        let input: Vec<Expr> = df.columns().iter().map(|c| col(c).expr).collect();
+        let input: Vec<Expr> = df.columns().iter().map(|c| col(c).expr().clone()).collect();
         let mut with_output = input.clone();
         with_output.push(list.call(args).alias(OUTPUT));
         let unnested = df.df.cloned().select(with_output)?.unnest_columns(&[OUTPUT])?;
         let mut out = input;
-        out.extend(self.fields.iter().map(|f| get_field(col(OUTPUT).expr, f.name().as_str()).alias(f.name())));
+        out.extend(
+            self.fields.iter().map(|f| get_field(col(OUTPUT).expr().clone(), f.name().as_str()).alias(f.name())),
+        );
         Ok(df.derive(unnested.select(out)?))
     }
 

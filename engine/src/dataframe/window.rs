@@ -43,7 +43,7 @@ impl WindowSpec {
 
     /// `f OVER (this window)`, keeping `f`'s name as the result's name.
     pub(crate) fn apply(&self, f: Column) -> Result<Column> {
-        let (inner, name) = match f.expr {
+        let (inner, name) = match f.expr().clone() {
             Expr::Alias(a) => (*a.expr, Some(a.name)),
             e => (e, None),
         };
@@ -61,8 +61,8 @@ impl WindowSpec {
             }
         };
         let built = inner
-            .partition_by(self.partition.iter().map(|c| c.expr.clone()).collect())
-            .order_by(self.order.iter().map(|s| s.0.clone()).collect())
+            .partition_by(self.partition.iter().map(|c| c.expr().clone()).collect())
+            .order_by(self.order.iter().map(|s| s.0.cloned()).collect())
             .build()?;
         Ok(Column::new(match name {
             Some(n) => built.alias(n),

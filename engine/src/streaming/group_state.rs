@@ -289,7 +289,7 @@ impl GroupedData {
         let keys = self
             .keys
             .iter()
-            .map(|k| match &k.expr {
+            .map(|k| match k.expr() {
                 Expr::Column(c) if columns.contains(&c.name) => Ok(c.name.clone()),
                 other => Err(Error::param(
                     operator,
