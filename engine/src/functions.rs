@@ -692,14 +692,14 @@ pub fn isnull(c: impl Into<Column>) -> Column {
 /// Whether the value is NaN (Spark's `isnan`; false for null).
 pub fn isnan(c: impl Into<Column>) -> Column {
     let c = c.into();
-    let name = format!("isnan({})", c.expr().clone().schema_name());
+    let name = format!("isnan({})", c.expr().schema_name());
     named(f::coalesce(vec![f::isnan(c.expr().clone()), df_lit(false)]), name)
 }
 
 /// Logical negation (Spark's `not`, `~` in PySpark).
 pub fn not(c: impl Into<Column>) -> Column {
     let c = c.into();
-    let name = format!("(NOT {})", c.expr().clone().schema_name());
+    let name = format!("(NOT {})", c.expr().schema_name());
     named(datafusion::logical_expr::not(c.expr().clone()), name)
 }
 

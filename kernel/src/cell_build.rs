@@ -8,9 +8,11 @@
 //! and a `cargo` that is `flint kernel cargo`. That cargo runs the real one for everything but the build evcxr asks
 //! for; there it records the cell crate's rustc command (through `RUSTC_WORKSPACE_WRAPPER`, which wraps only the
 //! cell crate) together with a key over everything else cargo would look at: its arguments and environment, the
-//! manifest, the lock file and the cargo configurations. While the key holds, the next build runs that rustc
-//! command directly and reports the library as cargo would. A new `:dep`, another option or another environment
-//! changes the key, and cargo builds (and records) again.
+//! manifest, the lock file, the cargo configurations and the compiler's files. While the key holds, the next build
+//! runs that rustc command directly and reports the library as cargo would. A new `:dep`, another option, another
+//! environment or an updated compiler changes the key, and cargo builds (and records) again. Cells that depend on
+//! a local crate of the user's (`:dep x = { path = … }`, which the user may be editing) or that a cargo
+//! configuration wraps in a rustc wrapper of its own always build through cargo.
 
 use crate::slot::{KernelHome, SlotError, write_atomic};
 use sha2::{Digest, Sha256};
@@ -26,7 +28,8 @@ const RECORD_VAR: &str = "FLINT_CELL_RUSTC_RECORD";
 /// The recorded build, in the cell crate's target directory.
 const PLAN: &str = "target/flint-cell-build.json";
 
-/// Variables of cargo's rustc command that belong to that one cargo run: its jobserver's file descriptors.
+/// Variables of cargo's rustc command that belong to that one cargo run (its jobserver's file descriptors) or to the
+/// recording.
 const PER_RUN: [&str; 4] = ["CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS", RECORD_VAR];
 
 /// A rustc command as cargo ran it.
@@ -47,9 +50,9 @@ struct Plan {
 
 /// Writes the kernel's toolchain under the kernel home: `bin/rustc`, a link to the real compiler of the current
 /// toolchain; `bin/cargo`, which runs `program kernel cargo`; `bin/rustc-wrapper`, which runs
-/// `program kernel rustc-wrapper`. Returns the toolchain's directory, for `RUSTUP_TOOLCHAIN`.
+/// `program kernel rustc-wrapper`. Returns the toolchain's directory, for `RUSTUP_TOOLCHAIN`: one per compiler and
+/// `program`, written once, so that a kernel starting with another compiler or binary changes no running kernel's.
 pub fn write_toolchain(home: &KernelHome, program: &Path) -> Result<PathBuf, SlotError> {
-    let dir = home.toolchain_dir();
     let io = |path: &Path| {
         let path = path.display().to_string();
         move |source| SlotError::Io { path, source }
@@ -65,6 +68,11 @@ pub fn write_toolchain(home: &KernelHome, program: &Path) -> Result<PathBuf, Slo
     if !out.status.success() || !real_rustc.is_file() || !real_cargo.is_file() {
         return Err(SlotError::Build(format!("no rustc and cargo in the toolchain at {}", sysroot.display())));
     }
+    let mut hasher = Sha256::new();
+    hasher.update(real_rustc.as_os_str().as_encoded_bytes());
+    hasher.update([0]);
+    hasher.update(program.as_os_str().as_encoded_bytes());
+    let dir = home.toolchain_dir().join(&hex::encode(hasher.finalize())[..16]);
     let bin = dir.join("bin");
     fs::create_dir_all(&bin).map_err(io(&bin))?;
     let link = bin.join("rustc");
@@ -83,10 +91,13 @@ pub fn write_toolchain(home: &KernelHome, program: &Path) -> Result<PathBuf, Slo
         let path = bin.join(name);
         let script = format!("#!/bin/sh\n# Written by `flint kernel`: see `flint_kernel::cell_build`.\n{script}\n");
         if fs::read(&path).ok().as_deref() != Some(script.as_bytes()) {
-            write_atomic(&path, script.as_bytes())?;
+            // Executable before it is in place: another kernel may run it at any time.
+            use std::os::unix::fs::PermissionsExt;
+            let tmp = bin.join(format!("{name}.tmp-{}", std::process::id()));
+            fs::write(&tmp, &script).map_err(io(&tmp))?;
+            fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755)).map_err(io(&tmp))?;
+            fs::rename(&tmp, &path).map_err(io(&path))?;
         }
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).map_err(io(&path))?;
     }
     Ok(dir)
 }
@@ -107,7 +118,12 @@ pub fn cargo(real_cargo: &Path, wrapper: &Path, args: &[OsString]) -> u8 {
         return 101;
     }
     let plan_path = cwd.join(PLAN);
-    let key = build_key(&cwd, real_cargo, args);
+    let Some(key) = build_key(&cwd, real_cargo, args) else {
+        let _ = fs::remove_file(&plan_path);
+        let e = Command::new(real_cargo).args(args).exec();
+        eprintln!("flint kernel cargo: cannot run {}: {e}", real_cargo.display());
+        return 101;
+    };
     if let Some(plan) = fs::read(&plan_path).ok().and_then(|b| serde_json::from_slice::<Plan>(&b).ok())
         && plan.key == key
         && let Some(code) = replay(&plan.rustc)
@@ -130,8 +146,9 @@ pub fn cargo(real_cargo: &Path, wrapper: &Path, args: &[OsString]) -> u8 {
     let _ = fs::remove_file(&record);
     if let (0, Some(rustc)) = (code, recorded) {
         // After cargo: it may have rewritten the lock file.
-        let plan = Plan { key: build_key(&cwd, real_cargo, args), rustc };
-        if let Ok(json) = serde_json::to_vec(&plan) {
+        if let Some(key) = build_key(&cwd, real_cargo, args)
+            && let Ok(json) = serde_json::to_vec(&Plan { key, rustc })
+        {
             let _ = write_atomic(&plan_path, &json);
         }
     }
@@ -149,8 +166,14 @@ fn is_cell_build(args: &[OsString]) -> bool {
 }
 
 /// What cargo's decision depends on besides the cell's source: this cargo's arguments, working directory and
-/// environment, the manifest and lock file, and every cargo configuration file that applies.
-fn build_key(cwd: &Path, real_cargo: &Path, args: &[OsString]) -> String {
+/// environment, the manifest and lock file, every cargo configuration file that applies, and the compiler's files
+/// (a `rustup update` replaces them). `None` when cargo must decide every time: the manifest names a local crate
+/// other than `flint-notebook` (the user may be editing it), or a configuration sets a rustc wrapper.
+fn build_key(cwd: &Path, real_cargo: &Path, args: &[OsString]) -> Option<String> {
+    let manifest = fs::read_to_string(cwd.join("Cargo.toml")).ok()?;
+    if has_local_dependency(&manifest) {
+        return None;
+    }
     let mut hasher = Sha256::new();
     let mut field = |bytes: &[u8]| {
         hasher.update((bytes.len() as u64).to_le_bytes());
@@ -167,18 +190,60 @@ fn build_key(cwd: &Path, real_cargo: &Path, args: &[OsString]) -> String {
         field(name.as_encoded_bytes());
         field(value.as_encoded_bytes());
     }
-    let mut files = vec![cwd.join("Cargo.toml"), cwd.join("Cargo.lock")];
+    field(manifest.as_bytes());
+    let mut configs = Vec::new();
     for dir in cwd.ancestors() {
-        files.extend([dir.join(".cargo/config.toml"), dir.join(".cargo/config")]);
+        configs.extend([dir.join(".cargo/config.toml"), dir.join(".cargo/config")]);
     }
-    if let Some(home) = std::env::var_os("CARGO_HOME").map(PathBuf::from) {
-        files.extend([home.join("config.toml"), home.join("config")]);
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(home) = cargo_home {
+        configs.extend([home.join("config.toml"), home.join("config")]);
     }
-    for file in files {
+    for file in std::iter::once(cwd.join("Cargo.lock")).chain(configs.iter().cloned()) {
+        let contents = fs::read(&file).unwrap_or_default();
+        if configs.contains(&file) && String::from_utf8_lossy(&contents).contains("rustc-") {
+            // `build.rustc-wrapper`, `build.rustc-workspace-wrapper`.
+            return None;
+        }
         field(file.as_os_str().as_encoded_bytes());
-        field(&fs::read(&file).unwrap_or_default());
+        field(&contents);
     }
-    hex::encode(hasher.finalize())
+    // The compiler `RUSTC` names (through the kernels' toolchain) and its driver library: `rustup update` replaces
+    // both, and the dependencies then have to be rebuilt.
+    if let Some(rustc) = std::env::var_os("RUSTC").and_then(|r| fs::canonicalize(r).ok()) {
+        let lib = rustc.parent().and_then(Path::parent).map(|p| p.join("lib"));
+        let mut files: Vec<PathBuf> = lib
+            .and_then(|l| fs::read_dir(l).ok())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("librustc_driver")))
+            .collect();
+        files.push(rustc);
+        files.sort();
+        for file in files {
+            let stamp = fs::metadata(&file).ok().map(|m| (m.len(), m.modified().ok()));
+            field(file.as_os_str().as_encoded_bytes());
+            field(format!("{stamp:?}").as_bytes());
+        }
+    }
+    Some(hex::encode(hasher.finalize()))
+}
+
+/// Whether the manifest's `[dependencies]` name a crate by path other than `flint-notebook`.
+fn has_local_dependency(manifest: &str) -> bool {
+    let mut in_dependencies = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_dependencies = line == "[dependencies]";
+        } else if in_dependencies && line.contains("path") && !line.starts_with("flint-notebook") {
+            return true;
+        }
+    }
+    false
 }
 
 /// Runs a recorded rustc command, passing its diagnostics on (evcxr reads rustc's JSON as it reads cargo's) and
@@ -195,14 +260,27 @@ fn replay(rustc: &Rustc) -> Option<u8> {
         .ok()?;
     let mut library = None;
     let mut stderr = std::io::stderr().lock();
-    for line in BufReader::new(child.stderr.take()?).lines().map_while(Result::ok) {
-        if line.starts_with("{\"$message_type\":\"artifact\"")
-            && let Ok(artifact) = serde_json::from_str::<serde_json::Value>(&line)
-            && artifact["emit"] == "link"
-        {
-            library = artifact["artifact"].as_str().map(str::to_owned);
+    let mut reader = BufReader::new(child.stderr.take()?);
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+        let message = serde_json::from_slice::<serde_json::Value>(&line).ok();
+        match message {
+            Some(artifact) if artifact["$message_type"] == "artifact" => {
+                if artifact["emit"] == "link" {
+                    library = artifact["artifact"].as_str().map(str::to_owned);
+                }
+                let _ = stderr.write_all(&line);
+            }
+            // As cargo's `--message-format=json` gives them: rendered without terminal colours.
+            Some(mut diagnostic) if diagnostic["$message_type"] == "diagnostic" => {
+                strip_colours(&mut diagnostic);
+                let _ = writeln!(stderr, "{diagnostic}");
+            }
+            _ => {
+                let _ = stderr.write_all(&line);
+            }
         }
-        let _ = writeln!(stderr, "{line}");
+        line.clear();
     }
     let status = child.wait().ok()?;
     let code = status.code().map_or(101, |c| c.clamp(0, 255) as u8);
@@ -220,6 +298,32 @@ fn replay(rustc: &Rustc) -> Option<u8> {
     Some(code)
 }
 
+/// Removes the ANSI escape sequences from a diagnostic's `rendered` texts, its children's included.
+fn strip_colours(diagnostic: &mut serde_json::Value) {
+    if let Some(rendered) = diagnostic["rendered"].as_str() {
+        let mut plain = String::with_capacity(rendered.len());
+        let mut chars = rendered.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                // CSI: `ESC [`, parameters, then one final byte in `@`..=`~`.
+                if chars.next() == Some('[') {
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+            } else {
+                plain.push(c);
+            }
+        }
+        diagnostic["rendered"] = plain.into();
+    }
+    if let Some(children) = diagnostic["children"].as_array_mut() {
+        children.iter_mut().for_each(strip_colours);
+    }
+}
+
 fn crate_name(args: &[String]) -> Option<&str> {
     args.iter().position(|a| a == "--crate-name").and_then(|i| args.get(i + 1)).map(String::as_str)
 }
@@ -235,7 +339,8 @@ pub fn rustc_wrapper(args: &[OsString]) -> u8 {
     if let Some(record) = std::env::var_os(RECORD_VAR)
         && let (Some(program), Some(args)) =
             (program.to_str(), rest.iter().map(|a| a.to_str().map(str::to_owned)).collect::<Option<Vec<_>>>())
-        && crate_name(&args).is_some()
+        // Not cargo's `___` probe of the compiler's output names.
+        && crate_name(&args).is_some_and(|name| name != "___")
     {
         let env = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))

@@ -84,14 +84,6 @@ fn kernel(args: &[String]) -> ExitCode {
             }
             Err(e) => usage_error(&e.to_string()),
         },
-        // The kernels' toolchain (see `flint_kernel::cell_build`).
-        Some("cargo") if args.len() >= 3 => {
-            let rest: Vec<std::ffi::OsString> = std::env::args_os().skip(5).collect();
-            ExitCode::from(cell_build::cargo(std::path::Path::new(&args[1]), std::path::Path::new(&args[2]), &rest))
-        }
-        Some("rustc-wrapper") => {
-            ExitCode::from(cell_build::rustc_wrapper(&std::env::args_os().skip(3).collect::<Vec<_>>()))
-        }
         Some("warm") => {
             let home = match KernelHome::from_env() {
                 Ok(h) => h,
@@ -303,6 +295,16 @@ fn spare_kernel(home: &KernelHome, key: &str, mut exec: ExecConfig) -> u8 {
 fn main() -> ExitCode {
     // The same binary is evcxr's child process and its rustc wrapper: those roles never return from here.
     evcxr::runtime_hook();
+    // The kernels' toolchain (see `flint_kernel::cell_build`): arguments are cargo's and rustc's, maybe not UTF-8.
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    match raw.iter().take(2).map(|a| a.to_str()).collect::<Vec<_>>().as_slice() {
+        [Some("kernel"), Some("cargo")] if raw.len() >= 4 => {
+            let (real, wrapper) = (std::path::Path::new(&raw[2]), std::path::Path::new(&raw[3]));
+            return ExitCode::from(cell_build::cargo(real, wrapper, &raw[4..]));
+        }
+        [Some("kernel"), Some("rustc-wrapper")] => return ExitCode::from(cell_build::rustc_wrapper(&raw[2..])),
+        _ => {}
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("--version") | Some("version") => {

@@ -6,8 +6,8 @@
 //!
 //! ```text
 //! .cargo/config.toml   dependencies at opt-level 2; cargo reads it from every parent of a crate directory
-//! toolchain/           the kernels' toolchain: the real rustc, and a cargo that skips its freshness check between
-//!                      two cells (see `cell_build`)
+//! toolchain/<hash>/    the kernels' toolchain, one per compiler and `flint` binary: the real rustc, and a cargo
+//!                      that skips its freshness check between two cells (see `cell_build`)
 //! notebook/            `flint-notebook`: the engine and mllib as one Rust dylib, the cells' only dependency
 //! slot/                the slot: evcxr's crate directory (Cargo.toml, Cargo.lock, src/, target/) and flint-slot.json
 //! slot.evcxr/          the evcxr.toml the slot is built with
@@ -146,10 +146,10 @@ impl KernelHome {
         self.root.join("toolchain")
     }
 
-    /// Whether `RUSTUP_TOOLCHAIN` holding `value` names this home's toolchain: a kernel's own setting, which a
-    /// spare neither inherits nor keys on.
+    /// Whether `RUSTUP_TOOLCHAIN` holding `value` names one of this home's toolchains: a kernel's own setting,
+    /// which a spare neither inherits nor keys on.
     pub fn is_toolchain(&self, value: Option<&std::ffi::OsStr>) -> bool {
-        value.is_some_and(|v| Path::new(v) == self.toolchain_dir())
+        value.is_some_and(|v| Path::new(v).parent() == Some(self.toolchain_dir().as_path()))
     }
 
     /// The `flint-notebook` crate the cells link against.

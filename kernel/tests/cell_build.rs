@@ -36,7 +36,10 @@ fn reported_library(output: &Output) -> PathBuf {
         (message["reason"] == "compiler-artifact" && message["target"]["name"] == "ctx")
             .then(|| message["filenames"][0].as_str().map(PathBuf::from))?
     });
-    library.unwrap_or_else(|| panic!("no library reported:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr)))
+    let library = library
+        .unwrap_or_else(|| panic!("no library reported:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(library.file_name().and_then(|n| n.to_str()), Some("libctx.so"), "the name evcxr looks for");
+    library
 }
 
 fn contains(path: &Path, marker: &str) -> bool {
@@ -78,6 +81,11 @@ fn a_cell_after_the_first_is_built_by_the_recorded_rustc_command() {
         .find(|m| m["level"] == "error")
         .unwrap_or_else(|| panic!("no JSON error from rustc:\n{stderr}"));
     assert_eq!(diagnostic["code"]["code"], "E0308", "mismatched types: {diagnostic}");
+    let rendered = diagnostic["rendered"].as_str().expect("rendered");
+    assert!(
+        rendered.contains("mismatched types") && !rendered.contains('\u{1b}'),
+        "no colours, as from cargo: {rendered:?}"
+    );
     assert_eq!(std::fs::read(&plan).expect("plan"), recorded, "a failed cell keeps the plan");
 
     // A changed manifest (evcxr's `:dep`, `:opt`): cargo decides again, and its build is the one recorded next.
@@ -88,6 +96,29 @@ fn a_cell_after_the_first_is_built_by_the_recorded_rustc_command() {
     assert!(String::from_utf8_lossy(&third.stderr).contains("Compiling ctx"), "cargo builds after a manifest change");
     assert!(contains(&reported_library(&third), "cell-three"));
     assert_ne!(std::fs::read(&plan).expect("a new plan"), recorded);
+
+    // A local crate of the user's, which the user may be editing: cargo decides every time, and nothing is recorded.
+    let helper = dir.path().join("helper");
+    std::fs::create_dir_all(helper.join("src")).expect("mkdir");
+    std::fs::write(
+        helper.join("Cargo.toml"),
+        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .expect("manifest");
+    std::fs::write(helper.join("src/lib.rs"), "pub const MARK: &[u8; 8] = b\"helper-1\";\n").expect("lib.rs");
+    std::fs::write(
+        crate_dir.join("Cargo.toml"),
+        format!("{MANIFEST}\n[dependencies]\nhelper = {{ path = \"../helper\" }}\n"),
+    )
+    .expect("manifest");
+    let uses_helper = "#[unsafe(no_mangle)]\npub static MARKER: &[u8; 8] = helper::MARK;\n";
+    std::fs::write(crate_dir.join("src/lib.rs"), uses_helper).expect("lib.rs");
+    assert!(build(&cargo, &crate_dir).status.success());
+    assert!(!plan.exists(), "no plan with a local dependency");
+    std::fs::write(helper.join("src/lib.rs"), "pub const MARK: &[u8; 8] = b\"helper-2\";\n").expect("lib.rs");
+    let edited = build(&cargo, &crate_dir);
+    assert!(String::from_utf8_lossy(&edited.stderr).contains("Compiling helper"), "cargo rebuilt the edited crate");
+    assert!(contains(&reported_library(&edited), "helper-2"));
 
     // Any other command is cargo's own.
     let metadata = Command::new(&cargo)

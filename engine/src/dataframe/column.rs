@@ -18,13 +18,13 @@ pub struct Column {
 
 impl fmt::Debug for Column {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Column<'{}'>", self.expr().clone())
+        write!(f, "Column<'{}'>", self.expr())
     }
 }
 
 impl fmt::Display for Column {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.expr().clone().schema_name())
+        write!(f, "{}", self.expr().schema_name())
     }
 }
 

@@ -711,7 +711,7 @@ impl GroupedData {
         }
         // A key that yields several rows per row (sliding `window`) cannot be a grouping expression: make the rows
         // first, with the keys as columns, then group by those.
-        let names: Vec<String> = self.keys.iter().map(|k| k.expr().clone().schema_name().to_string()).collect();
+        let names: Vec<String> = self.keys.iter().map(|k| k.expr().schema_name().to_string()).collect();
         let mut columns: Vec<Column> =
             self.df.columns().iter().filter(|c| !names.contains(c)).map(|c| col(c)).collect();
         columns.extend(self.keys.iter().cloned());

@@ -215,7 +215,7 @@ impl Udaf {
     /// The aggregate of a column, named `name(arg)` as Spark names it.
     pub fn call(&self, arg: impl Into<Column>) -> Column {
         let arg = arg.into();
-        let display = format!("{}({})", self.udaf.name(), arg.expr().clone().schema_name());
+        let display = format!("{}({})", self.udaf.name(), arg.expr().schema_name());
         Column::new(self.udaf.call(vec![arg.expr().clone()]).alias(display))
     }
 

@@ -313,7 +313,7 @@ impl Udf {
         let display = format!(
             "{}({})",
             self.udf.name(),
-            args.iter().map(|c| c.expr().clone().schema_name().to_string()).collect::<Vec<_>>().join(", ")
+            args.iter().map(|c| c.expr().schema_name().to_string()).collect::<Vec<_>>().join(", ")
         );
         Column::new(self.udf.call(args.into_iter().map(|c| c.expr().clone()).collect()).alias(display))
     }
