@@ -14,7 +14,7 @@
 //! a local crate of the user's (`:dep x = { path = … }`, which the user may be editing) or that a cargo
 //! configuration wraps in a rustc wrapper of its own always build through cargo.
 
-use crate::slot::{KernelHome, SlotError, write_atomic};
+use crate::slot::{KernelHome, SlotError, io_error as io, write_atomic};
 use sha2::{Digest, Sha256};
 use std::ffi::OsString;
 use std::fs;
@@ -53,10 +53,6 @@ struct Plan {
 /// `program kernel rustc-wrapper`. Returns the toolchain's directory, for `RUSTUP_TOOLCHAIN`: one per compiler and
 /// `program`, written once, so that a kernel starting with another compiler or binary changes no running kernel's.
 pub fn write_toolchain(home: &KernelHome, program: &Path) -> Result<PathBuf, SlotError> {
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| SlotError::Io { path, source }
-    };
     let mut rustc = Command::new("rustc");
     if home.is_toolchain(std::env::var_os("RUSTUP_TOOLCHAIN").as_deref()) {
         // The compiler this toolchain links to is the one rustup would choose without it.
@@ -110,19 +106,14 @@ fn shell_quote(path: &Path) -> String {
 /// for the build evcxr asks for when its key holds, else the real cargo (recording the build when it is evcxr's).
 /// Returns the exit code.
 pub fn cargo(real_cargo: &Path, wrapper: &Path, args: &[OsString]) -> u8 {
-    use std::os::unix::process::CommandExt;
-    let cwd = std::env::current_dir().unwrap_or_default();
     if !is_cell_build(args) {
-        let e = Command::new(real_cargo).args(args).exec();
-        eprintln!("flint kernel cargo: cannot run {}: {e}", real_cargo.display());
-        return 101;
+        return pass_through(real_cargo, args);
     }
+    let cwd = std::env::current_dir().unwrap_or_default();
     let plan_path = cwd.join(PLAN);
     let Some(key) = build_key(&cwd, real_cargo, args) else {
         let _ = fs::remove_file(&plan_path);
-        let e = Command::new(real_cargo).args(args).exec();
-        eprintln!("flint kernel cargo: cannot run {}: {e}", real_cargo.display());
-        return 101;
+        return pass_through(real_cargo, args);
     };
     if let Some(plan) = fs::read(&plan_path).ok().and_then(|b| serde_json::from_slice::<Plan>(&b).ok())
         && plan.key == key
@@ -136,7 +127,7 @@ pub fn cargo(real_cargo: &Path, wrapper: &Path, args: &[OsString]) -> u8 {
     let status =
         Command::new(real_cargo).args(args).env("RUSTC_WORKSPACE_WRAPPER", wrapper).env(RECORD_VAR, &record).status();
     let code = match status {
-        Ok(s) => s.code().map_or(101, |c| c.clamp(0, 255) as u8),
+        Ok(s) => exit_code(s),
         Err(e) => {
             eprintln!("flint kernel cargo: cannot run {}: {e}", real_cargo.display());
             101
@@ -153,6 +144,19 @@ pub fn cargo(real_cargo: &Path, wrapper: &Path, args: &[OsString]) -> u8 {
         }
     }
     code
+}
+
+/// Becomes the real cargo; returns only when that fails.
+fn pass_through(real_cargo: &Path, args: &[OsString]) -> u8 {
+    use std::os::unix::process::CommandExt;
+    let e = Command::new(real_cargo).args(args).exec();
+    eprintln!("flint kernel cargo: cannot run {}: {e}", real_cargo.display());
+    101
+}
+
+/// A child's exit status as this process's exit code (101, cargo's, when a signal ended it).
+fn exit_code(status: std::process::ExitStatus) -> u8 {
+    status.code().map_or(101, |c| c.clamp(0, 255) as u8)
 }
 
 /// The build evcxr 0.22 runs for a cell: `cargo [--offline] build --target TRIPLE --message-format=json`, with no
@@ -282,8 +286,7 @@ fn replay(rustc: &Rustc) -> Option<u8> {
         }
         line.clear();
     }
-    let status = child.wait().ok()?;
-    let code = status.code().map_or(101, |c| c.clamp(0, 255) as u8);
+    let code = exit_code(child.wait().ok()?);
     if code == 0 {
         let name = crate_name(&rustc.args).unwrap_or_default();
         let artifact = serde_json::json!({

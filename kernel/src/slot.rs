@@ -51,7 +51,7 @@ pub enum SlotError {
     Build(String),
 }
 
-fn io_error(path: &Path) -> impl FnOnce(io::Error) -> SlotError + '_ {
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(io::Error) -> SlotError + '_ {
     move |source| SlotError::Io { path: path.display().to_string(), source }
 }
 
